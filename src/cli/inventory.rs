@@ -1,0 +1,248 @@
+//! `ferret inventory`: scan a tree and stream an inventory.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE, FormatArg, InventoryArgs};
+use crate::hashing::{Algorithm, AlgorithmSet};
+use crate::job::{FileRecord, RecordSink, ScanEvent, ScanJob, ScanOptions, ScanSummary, Stage};
+use crate::report::hashdeep::{HashdeepWriter, hashdeep_columns};
+use crate::report::jsonl::JsonlWriter;
+use crate::report::sums::SumsWriter;
+use crate::{CancelToken, ScanError};
+
+/// Prints each unreadable entry to stderr as it is recorded, then passes it on.
+struct ReportErrors {
+    inner: Box<dyn RecordSink>,
+    bar: ProgressBar,
+}
+
+impl RecordSink for ReportErrors {
+    fn accept(&mut self, rec: FileRecord) -> io::Result<()> {
+        if let Some(e) = rec.error() {
+            self.bar.suspend(|| eprintln!("ferret: {e}"));
+        }
+        self.inner.accept(rec)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.inner.finish()
+    }
+}
+
+fn fail(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("ferret: {msg}");
+    EXIT_FAILED
+}
+
+/// True when `inner` is `outer` or below it (both made absolute, lexically
+/// and through links where they exist).
+fn is_within(inner: &Path, outer: &Path) -> bool {
+    let canon = |p: &Path| {
+        std::fs::canonicalize(p)
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let outer = canon(outer);
+    let inner = match (inner.parent(), inner.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            canon(parent).join(name)
+        }
+        _ => canon(inner),
+    };
+    inner.starts_with(&outer)
+}
+
+fn open_output(args: &InventoryArgs) -> Result<Box<dyn Write + Send>, String> {
+    let Some(path) = &args.output else {
+        return Ok(Box::new(BufWriter::new(io::stdout())));
+    };
+    if is_within(path, &args.source) {
+        return Err(format!(
+            "refusing to write {} inside the evidence folder {}",
+            path.display(),
+            args.source.display()
+        ));
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true);
+    if args.force {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    let file: File = opts.open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            format!("{} exists (use --force to replace it)", path.display())
+        } else {
+            format!("cannot create {}: {e}", path.display())
+        }
+    })?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 20, file)))
+}
+
+fn build_sink(
+    args: &InventoryArgs,
+    algorithms: AlgorithmSet,
+    out: Box<dyn Write + Send>,
+) -> Result<Box<dyn RecordSink>, String> {
+    Ok(match args.format {
+        FormatArg::Hashdeep => {
+            // hashdeep -a compares names as it computes them: the real path
+            // of the source (links and `..` resolved), then the walk below it.
+            let root = std::fs::canonicalize(&args.source)
+                .or_else(|_| std::path::absolute(&args.source))
+                .map_err(|e| e.to_string())?;
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("?"));
+            let cmd: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            Box::new(
+                HashdeepWriter::new(out, &root, algorithms, &cwd, &cmd.join(" "))
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        FormatArg::Sums => {
+            let algo = algorithms.iter().next().unwrap_or(Algorithm::Sha256);
+            Box::new(SumsWriter::new(out, &args.source, algo))
+        }
+        FormatArg::Jsonl => Box::new(JsonlWriter::new(out, &args.source)),
+    })
+}
+
+fn algorithms_for(args: &InventoryArgs) -> Result<AlgorithmSet, String> {
+    match (args.format, args.algorithms) {
+        (FormatArg::Sums, None) => Ok(AlgorithmSet::of(&[Algorithm::Sha256])),
+        (FormatArg::Sums, Some(a)) if a.len() != 1 => {
+            Err("--format sums takes exactly one algorithm (e.g. -a md5)".into())
+        }
+        (FormatArg::Hashdeep, Some(a)) if hashdeep_columns(a).is_empty() => {
+            Err("--format hashdeep needs md5, sha1 or sha256 (hashdeep has no BLAKE3)".into())
+        }
+        (_, Some(a)) => Ok(a),
+        (_, None) => Ok(AlgorithmSet::ALL),
+    }
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+fn print_summary(s: &ScanSummary, label: &str) {
+    eprintln!(
+        "ferret: {label}: {} entries, {} files hashed ({}), {} not hashed, {} unreadable, \
+         {} changed during read, {} extension mismatches, {:.1} s, {:.0} MB/s",
+        s.entries,
+        s.files_hashed,
+        HumanBytes(s.bytes_hashed),
+        s.not_hashed,
+        s.errors,
+        s.changed_during_read,
+        s.mismatches,
+        s.elapsed.as_secs_f64(),
+        s.mb_per_sec()
+    );
+}
+
+/// Runs the command; returns the exit code.
+pub(super) fn run(args: InventoryArgs) -> u8 {
+    let algorithms = match algorithms_for(&args) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let out = match open_output(&args) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let bar = progress_bar(args.quiet);
+    let sink = match build_sink(&args, algorithms, out) {
+        Ok(s) => Box::new(ReportErrors {
+            inner: s,
+            bar: bar.clone(),
+        }),
+        Err(e) => return fail(e),
+    };
+    let cancel = CancelToken::new();
+    let on_signal = cancel.clone();
+    if let Err(e) = ctrlc::set_handler(move || on_signal.cancel()) {
+        eprintln!("ferret: warning: Ctrl-C will not cancel cleanly: {e}");
+    }
+    let mut options = ScanOptions::new(&args.source)
+        .algorithms(algorithms)
+        .cross_filesystems(args.cross_filesystems)
+        .with_cancel_token(cancel);
+    if args.read_link_targets {
+        options = options.read_link_targets(true);
+    }
+    if let Some(n) = args.threads {
+        options = options.threads(n);
+    }
+    let job = match ScanJob::spawn(options, sink, Arc::new(|| {})) {
+        Ok(j) => j,
+        Err(e) => return fail(e),
+    };
+    let result = loop {
+        match job.next_event(Duration::from_millis(150)) {
+            Some(ScanEvent::Finished(r)) => break r,
+            Some(ScanEvent::EvidenceMount(m)) if !m.read_only => bar.suspend(|| {
+                eprintln!(
+                    "ferret: warning: the evidence is mounted read-write; mount it read-only{}",
+                    if m.atime_updates && !args.read_link_targets {
+                        " (symbolic link targets are not read, to keep their access times)"
+                    } else {
+                        ""
+                    }
+                )
+            }),
+            Some(_) | None => {}
+        }
+        let p = job.progress();
+        match p.stage {
+            Stage::Walking => bar.set_message(format!("walking: {} entries", p.entries_seen)),
+            _ => {
+                bar.set_length(p.bytes_total);
+                bar.set_position(p.bytes_hashed);
+                bar.set_message(format!("{}/{} files", p.files_done, p.files_total));
+            }
+        }
+    };
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            if !args.quiet {
+                print_summary(&s, "complete");
+            }
+            if s.errors > 0 {
+                EXIT_UNREADABLE
+            } else {
+                EXIT_OK
+            }
+        }
+        Err(ScanError::Cancelled { summary }) => {
+            print_summary(&summary, "cancelled (output is partial)");
+            EXIT_FAILED
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -1,0 +1,49 @@
+//! Read-only access to evidence.
+//!
+//! Guarantees (DESIGN §1, forensic invariants 1–4):
+//! - directories and files are opened read-only, with `O_NOATIME` where the OS
+//!   allows it, and relative to their parent's handle so no path is re-resolved
+//!   through a link and paths longer than `PATH_MAX` stay reachable;
+//! - symbolic links are recorded with their target and never followed; FIFOs,
+//!   sockets and device nodes are recorded by kind and never opened;
+//! - every entry the walk sees yields an [`EvidenceItem`] or an
+//!   [`ItemError`](crate::ItemError); nothing is silently dropped;
+//! - names stay raw bytes.
+
+mod meta;
+mod open;
+mod sys;
+mod walk;
+
+pub use meta::{EntryKind, Meta, UtcTime};
+pub use open::{EvidenceFile, EvidenceRoot};
+pub use walk::{LINK_TARGET_NOT_READ, WalkEntry, WalkOptions, walk};
+
+use std::path::PathBuf;
+
+/// One entry seen by the walk.
+#[derive(Debug, Clone)]
+pub struct EvidenceItem {
+    /// Path relative to the evidence root, as raw bytes.
+    pub rel_path: PathBuf,
+    /// What the entry is.
+    pub kind: EntryKind,
+    /// Metadata as seen by the walk (`lstat`: links are not followed).
+    pub meta: Meta,
+    /// Target of a symbolic link, as stored in the link (never resolved).
+    pub link_target: Option<PathBuf>,
+    /// Why the entry was recorded without its usual detail (a directory not
+    /// descended into, a link whose target was not read).
+    pub note: Option<&'static str>,
+}
+
+/// How the evidence filesystem is mounted, as far as the OS tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MountState {
+    /// Mounted read-only.
+    pub read_only: bool,
+    /// Reading may update access times (writable and not `noatime`). File
+    /// and directory reads avoid it with `O_NOATIME`; reading a symbolic
+    /// link's target cannot, so targets are then not read unless asked.
+    pub atime_updates: bool,
+}

@@ -1,0 +1,131 @@
+//! Digest values and the multi-digest hasher.
+
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::{Algorithm, AlgorithmSet};
+
+/// The digests of one file; an algorithm that was not selected is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DigestSet {
+    /// MD5.
+    pub md5: Option<[u8; 16]>,
+    /// SHA-1.
+    pub sha1: Option<[u8; 20]>,
+    /// SHA-256.
+    pub sha256: Option<[u8; 32]>,
+    /// BLAKE3 (256-bit output).
+    pub blake3: Option<[u8; 32]>,
+}
+
+impl DigestSet {
+    /// The raw digest for `a`, if computed.
+    pub fn get(&self, a: Algorithm) -> Option<&[u8]> {
+        match a {
+            Algorithm::Md5 => self.md5.as_ref().map(|d| &d[..]),
+            Algorithm::Sha1 => self.sha1.as_ref().map(|d| &d[..]),
+            Algorithm::Sha256 => self.sha256.as_ref().map(|d| &d[..]),
+            Algorithm::Blake3 => self.blake3.as_ref().map(|d| &d[..]),
+        }
+    }
+
+    /// Lower-case hex of the digest for `a`, if computed.
+    pub fn hex(&self, a: Algorithm) -> Option<String> {
+        self.get(a).map(hex::encode)
+    }
+}
+
+fn to_array<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes);
+    out
+}
+
+/// Feeds the same bytes to every selected digest.
+pub struct MultiHasher {
+    md5: Option<Md5>,
+    sha1: Option<Sha1>,
+    sha256: Option<Sha256>,
+    blake3: Option<Box<blake3::Hasher>>,
+}
+
+impl MultiHasher {
+    /// A hasher for the selected algorithms.
+    pub fn new(algorithms: AlgorithmSet) -> Self {
+        MultiHasher {
+            md5: algorithms.contains(Algorithm::Md5).then(Md5::new),
+            sha1: algorithms.contains(Algorithm::Sha1).then(Sha1::new),
+            sha256: algorithms.contains(Algorithm::Sha256).then(Sha256::new),
+            blake3: algorithms
+                .contains(Algorithm::Blake3)
+                .then(|| Box::new(blake3::Hasher::new())),
+        }
+    }
+
+    /// Feeds `data` to every digest.
+    pub fn update(&mut self, data: &[u8]) {
+        if let Some(h) = &mut self.md5 {
+            h.update(data);
+        }
+        if let Some(h) = &mut self.sha1 {
+            h.update(data);
+        }
+        if let Some(h) = &mut self.sha256 {
+            h.update(data);
+        }
+        if let Some(h) = &mut self.blake3 {
+            h.update(data);
+        }
+    }
+
+    /// The finished digests.
+    pub fn finalize(self) -> DigestSet {
+        DigestSet {
+            md5: self.md5.map(|h| to_array(&h.finalize())),
+            sha1: self.sha1.map(|h| to_array(&h.finalize())),
+            sha256: self.sha256.map(|h| to_array(&h.finalize())),
+            blake3: self.blake3.map(|h| *h.finalize().as_bytes()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hashing::hash_bytes;
+
+    #[test]
+    fn known_answers_abc_and_empty() {
+        let d = hash_bytes(b"", AlgorithmSet::ALL);
+        assert_eq!(
+            d.hex(Algorithm::Md5).unwrap(),
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
+        assert_eq!(
+            d.hex(Algorithm::Sha1).unwrap(),
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
+        assert_eq!(
+            d.hex(Algorithm::Sha256).unwrap(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            d.hex(Algorithm::Blake3).unwrap(),
+            "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+        );
+        let d = hash_bytes(
+            b"abc",
+            AlgorithmSet::of(&[Algorithm::Md5, Algorithm::Sha256]),
+        );
+        assert_eq!(
+            d.hex(Algorithm::Md5).unwrap(),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
+        assert_eq!(
+            d.hex(Algorithm::Sha256).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(d.sha1.is_none() && d.blake3.is_none());
+    }
+}

@@ -1,0 +1,186 @@
+//! The scan job: options, progress, events, cancellation, and the pipeline.
+//!
+//! ```text
+//! spawn ─► coordinator thread ─► walk (records non-files at once, collects files)
+//!                              └► hash (job-owned rayon pool, one reused buffer per thread)
+//!          records ─► bounded channel ─► sink thread (RecordSink: output file, case writer)
+//!          ScanProgress atomics ◄─ sampled by front ends;  ScanEvent ─► few typed events,
+//!          always ending with Finished(Result<ScanSummary, ScanError>)
+//! ```
+//! Workers never message the front end per file: they bump atomics, and the
+//! front end is woken through `notify` only for events.
+
+mod cancel;
+mod options;
+mod pipeline;
+mod progress;
+mod record;
+
+pub use cancel::CancelToken;
+pub use options::ScanOptions;
+pub use pipeline::{FileTask, hash_task, prewalk};
+pub use progress::{ProgressSnapshot, ScanProgress, Stage};
+pub use record::{FileRecord, MemorySink, Outcome, RecordSink};
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+
+use crate::error::ScanError;
+use crate::evidence::UtcTime;
+
+/// Wakes a front end when an event is ready (the GUI passes `request_repaint`).
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// A typed event from a running scan. The last event is always `Finished`.
+#[derive(Debug)]
+pub enum ScanEvent {
+    /// How the evidence is mounted (sent once, before the walk): front ends
+    /// warn loudly when it is writable.
+    EvidenceMount(crate::evidence::MountState),
+    /// The scan moved to another stage.
+    Stage(Stage),
+    /// The scan ended: completed, cancelled, or failed.
+    Finished(Result<ScanSummary, ScanError>),
+}
+
+/// What a scan did, counted from the records the sink accepted, so the
+/// counts always agree with the output.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScanSummary {
+    /// Entries recorded (= hashed + not_hashed + errors).
+    pub entries: u64,
+    /// Regular files read and hashed.
+    pub files_hashed: u64,
+    /// Bytes read and hashed.
+    pub bytes_hashed: u64,
+    /// Entries recorded without hashing (directories, links, FIFOs, …).
+    pub not_hashed: u64,
+    /// Entries that could not be examined (recorded with the reason).
+    pub errors: u64,
+    /// Files that changed while they were read.
+    pub changed_during_read: u64,
+    /// Files whose extension disagrees with their signature.
+    pub mismatches: u64,
+    /// Wall time from spawn to the end.
+    pub elapsed: Duration,
+    /// Start, UTC.
+    pub started: Option<UtcTime>,
+    /// End, UTC.
+    pub finished: Option<UtcTime>,
+}
+
+impl ScanSummary {
+    pub(crate) fn count(&mut self, rec: &FileRecord) {
+        self.entries += 1;
+        match &rec.outcome {
+            Outcome::Hashed {
+                len,
+                class,
+                changed_during_read,
+                ..
+            } => {
+                self.files_hashed += 1;
+                self.bytes_hashed += len;
+                self.changed_during_read += u64::from(*changed_during_read);
+                self.mismatches += u64::from(class.mismatch);
+            }
+            Outcome::NotHashed { .. } => self.not_hashed += 1,
+            Outcome::Failed(_) => self.errors += 1,
+        }
+    }
+
+    /// Average hashing rate in MB/s (10^6 bytes) over the elapsed time.
+    pub fn mb_per_sec(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.bytes_hashed as f64 / 1e6 / s
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A running (or finished) scan.
+pub struct ScanJob {
+    events: Receiver<ScanEvent>,
+    progress: Arc<ScanProgress>,
+    cancel: CancelToken,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ScanJob {
+    /// Starts a scan on its own threads. Records go to `sink` (on a dedicated
+    /// thread); `notify` is called after each event is queued. Fails only if
+    /// the OS refuses to create a thread.
+    pub fn spawn(
+        options: ScanOptions,
+        sink: Box<dyn RecordSink>,
+        notify: Notify,
+    ) -> Result<ScanJob, ScanError> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let progress = Arc::new(ScanProgress::new());
+        let cancel = options.cancel_token().clone();
+        let thread = pipeline::start(options, sink, notify, tx, Arc::clone(&progress))
+            .map_err(|e| ScanError::Workers(e.to_string()))?;
+        Ok(ScanJob {
+            events: rx,
+            progress,
+            cancel,
+            thread: Some(thread),
+        })
+    }
+
+    /// A consistent-enough snapshot of the counters, for display.
+    pub fn progress(&self) -> ProgressSnapshot {
+        self.progress.snapshot()
+    }
+
+    /// The token that cancels this scan.
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+
+    /// Asks the scan to stop; it still finishes cleanly with `Finished(Err(Cancelled))`.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// The next event, waiting at most `timeout`. `None` on timeout or after
+    /// the last event was taken.
+    pub fn next_event(&self, timeout: Duration) -> Option<ScanEvent> {
+        self.events.recv_timeout(timeout).ok()
+    }
+
+    /// An event if one is queued, without waiting.
+    pub fn try_event(&self) -> Option<ScanEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// Waits for the end and returns the scan's result (events not yet taken
+    /// are discarded).
+    pub fn join(mut self) -> Result<ScanSummary, ScanError> {
+        let mut result = Err(ScanError::Panicked);
+        while let Ok(ev) = self.events.recv() {
+            if let ScanEvent::Finished(r) = ev {
+                result = r;
+            }
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        result
+    }
+}
+
+impl Drop for ScanJob {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            // Dropping a running job cancels it; never leave a detached scan behind.
+            self.cancel.cancel();
+            let _ = t.join();
+        }
+    }
+}

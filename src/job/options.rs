@@ -1,0 +1,98 @@
+//! Scan options: built once, frozen when the job is spawned.
+
+use std::path::{Path, PathBuf};
+
+use super::CancelToken;
+use crate::hashing::AlgorithmSet;
+
+/// Everything a scan needs to know before it starts. Moved into the job at
+/// spawn, so it cannot change while the scan runs.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    root: PathBuf,
+    algorithms: AlgorithmSet,
+    cross_filesystems: bool,
+    threads: usize,
+    link_targets: Option<bool>,
+    cancel: CancelToken,
+}
+
+impl ScanOptions {
+    /// Options for scanning `root` with every algorithm, one worker per core.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ScanOptions {
+            root: root.into(),
+            algorithms: AlgorithmSet::ALL,
+            cross_filesystems: false,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            link_targets: None,
+            cancel: CancelToken::new(),
+        }
+    }
+
+    /// Digests to compute (must not be empty; an empty set means all).
+    pub fn algorithms(mut self, algorithms: AlgorithmSet) -> Self {
+        self.algorithms = if algorithms.is_empty() {
+            AlgorithmSet::ALL
+        } else {
+            algorithms
+        };
+        self
+    }
+
+    /// Whether to descend into other filesystems mounted below the root.
+    pub fn cross_filesystems(mut self, yes: bool) -> Self {
+        self.cross_filesystems = yes;
+        self
+    }
+
+    /// Number of hashing threads (at least 1).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
+    }
+
+    /// Whether to read symbolic links' targets. Default (unset): only when
+    /// the evidence is mounted read-only or `noatime`, because `readlink`
+    /// updates a link's access time otherwise.
+    pub fn read_link_targets(mut self, yes: bool) -> Self {
+        self.link_targets = Some(yes);
+        self
+    }
+
+    /// Uses an existing token (e.g. one a Ctrl-C handler already holds).
+    pub fn with_cancel_token(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The evidence root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Selected digests.
+    pub fn selected_algorithms(&self) -> AlgorithmSet {
+        self.algorithms
+    }
+
+    /// Whether other filesystems are entered.
+    pub fn crosses_filesystems(&self) -> bool {
+        self.cross_filesystems
+    }
+
+    /// Hashing threads.
+    pub fn thread_count(&self) -> usize {
+        self.threads
+    }
+
+    /// The explicit link-target choice, if any.
+    pub fn link_targets(&self) -> Option<bool> {
+        self.link_targets
+    }
+
+    /// The scan's cancel token.
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+}

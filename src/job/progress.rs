@@ -1,0 +1,144 @@
+//! Live counters, bumped by workers and sampled by front ends.
+
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Where a scan is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Not started.
+    Starting,
+    /// Metadata walk: counting entries, files and bytes.
+    Walking,
+    /// Reading and hashing files.
+    Hashing,
+    /// Flushing output.
+    Finishing,
+    /// Done (completed, cancelled or failed).
+    Done,
+}
+
+impl Stage {
+    fn from_u8(v: u8) -> Stage {
+        match v {
+            1 => Stage::Walking,
+            2 => Stage::Hashing,
+            3 => Stage::Finishing,
+            4 => Stage::Done,
+            _ => Stage::Starting,
+        }
+    }
+
+    /// Human-readable name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Starting => "starting",
+            Stage::Walking => "walking",
+            Stage::Hashing => "hashing",
+            Stage::Finishing => "finishing",
+            Stage::Done => "done",
+        }
+    }
+}
+
+/// Atomic counters of a running scan. Relaxed ordering: they are for display.
+#[derive(Debug)]
+pub struct ScanProgress {
+    stage: AtomicU8,
+    entries_seen: AtomicU64,
+    files_total: AtomicU64,
+    bytes_total: AtomicU64,
+    files_done: AtomicU64,
+    bytes_hashed: AtomicU64,
+    errors: AtomicU64,
+    started: Instant,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProgressSnapshot {
+    /// Current stage.
+    pub stage: Stage,
+    /// Entries seen by the walk so far.
+    pub entries_seen: u64,
+    /// Regular files found by the walk (final once hashing starts).
+    pub files_total: u64,
+    /// Bytes in those files.
+    pub bytes_total: u64,
+    /// Files finished (hashed or failed).
+    pub files_done: u64,
+    /// Bytes hashed so far (grows within large files too).
+    pub bytes_hashed: u64,
+    /// Entries that could not be examined so far.
+    pub errors: u64,
+    /// Time since the scan started.
+    pub elapsed: Duration,
+}
+
+impl ProgressSnapshot {
+    /// Fraction of bytes done (0–1), once totals are known.
+    pub fn fraction(&self) -> Option<f64> {
+        (self.stage == Stage::Hashing || self.stage == Stage::Finishing).then(|| {
+            if self.bytes_total == 0 {
+                1.0
+            } else {
+                (self.bytes_hashed as f64 / self.bytes_total as f64).min(1.0)
+            }
+        })
+    }
+}
+
+impl ScanProgress {
+    pub(crate) fn new() -> Self {
+        ScanProgress {
+            stage: AtomicU8::new(0),
+            entries_seen: AtomicU64::new(0),
+            files_total: AtomicU64::new(0),
+            bytes_total: AtomicU64::new(0),
+            files_done: AtomicU64::new(0),
+            bytes_hashed: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    pub(crate) fn set_stage(&self, s: Stage) {
+        self.stage.store(s as u8, Ordering::Relaxed);
+    }
+
+    pub(crate) fn saw_entry(&self) {
+        self.entries_seen.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn found_file(&self, size: u64) {
+        self.files_total.fetch_add(1, Ordering::Relaxed);
+        self.bytes_total.fetch_add(size, Ordering::Relaxed);
+    }
+
+    pub(crate) fn hashed_bytes(&self, n: u64) {
+        self.bytes_hashed.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn file_done(&self) {
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn error(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reads all counters.
+    pub fn snapshot(&self) -> ProgressSnapshot {
+        let r = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ProgressSnapshot {
+            stage: Stage::from_u8(self.stage.load(Ordering::Relaxed)),
+            entries_seen: r(&self.entries_seen),
+            files_total: r(&self.files_total),
+            bytes_total: r(&self.bytes_total),
+            files_done: r(&self.files_done),
+            bytes_hashed: r(&self.bytes_hashed),
+            errors: r(&self.errors),
+            elapsed: self.started.elapsed(),
+        }
+    }
+}

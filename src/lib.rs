@@ -1,0 +1,33 @@
+//! Ferret: forensic disk triage.
+//!
+//! The library holds the whole engine — read-only evidence walk, one-pass
+//! multi-digest hashing, signature classification, the scan job — plus the two
+//! thin front ends (`cli`, `gui`). Engine modules never import a front-end
+//! crate; front ends only configure the engine and render what it reports.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod classify;
+pub mod error;
+pub mod evidence;
+pub mod hashing;
+pub mod job;
+pub mod pathfmt;
+pub mod report;
+
+pub mod cli;
+pub mod gui;
+
+pub use classify::{Classification, MediaKind};
+pub use error::{ItemError, Op, ScanError};
+pub use evidence::{EntryKind, EvidenceItem, Meta, UtcTime};
+pub use hashing::{Algorithm, AlgorithmSet, DigestSet};
+pub use job::{
+    CancelToken, FileRecord, MemorySink, Outcome, ProgressSnapshot, RecordSink, ScanEvent, ScanJob,
+    ScanOptions, ScanProgress, ScanSummary, Stage,
+};
+
+/// Tool version as reported in every output header.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Tool name as reported in every output header.
+pub const TOOL_NAME: &str = "ferret";

@@ -1,0 +1,9 @@
+//! Ferret's binary: no command opens the desktop app, a command runs the CLI.
+
+fn main() -> std::process::ExitCode {
+    let cli = ferret::cli::parse();
+    match cli.command {
+        None => ferret::gui::run(),
+        Some(command) => ferret::cli::run(command),
+    }
+}

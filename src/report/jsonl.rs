@@ -1,0 +1,118 @@
+//! JSON Lines inventory: one object per entry, every field Ferret knows.
+//!
+//! `path` is the reversible escaped form of the raw name
+//! ([`escape_path`](crate::pathfmt::escape_path)); times are UTC ISO 8601;
+//! `status` is `hashed`, `not_hashed` (with `reason`) or `error` (with
+//! `error.op`, `error.kind`, `error.os_code`, `error.message`).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::join_display;
+use crate::evidence::UtcTime;
+use crate::hashing::Algorithm;
+use crate::job::{FileRecord, Outcome, RecordSink};
+use crate::pathfmt::escape_path;
+
+/// Streams every record as one JSON object per line.
+pub struct JsonlWriter<W: Write + Send> {
+    out: W,
+    root: PathBuf,
+}
+
+impl<W: Write + Send> JsonlWriter<W> {
+    /// A writer naming entries as `root/rel`.
+    pub fn new(out: W, root: &Path) -> Self {
+        JsonlWriter {
+            out,
+            root: root.to_path_buf(),
+        }
+    }
+}
+
+fn time(t: Option<UtcTime>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(t.to_iso8601()))
+}
+
+/// The JSON object for one record.
+pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
+    let mut o = Map::new();
+    o.insert(
+        "path".into(),
+        escape_path(join_display(root, &rec.rel_path)).into(),
+    );
+    o.insert(
+        "kind".into(),
+        rec.kind.map_or(Value::Null, |k| k.as_str().into()),
+    );
+    if let Some(m) = &rec.meta {
+        o.insert("size".into(), m.size.into());
+        o.insert("mode".into(), format!("{:o}", m.permissions()).into());
+        o.insert("inode".into(), m.inode.into());
+        o.insert("uid".into(), m.uid.into());
+        o.insert("gid".into(), m.gid.into());
+        o.insert("mtime".into(), time(m.mtime));
+        o.insert("atime".into(), time(m.atime));
+        o.insert("ctime".into(), time(m.ctime));
+        o.insert("crtime".into(), time(m.btime));
+    }
+    if let Some(t) = &rec.link_target {
+        o.insert("link_target".into(), escape_path(t).into());
+    }
+    match &rec.outcome {
+        Outcome::Hashed {
+            digests,
+            len,
+            class,
+            changed_during_read,
+        } => {
+            o.insert("status".into(), "hashed".into());
+            o.insert("bytes_read".into(), (*len).into());
+            for a in Algorithm::ALL {
+                if let Some(h) = digests.hex(a) {
+                    o.insert(a.name().into(), h.into());
+                }
+            }
+            o.insert(
+                "class".into(),
+                json!({
+                    "mime": class.mime,
+                    "typical_ext": class.typical_ext,
+                    "media": class.media.as_str(),
+                }),
+            );
+            o.insert("mismatch".into(), class.mismatch.into());
+            o.insert("changed_during_read".into(), (*changed_during_read).into());
+        }
+        Outcome::NotHashed { reason } => {
+            o.insert("status".into(), "not_hashed".into());
+            o.insert("reason".into(), (*reason).into());
+        }
+        Outcome::Failed(e) => {
+            o.insert("status".into(), "error".into());
+            o.insert(
+                "error".into(),
+                json!({
+                    "op": e.op.as_str(),
+                    "kind": format!("{:?}", e.kind),
+                    "os_code": e.os_code(),
+                    "message": e.source.to_string(),
+                }),
+            );
+        }
+    }
+    Value::Object(o)
+}
+
+impl<W: Write + Send> RecordSink for JsonlWriter<W> {
+    fn accept(&mut self, rec: FileRecord) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &record_json(&self.root, &rec))?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,99 @@
+//! Known-answer digests: the BLAKE3 vectors, the empty file, and agreement
+//! with coreutils/b3sum on hashdeep's test files.
+
+use std::collections::BTreeMap;
+
+use ferret::hashing::hash_bytes;
+use ferret::{Algorithm, AlgorithmSet, ScanOptions};
+
+use crate::util;
+
+#[test]
+fn blake3_official_vectors() {
+    let Some(corpus) = util::corpus() else { return };
+    let text =
+        std::fs::read_to_string(corpus.join("hash-vectors/blake3-test-vectors-regenerated.json"))
+            .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 22);
+    for case in cases {
+        let len = case["input_len"].as_u64().unwrap() as usize;
+        let input: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let d = hash_bytes(&input, AlgorithmSet::of(&[Algorithm::Blake3]));
+        // The vectors hold 131-byte extended outputs; the default hash is the first 32.
+        assert_eq!(
+            d.hex(Algorithm::Blake3).unwrap(),
+            case["hash"].as_str().unwrap()[..64],
+            "input_len {len}"
+        );
+        // Fed in odd-sized pieces, as the read loop does: same answer.
+        let mut h = ferret::hashing::MultiHasher::new(AlgorithmSet::ALL);
+        for piece in input.chunks(97) {
+            h.update(piece);
+        }
+        assert_eq!(h.finalize().blake3, d.blake3);
+    }
+}
+
+#[test]
+fn empty_file_known_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty"), b"").unwrap();
+    let (records, r) = util::scan(ScanOptions::new(dir.path()));
+    r.unwrap();
+    let d = records[0].digests().unwrap();
+    assert_eq!(
+        d.hex(Algorithm::Md5).unwrap(),
+        "d41d8cd98f00b204e9800998ecf8427e"
+    );
+    assert_eq!(
+        d.hex(Algorithm::Sha1).unwrap(),
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+    );
+    assert_eq!(
+        d.hex(Algorithm::Sha256).unwrap(),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_eq!(
+        d.hex(Algorithm::Blake3).unwrap(),
+        "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+    );
+}
+
+/// `HEX  ./name` lines as written by md5sum & co. in the corpus.
+fn read_sums(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(|l| {
+            let (hex, name) = l.split_once("  ").unwrap();
+            (name.trim_start_matches("./").to_string(), hex.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn agrees_with_coreutils_and_b3sum_on_hashdeep_testfiles() {
+    let Some(corpus) = util::corpus() else { return };
+    let (records, r) = util::scan(ScanOptions::new(corpus.join("hashdeep/testfiles")));
+    let summary = r.unwrap();
+    assert_eq!(summary.errors, 0);
+    for (algo, file) in [
+        (Algorithm::Md5, "md5sum.txt"),
+        (Algorithm::Sha1, "sha1sum.txt"),
+        (Algorithm::Sha256, "sha256sum.txt"),
+        (Algorithm::Blake3, "b3sum.txt"),
+    ] {
+        let expected = read_sums(
+            &std::fs::read_to_string(corpus.join("hashdeep/expected/sums").join(file)).unwrap(),
+        );
+        let ours: BTreeMap<String, String> = records
+            .iter()
+            .filter_map(|r| {
+                let hex = r.digests()?.hex(algo)?;
+                Some((r.rel_path.to_str().unwrap().to_string(), hex))
+            })
+            .collect();
+        assert_eq!(ours, expected, "{algo} disagrees with {file}");
+        assert_eq!(ours.len(), 17);
+    }
+}

@@ -1,0 +1,11 @@
+//! Ferret's integration tests: one binary, one module per topic
+//! (`util` builds temporary evidence trees).
+
+mod util;
+
+mod classify;
+mod hashing;
+mod inventory;
+mod job;
+#[cfg(unix)]
+mod walk;
