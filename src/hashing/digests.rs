@@ -54,7 +54,9 @@ impl MultiHasher {
     /// A hasher for the selected algorithms.
     pub fn new(algorithms: AlgorithmSet) -> Self {
         MultiHasher {
-            md5: algorithms.contains(Algorithm::Md5).then(Md5::new),
+            md5: algorithms
+                .contains(Algorithm::Md5)
+                .then(<Md5 as md5::Digest>::new),
             sha1: algorithms.contains(Algorithm::Sha1).then(Sha1::new),
             sha256: algorithms.contains(Algorithm::Sha256).then(Sha256::new),
             blake3: algorithms
@@ -66,7 +68,7 @@ impl MultiHasher {
     /// Feeds `data` to every digest.
     pub fn update(&mut self, data: &[u8]) {
         if let Some(h) = &mut self.md5 {
-            h.update(data);
+            md5::Digest::update(h, data);
         }
         if let Some(h) = &mut self.sha1 {
             h.update(data);
@@ -82,7 +84,7 @@ impl MultiHasher {
     /// The finished digests.
     pub fn finalize(self) -> DigestSet {
         DigestSet {
-            md5: self.md5.map(|h| to_array(&h.finalize())),
+            md5: self.md5.map(|h| to_array(&md5::Digest::finalize(h))),
             sha1: self.sha1.map(|h| to_array(&h.finalize())),
             sha256: self.sha256.map(|h| to_array(&h.finalize())),
             blake3: self.blake3.map(|h| *h.finalize().as_bytes()),
