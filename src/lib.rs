@@ -11,6 +11,7 @@ pub mod classify;
 pub mod error;
 pub mod evidence;
 pub mod hashing;
+pub mod hashsets;
 pub mod job;
 pub mod pathfmt;
 pub mod report;
@@ -24,7 +25,7 @@ pub use evidence::{EntryKind, EvidenceItem, Meta, UtcTime};
 pub use hashing::{Algorithm, AlgorithmSet, DigestSet};
 pub use job::{
     CancelToken, FileRecord, MemorySink, Outcome, ProgressSnapshot, RecordSink, ScanEvent, ScanJob,
-    ScanOptions, ScanProgress, ScanSummary, Stage,
+    ScanOptions, ScanProgress, ScanSummary, SetTally, Stage,
 };
 
 /// Tool version as reported in every output header.

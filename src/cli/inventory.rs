@@ -10,16 +10,27 @@ use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE, FormatArg, InventoryArgs};
 use crate::hashing::{Algorithm, AlgorithmSet};
+use crate::hashsets::{HashLibrary, HashSetCatalog};
 use crate::job::{FileRecord, RecordSink, ScanEvent, ScanJob, ScanOptions, ScanSummary, Stage};
 use crate::report::hashdeep::{HashdeepWriter, hashdeep_columns};
 use crate::report::jsonl::JsonlWriter;
 use crate::report::sums::SumsWriter;
 use crate::{CancelToken, ScanError};
 
-/// Prints each unreadable entry to stderr as it is recorded, then passes it on.
+/// Which records reach the output (hashdeep `-m` / `-x`).
+#[derive(Clone, Copy, PartialEq)]
+enum Select {
+    All,
+    Matching,
+    NotMatching,
+}
+
+/// Prints each unreadable entry to stderr as it is recorded, filters by
+/// match, then passes the record on.
 struct ReportErrors {
     inner: Box<dyn RecordSink>,
     bar: ProgressBar,
+    select: Select,
 }
 
 impl RecordSink for ReportErrors {
@@ -27,7 +38,12 @@ impl RecordSink for ReportErrors {
         if let Some(e) = rec.error() {
             self.bar.suspend(|| eprintln!("ferret: {e}"));
         }
-        self.inner.accept(rec)
+        let keep = match self.select {
+            Select::All => true,
+            Select::Matching => rec.digests().is_some() && !rec.hits.is_empty(),
+            Select::NotMatching => rec.digests().is_some() && rec.hits.is_empty(),
+        };
+        if keep { self.inner.accept(rec) } else { Ok(()) }
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -94,6 +110,7 @@ fn open_output(args: &InventoryArgs) -> Result<Box<dyn Write + Send>, String> {
 fn build_sink(
     args: &InventoryArgs,
     algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
     out: Box<dyn Write + Send>,
 ) -> Result<Box<dyn RecordSink>, String> {
     Ok(match args.format {
@@ -116,7 +133,9 @@ fn build_sink(
             let algo = algorithms.iter().next().unwrap_or(Algorithm::Sha256);
             Box::new(SumsWriter::new(out, &args.source, algo))
         }
-        FormatArg::Jsonl => Box::new(JsonlWriter::new(out, &args.source)),
+        FormatArg::Jsonl => {
+            Box::new(JsonlWriter::new(out, &args.source).with_catalog(catalog.clone()))
+        }
     })
 }
 
@@ -165,6 +184,41 @@ fn print_summary(s: &ScanSummary, label: &str) {
     );
 }
 
+fn load_catalog(args: &InventoryArgs) -> Result<HashSetCatalog, String> {
+    if args.hashsets.is_empty() {
+        return Ok(HashSetCatalog::default());
+    }
+    let dir = args
+        .library
+        .clone()
+        .unwrap_or_else(HashLibrary::default_dir);
+    let lib = HashLibrary::open(dir).map_err(|e| e.to_string())?;
+    let sets = args
+        .hashsets
+        .iter()
+        .map(|n| lib.load(n))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok(HashSetCatalog::new(sets))
+}
+
+fn print_sets(s: &ScanSummary, catalog: &HashSetCatalog) {
+    if catalog.is_empty() {
+        return;
+    }
+    eprintln!(
+        "ferret: {} flagged (alert), {} known-good filtered, {} informational only",
+        s.alerts, s.known_good, s.info_only
+    );
+    for (set, t) in catalog.sets().iter().zip(&s.sets) {
+        let p = set.provenance();
+        eprintln!(
+            "ferret: set {} ({}): {} files matched; {} of {} entries matched, {} unused",
+            p.name, p.kind, t.matched_files, t.matched_entries, p.entries, t.unused_entries
+        );
+    }
+}
+
 /// Runs the command; returns the exit code.
 pub(super) fn run(args: InventoryArgs) -> u8 {
     let algorithms = match algorithms_for(&args) {
@@ -175,11 +229,21 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
+    let catalog = match load_catalog(&args) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let bar = progress_bar(args.quiet);
-    let sink = match build_sink(&args, algorithms, out) {
+    let select = match (args.matches_only, args.non_matches_only) {
+        (true, _) => Select::Matching,
+        (_, true) => Select::NotMatching,
+        _ => Select::All,
+    };
+    let sink = match build_sink(&args, algorithms, &catalog, out) {
         Ok(s) => Box::new(ReportErrors {
             inner: s,
             bar: bar.clone(),
+            select,
         }),
         Err(e) => return fail(e),
     };
@@ -191,6 +255,7 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
     let mut options = ScanOptions::new(&args.source)
         .algorithms(algorithms)
         .cross_filesystems(args.cross_filesystems)
+        .hash_sets(catalog.clone())
         .with_cancel_token(cancel);
     if args.read_link_targets {
         options = options.read_link_targets(true);
@@ -232,6 +297,7 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         Ok(s) => {
             if !args.quiet {
                 print_summary(&s, "complete");
+                print_sets(&s, &catalog);
             }
             if s.errors > 0 {
                 EXIT_UNREADABLE

@@ -5,6 +5,7 @@
 //! (each is listed on stderr and recorded in the output); 3 failed, cancelled
 //! or bad usage.
 
+mod hashset;
 mod inventory;
 
 use std::ffi::OsString;
@@ -54,6 +55,15 @@ pub enum Command {
     /// Walk SOURCE read-only, hash every file once, and write an inventory.
     #[command(after_help = EXIT_CODES_HELP)]
     Inventory(InventoryArgs),
+    /// Manage the hash library: import, list, info, remove, export.
+    Hashset {
+        /// Hash library folder [default: $FERRET_LIBRARY, else the platform data folder].
+        #[arg(long, global = true)]
+        library: Option<PathBuf>,
+        /// What to do.
+        #[command(subcommand)]
+        command: hashset::HashsetCommand,
+    },
 }
 
 /// Output formats of `ferret inventory`.
@@ -92,6 +102,23 @@ pub struct InventoryArgs {
     /// links' access times; on a read-only mount targets are always read).
     #[arg(long)]
     pub read_link_targets: bool,
+    /// Match every file against these sets of the hash library (repeatable).
+    #[arg(long = "hashset", short = 's', value_name = "NAME")]
+    pub hashsets: Vec<String>,
+    /// Hash library folder [default: $FERRET_LIBRARY, else the platform data folder].
+    #[arg(long)]
+    pub library: Option<PathBuf>,
+    /// Only files matching a set (hashdeep/md5deep -m).
+    #[arg(
+        long,
+        short = 'm',
+        conflicts_with = "non_matches_only",
+        requires = "hashsets"
+    )]
+    pub matches_only: bool,
+    /// Only files matching no set (hashdeep/md5deep -x).
+    #[arg(long, short = 'x', requires = "hashsets")]
+    pub non_matches_only: bool,
     /// Hashing threads [default: one per core].
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
@@ -131,6 +158,7 @@ pub fn parse_from<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I)
 pub fn run(command: Command) -> ExitCode {
     let code = match command {
         Command::Inventory(args) => inventory::run(args),
+        Command::Hashset { library, command } => hashset::run(library, command),
     };
     ExitCode::from(code)
 }

@@ -30,6 +30,7 @@ use crossbeam_channel::Receiver;
 
 use crate::error::ScanError;
 use crate::evidence::UtcTime;
+use crate::hashsets::catalog::Verdict;
 
 /// Wakes a front end when an event is ready (the GUI passes `request_repaint`).
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -44,6 +45,17 @@ pub enum ScanEvent {
     Stage(Stage),
     /// The scan ended: completed, cancelled, or failed.
     Finished(Result<ScanSummary, ScanError>),
+}
+
+/// What one hash set matched during a scan (hashdeep audit semantics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SetTally {
+    /// Files that matched at least one entry.
+    pub matched_files: u64,
+    /// Entries matched by at least one file.
+    pub matched_entries: u64,
+    /// Entries no file matched.
+    pub unused_entries: u64,
 }
 
 /// What a scan did, counted from the records the sink accepted, so the
@@ -64,6 +76,14 @@ pub struct ScanSummary {
     pub changed_during_read: u64,
     /// Files whose extension disagrees with their signature.
     pub mismatches: u64,
+    /// Files with at least one alert hit (flagged).
+    pub alerts: u64,
+    /// Files with only known-good hits (filtered).
+    pub known_good: u64,
+    /// Files with only informational hits.
+    pub info_only: u64,
+    /// Per hash set (catalog order): what matched.
+    pub sets: Vec<SetTally>,
     /// Wall time from spawn to the end.
     pub elapsed: Duration,
     /// Start, UTC.
@@ -86,6 +106,12 @@ impl ScanSummary {
                 self.bytes_hashed += len;
                 self.changed_during_read += u64::from(*changed_during_read);
                 self.mismatches += u64::from(class.mismatch);
+                match rec.verdict() {
+                    Verdict::Alert => self.alerts += 1,
+                    Verdict::KnownGood => self.known_good += 1,
+                    Verdict::Info => self.info_only += 1,
+                    Verdict::None => {}
+                }
             }
             Outcome::NotHashed { .. } => self.not_hashed += 1,
             Outcome::Failed(_) => self.errors += 1,

@@ -4,16 +4,18 @@ use std::path::{Path, PathBuf};
 
 use super::CancelToken;
 use crate::hashing::AlgorithmSet;
+use crate::hashsets::HashSetCatalog;
 
 /// Everything a scan needs to know before it starts. Moved into the job at
 /// spawn, so it cannot change while the scan runs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ScanOptions {
     root: PathBuf,
     algorithms: AlgorithmSet,
     cross_filesystems: bool,
     threads: usize,
     link_targets: Option<bool>,
+    catalog: HashSetCatalog,
     cancel: CancelToken,
 }
 
@@ -26,6 +28,7 @@ impl ScanOptions {
             cross_filesystems: false,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             link_targets: None,
+            catalog: HashSetCatalog::default(),
             cancel: CancelToken::new(),
         }
     }
@@ -60,6 +63,12 @@ impl ScanOptions {
         self
     }
 
+    /// Hash sets every file is matched against.
+    pub fn hash_sets(mut self, catalog: HashSetCatalog) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
     /// Uses an existing token (e.g. one a Ctrl-C handler already holds).
     pub fn with_cancel_token(mut self, token: CancelToken) -> Self {
         self.cancel = token;
@@ -89,6 +98,11 @@ impl ScanOptions {
     /// The explicit link-target choice, if any.
     pub fn link_targets(&self) -> Option<bool> {
         self.link_targets
+    }
+
+    /// The hash sets matched during the scan.
+    pub fn catalog(&self) -> &HashSetCatalog {
+        &self.catalog
     }
 
     /// The scan's cancel token.

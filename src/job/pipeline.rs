@@ -20,6 +20,7 @@ use crate::classify::classify;
 use crate::error::{ItemError, Op, ScanError};
 use crate::evidence::{EntryKind, EvidenceRoot, Meta, UtcTime, WalkEntry, WalkOptions, walk};
 use crate::hashing::{self, AlgorithmSet};
+use crate::hashsets::HashSetCatalog;
 
 /// Records in flight between workers and the sink: enough to keep workers
 /// busy while the sink writes a batch, small enough to bound memory.
@@ -80,6 +81,7 @@ pub fn prewalk(
                     meta: Some(item.meta),
                     link_target: item.link_target,
                     outcome: Outcome::NotHashed { reason },
+                    hits: Vec::new(),
                 });
             }
             WalkEntry::Failed { item, error } => {
@@ -92,6 +94,7 @@ pub fn prewalk(
                     meta: item.as_ref().map(|i| i.meta),
                     link_target: None,
                     outcome: Outcome::Failed(error),
+                    hits: Vec::new(),
                 });
             }
         }
@@ -121,6 +124,7 @@ pub fn hash_task(
     root: &EvidenceRoot,
     task: &FileTask,
     algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
     buf: &mut Vec<u8>,
     progress: Option<&ScanProgress>,
 ) -> FileRecord {
@@ -130,6 +134,7 @@ pub fn hash_task(
         meta: Some(meta),
         link_target: None,
         outcome: Outcome::Failed(e),
+        hits: Vec::new(),
     };
     let file = match root.open_file(&task.rel_path) {
         Ok(f) => f,
@@ -146,6 +151,11 @@ pub fn hash_task(
     };
     let changed = hashed.len != meta.size || reader.inner.changed_since_open().unwrap_or(true);
     let class = classify(&hashed.header, &task.rel_path);
+    let hits = if catalog.is_empty() {
+        Vec::new()
+    } else {
+        catalog.lookup(&hashed.digests)
+    };
     FileRecord {
         rel_path: task.rel_path.clone(),
         kind: Some(EntryKind::File),
@@ -157,6 +167,7 @@ pub fn hash_task(
             class,
             changed_during_read: changed,
         },
+        hits,
     }
 }
 
@@ -171,11 +182,13 @@ fn sink_thread(
     mut sink: Box<dyn RecordSink>,
     rx: crossbeam_channel::Receiver<FileRecord>,
     cancel: CancelToken,
+    catalog: HashSetCatalog,
 ) -> io::Result<JoinHandle<(ScanSummary, Option<io::Error>)>> {
     std::thread::Builder::new()
         .name("ferret-sink".into())
         .spawn(move || {
             let mut summary = ScanSummary::default();
+            let mut tally = MatchTally::new(&catalog);
             let mut error = None;
             for rec in rx {
                 if error.is_some() {
@@ -183,8 +196,12 @@ fn sink_thread(
                 }
                 let mut counted = summary.clone();
                 counted.count(&rec);
+                let hits = rec.hits.clone();
                 match sink.accept(rec) {
-                    Ok(()) => summary = counted,
+                    Ok(()) => {
+                        summary = counted;
+                        tally.add(&hits);
+                    }
                     Err(e) => {
                         error = Some(e);
                         cancel.cancel();
@@ -194,8 +211,60 @@ fn sink_thread(
             if let Err(e) = sink.finish() {
                 error.get_or_insert(e);
             }
+            summary.sets = tally.finish();
             (summary, error)
         })
+}
+
+/// Per-set counters with hashdeep audit semantics: files matched, and which
+/// entries were matched at least once (the rest are "unused").
+struct MatchTally {
+    files: Vec<u64>,
+    used: Vec<Vec<u64>>,
+    entries: Vec<u64>,
+}
+
+impl MatchTally {
+    fn new(catalog: &HashSetCatalog) -> Self {
+        let entries: Vec<u64> = catalog.sets().iter().map(|s| s.entry_count()).collect();
+        MatchTally {
+            files: vec![0; entries.len()],
+            used: entries
+                .iter()
+                .map(|&n| vec![0u64; n.div_ceil(64) as usize])
+                .collect(),
+            entries,
+        }
+    }
+
+    fn add(&mut self, hits: &[crate::hashsets::Hit]) {
+        let mut last = None;
+        for h in hits {
+            let s = usize::from(h.set);
+            if last != Some(s) {
+                self.files[s] += 1;
+                last = Some(s);
+            }
+            let e = h.entry as usize;
+            self.used[s][e / 64] |= 1 << (e % 64);
+        }
+    }
+
+    fn finish(self) -> Vec<super::SetTally> {
+        self.files
+            .iter()
+            .zip(&self.used)
+            .zip(&self.entries)
+            .map(|((&files, used), &entries)| {
+                let matched: u64 = used.iter().map(|w| u64::from(w.count_ones())).sum();
+                super::SetTally {
+                    matched_files: files,
+                    matched_entries: matched,
+                    unused_entries: entries - matched,
+                }
+            })
+            .collect()
+    }
 }
 
 struct Run<'a> {
@@ -247,13 +316,15 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         .build()
         .map_err(|e| ScanError::Workers(e.to_string()))?;
     let algorithms = opts.selected_algorithms();
+    let catalog = opts.catalog();
     pool.install(|| {
         tasks.par_iter().for_each(|task| {
             if cancel.is_cancelled() {
                 return;
             }
-            let rec = READ_BUF
-                .with_borrow_mut(|buf| hash_task(&root, task, algorithms, buf, Some(r.progress)));
+            let rec = READ_BUF.with_borrow_mut(|buf| {
+                hash_task(&root, task, algorithms, catalog, buf, Some(r.progress))
+            });
             if rec.error().is_some() {
                 r.progress.error();
             }
@@ -298,8 +369,13 @@ fn coordinate(
         emit(ScanEvent::Stage(s));
     };
     let (tx, rx) = bounded(CHANNEL_DEPTH);
-    let writer = sink_thread(sink, rx, options.cancel_token().clone())
-        .map_err(|e| ScanError::Workers(e.to_string()))?;
+    let writer = sink_thread(
+        sink,
+        rx,
+        options.cancel_token().clone(),
+        options.catalog().clone(),
+    )
+    .map_err(|e| ScanError::Workers(e.to_string()))?;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         run(Run {
             options,

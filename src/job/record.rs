@@ -8,6 +8,7 @@ use crate::classify::Classification;
 use crate::error::ItemError;
 use crate::evidence::{EntryKind, Meta};
 use crate::hashing::DigestSet;
+use crate::hashsets::{Hit, catalog::Verdict};
 
 /// What happened to one entry.
 #[derive(Debug)]
@@ -45,6 +46,8 @@ pub struct FileRecord {
     pub link_target: Option<PathBuf>,
     /// What happened.
     pub outcome: Outcome,
+    /// Hash-set matches (hashed files only).
+    pub hits: Vec<Hit>,
 }
 
 impl FileRecord {
@@ -54,6 +57,11 @@ impl FileRecord {
             Outcome::Failed(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// How the hash-set matches classify the entry.
+    pub fn verdict(&self) -> Verdict {
+        crate::hashsets::catalog::verdict(&self.hits)
     }
 
     /// The digests, if the entry was hashed.

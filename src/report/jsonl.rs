@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use super::join_display;
 use crate::evidence::UtcTime;
 use crate::hashing::Algorithm;
+use crate::hashsets::HashSetCatalog;
 use crate::job::{FileRecord, Outcome, RecordSink};
 use crate::pathfmt::escape_path;
 
@@ -20,6 +21,7 @@ use crate::pathfmt::escape_path;
 pub struct JsonlWriter<W: Write + Send> {
     out: W,
     root: PathBuf,
+    catalog: HashSetCatalog,
 }
 
 impl<W: Write + Send> JsonlWriter<W> {
@@ -28,12 +30,42 @@ impl<W: Write + Send> JsonlWriter<W> {
         JsonlWriter {
             out,
             root: root.to_path_buf(),
+            catalog: HashSetCatalog::default(),
         }
+    }
+
+    /// Names hits by the sets of `catalog` (the scan's catalog).
+    pub fn with_catalog(mut self, catalog: HashSetCatalog) -> Self {
+        self.catalog = catalog;
+        self
     }
 }
 
 fn time(t: Option<UtcTime>) -> Value {
     t.map_or(Value::Null, |t| Value::String(t.to_iso8601()))
+}
+
+/// The JSON form of one record's hits: set name, kind, algorithm, entry id,
+/// category and the entry's name and media id where the set has them.
+pub fn hits_json(catalog: &HashSetCatalog, rec: &FileRecord) -> Value {
+    let hits: Vec<Value> = rec
+        .hits
+        .iter()
+        .map(|h| {
+            let set = catalog.sets().get(usize::from(h.set));
+            let info = set.map(|s| s.entry(h.entry)).unwrap_or_default();
+            json!({
+                "set": set.map(|s| s.provenance().name.clone()),
+                "kind": h.kind.as_str(),
+                "algorithm": h.algorithm.name(),
+                "entry": h.entry,
+                "category": h.category,
+                "media_id": info.media_id,
+                "name": info.name,
+            })
+        })
+        .collect();
+    Value::Array(hits)
 }
 
 /// The JSON object for one record.
@@ -108,7 +140,11 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
 
 impl<W: Write + Send> RecordSink for JsonlWriter<W> {
     fn accept(&mut self, rec: FileRecord) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &record_json(&self.root, &rec))?;
+        let mut v = record_json(&self.root, &rec);
+        if let (false, Value::Object(o)) = (rec.hits.is_empty(), &mut v) {
+            o.insert("hits".into(), hits_json(&self.catalog, &rec));
+        }
+        serde_json::to_writer(&mut self.out, &v)?;
         self.out.write_all(b"\n")
     }
 

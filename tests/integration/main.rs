@@ -5,6 +5,7 @@ mod util;
 
 mod classify;
 mod hashing;
+mod hashsets;
 mod inventory;
 mod job;
 #[cfg(unix)]

@@ -171,7 +171,16 @@ fn file_deleted_between_walk_and_read_is_recorded_with_reason() {
     let mut buf = Vec::new();
     let records: Vec<_> = tasks
         .iter()
-        .map(|t| hash_task(&root, t, AlgorithmSet::ALL, &mut buf, None))
+        .map(|t| {
+            hash_task(
+                &root,
+                t,
+                AlgorithmSet::ALL,
+                &Default::default(),
+                &mut buf,
+                None,
+            )
+        })
         .collect();
     let failed: Vec<_> = records.iter().filter_map(|r| r.error()).collect();
     assert_eq!(failed.len(), 1);
@@ -219,7 +228,14 @@ fn file_replaced_by_fifo_after_walk_is_refused_not_opened() {
         .iter()
         .find(|t| t.rel_path == Path::new("vanish.txt"))
         .unwrap();
-    let rec = hash_task(&root, task, AlgorithmSet::ALL, &mut Vec::new(), None);
+    let rec = hash_task(
+        &root,
+        task,
+        AlgorithmSet::ALL,
+        &Default::default(),
+        &mut Vec::new(),
+        None,
+    );
     let err = rec.error().expect("refused");
     assert_eq!(err.op, Op::Open);
     assert!(

@@ -1,0 +1,10 @@
+#![no_main]
+use ferret::hashsets::{Hex64, ParseReport, formats};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut report = ParseReport::default();
+    let mut n = 0u64;
+    let _ = formats::csv_generic::parse(&mut &data[..], Hex64::Either, &mut report, &mut |_| n += 1);
+    assert_eq!(n, report.entries);
+});

@@ -1,0 +1,385 @@
+//! `ferret hashset …`: import, list, inspect, remove and export sets of the
+//! examiner's hash library.
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{EXIT_FAILED, EXIT_OK};
+use crate::hashing::Algorithm;
+use crate::hashsets::index::CategoryProfile;
+use crate::hashsets::library::{HashLibrary, ImportOptions};
+use crate::hashsets::{CompiledSet, Format, Hex64, SetKind};
+
+/// `ferret hashset` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum HashsetCommand {
+    /// Import hash-set files (format sniffed from content) into the library.
+    Import(ImportArgs),
+    /// List the library's sets.
+    List,
+    /// Show one set's provenance and counts.
+    Info {
+        /// Set name.
+        name: String,
+    },
+    /// Remove a set from the library.
+    Remove {
+        /// Set name.
+        name: String,
+    },
+    /// Write a set (or a subset) out as hashdeep, *sum lines or plain hex.
+    Export(ExportArgs),
+}
+
+/// Arguments of `ferret hashset import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Source files: VICS JSON, hashdeep, NSRL (txt, zip, RDS v3 SQLite),
+    /// HashKeeper, EnCase .hash, CSV/TSV, md5sum/sha*sum/b3sum, plain hex.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// What a match means: alert (known-bad), ignore (known-good), info.
+    #[arg(long, short = 'k')]
+    pub kind: SetKind,
+    /// Set name [default: the file name without extension]; one path only.
+    #[arg(long, short = 'n')]
+    pub name: Option<String>,
+    /// Category profile for VICS sets: `us` (1-3 alert, 0 ignore, 4 and
+    /// uncategorised info) or a JSON file with the same shape.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Force a format instead of sniffing it.
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// What a bare 64-hex digest is: sha256, blake3, or either [default].
+    #[arg(long, value_parser = parse_hex64, default_value = "either")]
+    pub hex64: Hex64,
+}
+
+/// Arguments of `ferret hashset export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Set name.
+    pub name: String,
+    /// Output format: hashdeep, sums, plain.
+    #[arg(long, short = 'f', default_value = "hashdeep")]
+    pub format: String,
+    /// Digest to write [default: the first the set has of md5, sha1, sha256, blake3].
+    #[arg(long, short = 'a')]
+    pub algorithm: Option<Algorithm>,
+    /// Keep entries whose field matches: `KEY=VALUE` (exact) or `KEY~TEXT`
+    /// (contains, any case). Keys: name, category, media_id, and extra fields
+    /// such as os, product, package, Series. Repeat to require several.
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Output file [default: stdout].
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    let all = [
+        Format::Plain,
+        Format::Sums,
+        Format::Hashdeep,
+        Format::NsrlLegacy,
+        Format::NsrlZip,
+        Format::NsrlV3,
+        Format::Vics,
+        Format::HashKeeper,
+        Format::Encase,
+        Format::Csv,
+    ];
+    all.into_iter()
+        .find(|f| f.name() == s)
+        .ok_or_else(|| format!("unknown format '{s}'"))
+}
+
+fn parse_hex64(s: &str) -> Result<Hex64, String> {
+    match s {
+        "sha256" => Ok(Hex64::Sha256),
+        "blake3" => Ok(Hex64::Blake3),
+        "either" => Ok(Hex64::Either),
+        _ => Err("sha256, blake3 or either".into()),
+    }
+}
+
+fn fail(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("ferret: {msg}");
+    EXIT_FAILED
+}
+
+fn profile(arg: &Option<String>) -> Result<Option<CategoryProfile>, String> {
+    match arg.as_deref() {
+        None => Ok(None),
+        Some("us" | "US") => Ok(Some(CategoryProfile::us())),
+        Some(path) => {
+            let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+            serde_json::from_slice(&text)
+                .map(Some)
+                .map_err(|e| format!("{path}: {e}"))
+        }
+    }
+}
+
+fn counts(set: &CompiledSet) -> String {
+    set.provenance()
+        .counts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs a `hashset` subcommand.
+pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
+    let lib = match HashLibrary::open(library.unwrap_or_else(HashLibrary::default_dir)) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    match cmd {
+        HashsetCommand::Import(args) => import(&lib, args),
+        HashsetCommand::List => {
+            for set in lib.list() {
+                match set {
+                    Ok(s) => {
+                        let p = s.provenance();
+                        println!(
+                            "{:<24} {:<6} {:<11} {:>10} entries ({}), imported {}",
+                            p.name,
+                            p.kind,
+                            p.format,
+                            p.entries,
+                            counts(&s),
+                            p.imported_at
+                        );
+                    }
+                    Err(e) => println!("unusable: {e}"),
+                }
+            }
+            EXIT_OK
+        }
+        HashsetCommand::Info { name } => match lib.load(&name) {
+            Ok(s) => {
+                let p = s.provenance();
+                println!("name:          {}", p.name);
+                println!("kind:          {}", p.kind);
+                println!("format:        {}", p.format);
+                println!("entries:       {} ({})", p.entries, counts(&s));
+                println!("rejected:      {}", p.rejected);
+                println!("source:        {}", p.source_path.display());
+                println!("source sha256: {}", p.source_sha256);
+                println!("source bytes:  {}", p.source_len);
+                println!(
+                    "imported:      {} by ferret {}",
+                    p.imported_at, p.tool_version
+                );
+                if let Some(n) = &p.embedded_name {
+                    println!("embedded name: {n}");
+                }
+                if let Some(prof) = &p.source_profile {
+                    println!("VICS profile:  {prof}");
+                }
+                if let Some(c) = &p.categories {
+                    let map: Vec<String> =
+                        c.kinds.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    println!(
+                        "categories:    {} ({}; otherwise {})",
+                        c.name,
+                        map.join(", "),
+                        c.otherwise
+                    );
+                }
+                println!("index:         {}", s.path().display());
+                EXIT_OK
+            }
+            Err(e) => fail(e),
+        },
+        HashsetCommand::Remove { name } => match lib.remove(&name) {
+            Ok(()) => {
+                eprintln!("ferret: removed {name}");
+                EXIT_OK
+            }
+            Err(e) => fail(e),
+        },
+        HashsetCommand::Export(args) => export(&lib, args),
+    }
+}
+
+fn import(lib: &HashLibrary, args: ImportArgs) -> u8 {
+    if args.name.is_some() && args.paths.len() > 1 {
+        return fail("--name takes one path");
+    }
+    let categories = match profile(&args.profile) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let mut code = EXIT_OK;
+    for path in &args.paths {
+        let opts = ImportOptions {
+            name: args.name.clone(),
+            kind: args.kind,
+            format: args.format,
+            hex64: args.hex64,
+            categories: categories.clone(),
+        };
+        let bar = if io::IsTerminal::is_terminal(&io::stderr()) {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {pos} entries ({per_sec})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            b.set_message(path.display().to_string());
+            b
+        } else {
+            ProgressBar::hidden()
+        };
+        let started = Instant::now();
+        let result = lib.import(path, &opts, &mut |n| bar.set_position(n));
+        bar.finish_and_clear();
+        match result {
+            Ok(out) if out.unchanged => {
+                eprintln!(
+                    "ferret: {}: unchanged since import; nothing to do",
+                    out.provenance.name
+                );
+            }
+            Ok(out) => {
+                let p = &out.provenance;
+                let secs = started.elapsed().as_secs_f64();
+                for line in out.report.reject_lines() {
+                    eprintln!("ferret: {line}");
+                }
+                let listed = out.report.first_rejects.len() as u64;
+                if out.report.rejected > listed {
+                    eprintln!(
+                        "ferret: … and {} more rejected lines",
+                        out.report.rejected - listed
+                    );
+                }
+                let c: Vec<String> = p.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                eprintln!(
+                    "ferret: imported {} ({}, {}): {} entries ({}), {} rejected, {:.2} s, {:.0} entries/s",
+                    p.name,
+                    p.kind,
+                    p.format,
+                    p.entries,
+                    c.join(", "),
+                    p.rejected,
+                    secs,
+                    p.entries as f64 / secs.max(1e-9)
+                );
+            }
+            Err(e) => code = fail(e),
+        }
+    }
+    code
+}
+
+fn matches_filter(info: &crate::hashsets::index::EntryInfo, filter: &str) -> bool {
+    let (key, value, contains) = match filter.split_once('~') {
+        Some((k, v)) if !filter.contains('=') || filter.find('~') < filter.find('=') => {
+            (k, v, true)
+        }
+        _ => match filter.split_once('=') {
+            Some((k, v)) => (k, v, false),
+            None => return false,
+        },
+    };
+    let field: Option<String> = match key {
+        "name" => info.name.clone(),
+        "category" => info.category.map(|c| c.to_string()),
+        "media_id" => info.media_id.map(|c| c.to_string()),
+        k => info
+            .extra
+            .iter()
+            .find(|(ek, _)| ek.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone()),
+    };
+    match field {
+        Some(f) if contains => f.to_lowercase().contains(&value.to_lowercase()),
+        Some(f) => f == value,
+        None => false,
+    }
+}
+
+fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
+    if !matches!(args.format.as_str(), "hashdeep" | "sums" | "plain") {
+        return fail(format!(
+            "unknown export format '{}' (hashdeep, sums, plain)",
+            args.format
+        ));
+    }
+    let set = match lib.load(&args.name) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let algo = match args.algorithm.or_else(|| {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| set.provenance().counts.contains_key(a.name()))
+    }) {
+        Some(a) if set.provenance().counts.contains_key(a.name()) => a,
+        Some(a) => return fail(format!("{} has no {a} digests", args.name)),
+        None => return fail("empty set"),
+    };
+    if args.format == "hashdeep" && algo == Algorithm::Blake3 {
+        return fail("hashdeep files cannot hold BLAKE3; use --format sums or plain");
+    }
+    let out: Box<dyn Write> = match &args.output {
+        Some(p) => match std::fs::File::create_new(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => return fail(format!("{}: {e}", p.display())),
+        },
+        None => Box::new(io::stdout()),
+    };
+    let mut w = BufWriter::new(out);
+    let result = (|| -> io::Result<u64> {
+        if args.format == "hashdeep" {
+            writeln!(w, "%%%% HASHDEEP-1.0\n%%%% size,{},filename", algo.name())?;
+            writeln!(
+                w,
+                "## exported by ferret {} from set {}",
+                crate::VERSION,
+                args.name
+            )?;
+            writeln!(w, "## ")?;
+        }
+        let mut n = 0;
+        for (digest, id) in set.digests(algo) {
+            let info = set.entry(id);
+            if !args.filters.iter().all(|f| matches_filter(&info, f)) {
+                continue;
+            }
+            let hex = hex::encode(&digest);
+            let name = info
+                .name
+                .clone()
+                .unwrap_or_default()
+                .replace(['\n', '\r'], " ");
+            match args.format.as_str() {
+                "hashdeep" => writeln!(
+                    w,
+                    "{},{hex},{}",
+                    info.size.map(|s| s.to_string()).unwrap_or_default(),
+                    name
+                )?,
+                "sums" => writeln!(w, "{hex}  {name}")?,
+                _ => writeln!(w, "{hex}")?,
+            }
+            n += 1;
+        }
+        w.flush()?;
+        Ok(n)
+    })();
+    match result {
+        Ok(n) => {
+            eprintln!("ferret: exported {n} {algo} digests from {}", args.name);
+            EXIT_OK
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -1,0 +1,199 @@
+//! Generic CSV/TSV whose header names a hash column (`md5`, `sha1`,
+//! `sha256`, `blake3`, `hash`, `MD5 Hash`, iLook's `V3Hash`/`HashSHA1`, …),
+//! with optional name and size columns. Delimiter sniffed from the header:
+//! comma, tab, semicolon or pipe. Parsing is the `csv` crate's (RFC 4180).
+
+use std::io::{BufRead, Read as _};
+
+use crate::hashing::Algorithm;
+use crate::hashsets::{Entry, HashSetError, Hex64, ParseReport, entry_from_hex};
+
+/// Which header names mean what.
+#[derive(Debug, Default, Clone)]
+pub struct Columns {
+    /// Columns holding a digest of a known algorithm.
+    pub digests: Vec<(usize, Algorithm)>,
+    /// A column holding a digest of unstated algorithm (told apart by length).
+    pub any_hash: Option<usize>,
+    /// File name column.
+    pub name: Option<usize>,
+    /// Directory column (joined before the name, as TSK does for HashKeeper).
+    pub dir: Option<usize>,
+    /// Size column.
+    pub size: Option<usize>,
+}
+
+fn norm(h: &str) -> String {
+    h.trim()
+        .trim_matches('"')
+        .to_ascii_lowercase()
+        .replace([' ', '_', '-'], "")
+}
+
+/// Maps a header row; `None` if no column holds a hash.
+pub fn columns(header: &[String]) -> Option<Columns> {
+    let mut c = Columns::default();
+    for (i, h) in header.iter().enumerate() {
+        match norm(h).as_str() {
+            "md5" | "md5hash" | "hashmd5" | "v3hash" | "v4hash" | "md5sum" => {
+                c.digests.push((i, Algorithm::Md5))
+            }
+            "sha1" | "sha1hash" | "hashsha1" | "sha1sum" => c.digests.push((i, Algorithm::Sha1)),
+            "sha256" | "sha256hash" | "hashsha256" | "sha256sum" => {
+                c.digests.push((i, Algorithm::Sha256))
+            }
+            "blake3" | "blake3hash" | "b3" | "b3sum" => c.digests.push((i, Algorithm::Blake3)),
+            "hash" | "hashvalue" | "digest" | "checksum" => c.any_hash = Some(i),
+            "filename" | "name" | "file" | "path" | "filepath" | "fullpath" if c.name.is_none() => {
+                c.name = Some(i)
+            }
+            "directory" | "dir" | "folder" => c.dir = Some(i),
+            "size" | "filesize" | "length" | "bytes" => c.size = Some(i),
+            _ => {}
+        }
+    }
+    (!c.digests.is_empty() || c.any_hash.is_some()).then_some(c)
+}
+
+/// Picks the delimiter that splits the header into the most fields.
+pub fn sniff_delimiter(header_line: &str) -> u8 {
+    [b',', b'\t', b';', b'|']
+        .into_iter()
+        .max_by_key(|d| header_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',')
+}
+
+/// Parses a CSV whose first row is a header naming a hash column.
+pub fn parse(
+    reader: &mut dyn BufRead,
+    hex64: Hex64,
+    report: &mut ParseReport,
+    sink: &mut dyn FnMut(Entry),
+) -> Result<(), HashSetError> {
+    let mut first = Vec::new();
+    reader
+        .read_until(b'\n', &mut first)
+        .map_err(|e| super::plain::io_err(report, e))?;
+    let header_text = String::from_utf8_lossy(super::strip_bom(&first)).into_owned();
+    let delim = sniff_delimiter(&header_text);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(header_text.as_bytes().chain(reader));
+    parse_records(&mut rdr, hex64, report, sink, &|_, _, _| {})
+}
+
+/// Adds format-specific fields to an entry: `(header, row, entry)`.
+pub(crate) type RowHook<'a> = &'a dyn Fn(&[String], &csv::ByteRecord, &mut Entry);
+
+/// The value of the column named `name` (case-insensitive) in `row`.
+pub(crate) fn column<'r>(
+    header: &[String],
+    row: &'r csv::ByteRecord,
+    name: &str,
+) -> Option<&'r [u8]> {
+    header
+        .iter()
+        .position(|h| norm(h) == norm(name))
+        .and_then(|i| row.get(i))
+}
+
+/// Shared record loop for CSV-shaped formats. `extra` adds fields per row.
+pub(crate) fn parse_records<R: std::io::Read>(
+    rdr: &mut csv::Reader<R>,
+    hex64: Hex64,
+    report: &mut ParseReport,
+    sink: &mut dyn FnMut(Entry),
+    hook: RowHook<'_>,
+) -> Result<(), HashSetError> {
+    let mut cols: Option<Columns> = None;
+    let mut header: Vec<String> = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let line = rdr.position().line();
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                if let csv::ErrorKind::Io(_) = e.kind() {
+                    return Err(HashSetError::Malformed {
+                        path: report.source.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+                report.reject(line, format!("bad CSV record: {e}"));
+                continue;
+            }
+        }
+        let field = |i: usize| String::from_utf8_lossy(rec.get(i).unwrap_or_default()).into_owned();
+        let Some(c) = &cols else {
+            header = (0..rec.len()).map(field).collect();
+            match columns(&header) {
+                Some(c) => cols = Some(c),
+                None => {
+                    return Err(HashSetError::Malformed {
+                        path: report.source.clone(),
+                        reason: "CSV header names no hash column (md5, sha1, sha256, blake3, hash)"
+                            .into(),
+                    });
+                }
+            }
+            continue;
+        };
+        if rec.iter().any(|f| f.contains(&0)) {
+            report.reject(line, "NUL byte in record");
+            continue;
+        }
+        // A malformed value in one digest column does not sink a row whose
+        // other digests are good (iLook rows with shifted columns load in
+        // md5deep too); a row with no good digest is rejected with the reason.
+        let mut e = Entry::default();
+        let mut why = None;
+        for &(i, a) in &c.digests {
+            let v = field(i);
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            match crate::hashsets::parse_hex(v, a.digest_len()) {
+                Some(b) => e.set_digest(a, &b),
+                None => {
+                    why.get_or_insert(format!("bad {a} '{v}'"));
+                }
+            }
+        }
+        if let Some(i) = c.any_hash {
+            let v = field(i);
+            match entry_from_hex(v.trim(), hex64) {
+                Ok(h) => {
+                    for a in Algorithm::ALL {
+                        if let Some(d) = h.digests.get(a) {
+                            e.set_digest(a, d);
+                        }
+                    }
+                }
+                Err(w) => {
+                    why.get_or_insert(w);
+                }
+            }
+        }
+        if e.is_empty() {
+            report.reject(line, why.unwrap_or_else(|| "no digest in record".into()));
+            continue;
+        }
+        e.name = c
+            .name
+            .map(&field)
+            .filter(|n| !n.is_empty())
+            .map(|n| match c.dir.map(&field) {
+                Some(d) if !d.is_empty() => format!("{}\\{n}", d.trim_end_matches('\\')),
+                _ => n,
+            });
+        e.size = c.size.and_then(|i| field(i).trim().parse().ok());
+        hook(&header, &rec, &mut e);
+        report.entries += 1;
+        sink(e);
+    }
+    Ok(())
+}

@@ -1,0 +1,540 @@
+//! The compiled, memory-mapped index of one hash set.
+//!
+//! Layout (little-endian): a header (magic `FERRETHS`, version, lengths,
+//! per-algorithm counts and offsets, provenance JSON) closed by the BLAKE3
+//! of everything before it; then, per algorithm, a 65,537-entry prefix table
+//! (first two digest bytes → record range) and the records sorted by digest,
+//! each the digest *without* its two prefix bytes plus a `u32` entry id
+//! (SHA-1: 22 bytes for 20 digest bytes, 1.10×; MD5: 18 for 16, 1.125×);
+//! then an optional entry table (48 bytes per entry: category, media id,
+//! size, name and extra-field offsets) and its string heap.
+//!
+//! Opening checks the magic, the version, the header checksum, the file
+//! length and every offset against it, and nothing else: opening costs the
+//! same at 50 M entries as at 5. A file that fails any check is refused (and
+//! the library rebuilds it from its source) — never trusted.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Entry, Format, HashSetError, SetKind};
+use crate::hashing::Algorithm;
+
+const MAGIC: &[u8; 8] = b"FERRETHS";
+const VERSION: u32 = 1;
+const FIXED: usize = 160;
+const PREFIXES: usize = 65_536;
+const ENTRY_LEN: usize = 48;
+const NONE_I64: i64 = i64::MIN;
+const NONE_U64: u64 = u64::MAX;
+
+/// How categories map to kinds for a categorised (VICS) set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryProfile {
+    /// Profile name (`US`, `UK`, …).
+    pub name: String,
+    /// Kind per raw category number.
+    pub kinds: BTreeMap<i64, SetKind>,
+    /// Kind of an uncategorised entry or an unlisted category.
+    pub otherwise: SetKind,
+}
+
+impl CategoryProfile {
+    /// The US Project VIC default: 1, 2, 3 alert; 0 (non-pertinent) ignore;
+    /// 4 (comparison) and uncategorised info.
+    pub fn us() -> Self {
+        CategoryProfile {
+            name: "US".into(),
+            kinds: BTreeMap::from([
+                (0, SetKind::Ignore),
+                (1, SetKind::Alert),
+                (2, SetKind::Alert),
+                (3, SetKind::Alert),
+                (4, SetKind::Info),
+            ]),
+            otherwise: SetKind::Info,
+        }
+    }
+
+    /// The kind for an entry's category.
+    pub fn kind_of(&self, category: Option<i64>) -> SetKind {
+        category
+            .and_then(|c| self.kinds.get(&c).copied())
+            .unwrap_or(self.otherwise)
+    }
+}
+
+/// Where a compiled set came from, carried in its header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Set name (unique in a library).
+    pub name: String,
+    /// What matches mean (for categorised sets: the kind of the set as a whole).
+    pub kind: SetKind,
+    /// Source format.
+    pub format: Format,
+    /// Source file as given at import.
+    pub source_path: PathBuf,
+    /// SHA-256 of the source file (hex).
+    pub source_sha256: String,
+    /// Source size in bytes.
+    pub source_len: u64,
+    /// Digests per algorithm (`md5`, `sha1`, `sha256`, `blake3`).
+    pub counts: BTreeMap<String, u64>,
+    /// Entries.
+    pub entries: u64,
+    /// Source lines/records rejected.
+    pub rejected: u64,
+    /// Import time, UTC ISO 8601.
+    pub imported_at: String,
+    /// Ferret version that compiled it.
+    pub tool_version: String,
+    /// VICS profile named by the source, if any.
+    pub source_profile: Option<String>,
+    /// Category → kind mapping for categorised sets.
+    pub categories: Option<CategoryProfile>,
+    /// Set name embedded in the source (EnCase, HashKeeper).
+    pub embedded_name: Option<String>,
+}
+
+/// Metadata of one entry, read from the entry table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// Raw category.
+    pub category: Option<i64>,
+    /// Media id / product code / file id.
+    pub media_id: Option<i64>,
+    /// Size.
+    pub size: Option<u64>,
+    /// Name.
+    pub name: Option<String>,
+    /// Other fields.
+    pub extra: Vec<(String, String)>,
+}
+
+/// Collects entries and writes a compiled set.
+#[derive(Default)]
+pub struct IndexBuilder {
+    md5: Vec<([u8; 16], u32)>,
+    sha1: Vec<([u8; 20], u32)>,
+    sha256: Vec<([u8; 32], u32)>,
+    blake3: Vec<([u8; 32], u32)>,
+    table: Vec<u8>,
+    strings: Vec<u8>,
+    entries: u32,
+    rich: bool,
+}
+
+impl IndexBuilder {
+    /// Adds one entry. Fails past `u32::MAX` entries.
+    pub fn add(&mut self, e: &Entry) -> Result<(), String> {
+        let id = self.entries;
+        self.entries = id.checked_add(1).ok_or("more than 4,294,967,295 entries")?;
+        let d = &e.digests;
+        if let Some(x) = d.md5 {
+            self.md5.push((x, id));
+        }
+        if let Some(x) = d.sha1 {
+            self.sha1.push((x, id));
+        }
+        if let Some(x) = d.sha256 {
+            self.sha256.push((x, id));
+        }
+        if let Some(x) = d.blake3 {
+            self.blake3.push((x, id));
+        }
+        let bare = e.size.is_none()
+            && e.name.is_none()
+            && e.category.is_none()
+            && e.media_id.is_none()
+            && e.extra.is_empty();
+        self.rich |= !bare;
+        let mut put = |s: &[u8]| {
+            let off = self.strings.len() as u64;
+            self.strings.extend_from_slice(s);
+            (off, s.len() as u32)
+        };
+        let (name_off, name_len) = match &e.name {
+            Some(n) => put(n.as_bytes()),
+            None => (0, u32::MAX),
+        };
+        let extra: Vec<u8> = e
+            .extra
+            .iter()
+            .flat_map(|(k, v)| [k.as_bytes(), b"\x1f", v.as_bytes(), b"\x1e"].concat())
+            .collect();
+        let (extra_off, extra_len) = put(&extra);
+        let t = &mut self.table;
+        t.extend_from_slice(&e.category.unwrap_or(NONE_I64).to_le_bytes());
+        t.extend_from_slice(&e.media_id.unwrap_or(NONE_I64).to_le_bytes());
+        t.extend_from_slice(&e.size.unwrap_or(NONE_U64).to_le_bytes());
+        t.extend_from_slice(&name_off.to_le_bytes());
+        t.extend_from_slice(&name_len.to_le_bytes());
+        t.extend_from_slice(&extra_off.to_le_bytes());
+        t.extend_from_slice(&extra_len.to_le_bytes());
+        Ok(())
+    }
+
+    /// Entries added so far.
+    pub fn len(&self) -> u64 {
+        u64::from(self.entries)
+    }
+
+    /// True when nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// Digests per algorithm.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        let mut m = BTreeMap::new();
+        for (a, n) in [
+            (Algorithm::Md5, self.md5.len()),
+            (Algorithm::Sha1, self.sha1.len()),
+            (Algorithm::Sha256, self.sha256.len()),
+            (Algorithm::Blake3, self.blake3.len()),
+        ] {
+            if n > 0 {
+                m.insert(a.name().to_string(), n as u64);
+            }
+        }
+        m
+    }
+
+    /// Sorts and writes the set to `path` (through a temporary file renamed
+    /// into place, so a crash never leaves a half-written index).
+    pub fn write(mut self, path: &Path, provenance: &Provenance) -> io::Result<()> {
+        self.md5.par_sort_unstable();
+        self.sha1.par_sort_unstable();
+        self.sha256.par_sort_unstable();
+        self.blake3.par_sort_unstable();
+        let prov = serde_json::to_vec(provenance).map_err(io::Error::other)?;
+        let header_len = (FIXED + prov.len()).div_ceil(8) * 8;
+        let body_start = header_len + 32;
+        let counts = [
+            self.md5.len(),
+            self.sha1.len(),
+            self.sha256.len(),
+            self.blake3.len(),
+        ];
+        let mut offsets = [(0u64, 0u64); 4];
+        let mut at = body_start as u64;
+        for (i, a) in Algorithm::ALL.iter().enumerate() {
+            if counts[i] == 0 {
+                continue;
+            }
+            let prefix_off = at;
+            let records_off = prefix_off + ((PREFIXES + 1) * 4) as u64;
+            offsets[i] = (prefix_off, records_off);
+            at = records_off + (counts[i] * (a.digest_len() - 2 + 4)) as u64;
+        }
+        let (entries_off, strings_off) = if self.rich {
+            let e = at;
+            let s = e + self.table.len() as u64;
+            at = s + self.strings.len() as u64;
+            (e, s)
+        } else {
+            (0, 0)
+        };
+        let file_len = at;
+
+        let mut h = vec![0u8; header_len];
+        h[..8].copy_from_slice(MAGIC);
+        h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+        h[12..16].copy_from_slice(&(header_len as u32).to_le_bytes());
+        h[16..24].copy_from_slice(&file_len.to_le_bytes());
+        h[24..32].copy_from_slice(&u64::from(self.entries).to_le_bytes());
+        for i in 0..4 {
+            let b = 32 + i * 24;
+            h[b..b + 8].copy_from_slice(&(counts[i] as u64).to_le_bytes());
+            h[b + 8..b + 16].copy_from_slice(&offsets[i].0.to_le_bytes());
+            h[b + 16..b + 24].copy_from_slice(&offsets[i].1.to_le_bytes());
+        }
+        h[128..136].copy_from_slice(&entries_off.to_le_bytes());
+        h[136..144].copy_from_slice(&strings_off.to_le_bytes());
+        h[144..152].copy_from_slice(&(self.strings.len() as u64).to_le_bytes());
+        h[152..156].copy_from_slice(&(prov.len() as u32).to_le_bytes());
+        h[FIXED..FIXED + prov.len()].copy_from_slice(&prov);
+        let sum = blake3::hash(&h);
+
+        let tmp = path.with_extension("fhs.tmp");
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        w.write_all(&h)?;
+        w.write_all(sum.as_bytes())?;
+        write_records(&mut w, &self.md5)?;
+        write_records(&mut w, &self.sha1)?;
+        write_records(&mut w, &self.sha256)?;
+        write_records(&mut w, &self.blake3)?;
+        if self.rich {
+            w.write_all(&self.table)?;
+            w.write_all(&self.strings)?;
+        }
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    }
+}
+
+fn write_records<const N: usize>(w: &mut impl Write, recs: &[([u8; N], u32)]) -> io::Result<()> {
+    if recs.is_empty() {
+        return Ok(());
+    }
+    let mut prefix = vec![0u32; PREFIXES + 1];
+    for (d, _) in recs {
+        prefix[usize::from(u16::from_be_bytes([d[0], d[1]])) + 1] += 1;
+    }
+    for i in 1..=PREFIXES {
+        prefix[i] += prefix[i - 1];
+    }
+    for p in &prefix {
+        w.write_all(&p.to_le_bytes())?;
+    }
+    for (d, id) in recs {
+        w.write_all(&d[2..])?;
+        w.write_all(&id.to_le_bytes())?;
+    }
+    Ok(())
+}
+
+/// A compiled set, memory-mapped.
+pub struct CompiledSet {
+    path: PathBuf,
+    map: Mmap,
+    provenance: Provenance,
+    tables: [Option<(usize, usize, usize)>; 4], // (prefix_off, records_off, count)
+    entries: u64,
+    entry_table: Option<(usize, usize, usize)>, // (entries_off, strings_off, strings_len)
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut x = [0u8; 4];
+    x.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(x)
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(x)
+}
+
+impl CompiledSet {
+    /// Opens and validates a compiled set.
+    pub fn open(path: &Path) -> Result<CompiledSet, HashSetError> {
+        let bad = |reason: String| HashSetError::BadIndex {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let file = File::open(path).map_err(|source| HashSetError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        // SAFETY: the map is read-only and every access below is bounds-checked
+        // against the validated length, so malformed contents cannot cause UB.
+        // The library writes index files once (temp file + rename) and never
+        // modifies them in place; the remaining hazard, another process
+        // truncating the file while mapped, is the documented mmap caveat.
+        #[allow(unsafe_code)]
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| bad(format!("cannot map: {e}")))?;
+        let b: &[u8] = &map;
+        if b.len() < FIXED + 32 || &b[..8] != MAGIC {
+            return Err(bad(
+                "not a Ferret compiled set (bad magic or too short)".into()
+            ));
+        }
+        let version = u32_at(b, 8);
+        if version != VERSION {
+            return Err(bad(format!(
+                "format version {version}, this Ferret reads {VERSION}"
+            )));
+        }
+        let header_len = u32_at(b, 12) as usize;
+        if header_len < FIXED || header_len + 32 > b.len() {
+            return Err(bad("header length out of range".into()));
+        }
+        if blake3::hash(&b[..header_len]).as_bytes() != &b[header_len..header_len + 32] {
+            return Err(bad("header checksum mismatch".into()));
+        }
+        let file_len = u64_at(b, 16);
+        if file_len != b.len() as u64 {
+            return Err(bad(format!(
+                "truncated or padded: {} bytes, header says {file_len}",
+                b.len()
+            )));
+        }
+        let entries = u64_at(b, 24);
+        let plen = u32_at(b, 152) as usize;
+        let provenance: Provenance = b
+            .get(FIXED..FIXED + plen)
+            .and_then(|p| serde_json::from_slice(p).ok())
+            .ok_or_else(|| bad("unreadable provenance".into()))?;
+        let mut tables = [None; 4];
+        for (i, a) in Algorithm::ALL.iter().enumerate() {
+            let base = 32 + i * 24;
+            let count = u64_at(b, base) as usize;
+            if count == 0 {
+                continue;
+            }
+            let (p, r) = (u64_at(b, base + 8) as usize, u64_at(b, base + 16) as usize);
+            let end = count
+                .checked_mul(a.digest_len() + 2)
+                .and_then(|n| n.checked_add(r));
+            if p + (PREFIXES + 1) * 4 != r || end.is_none_or(|e| e > b.len()) {
+                return Err(bad(format!("{a} table out of range")));
+            }
+            if u32_at(b, p + PREFIXES * 4) as usize != count {
+                return Err(bad(format!("{a} prefix table does not add up")));
+            }
+            tables[i] = Some((p, r, count));
+        }
+        let eo = u64_at(b, 128) as usize;
+        let entry_table = if eo == 0 {
+            None
+        } else {
+            let (so, sl) = (u64_at(b, 136) as usize, u64_at(b, 144) as usize);
+            let ok = (entries as usize)
+                .checked_mul(ENTRY_LEN)
+                .is_some_and(|n| eo + n == so)
+                && so.checked_add(sl).is_some_and(|e| e == b.len());
+            if !ok {
+                return Err(bad("entry table out of range".into()));
+            }
+            Some((eo, so, sl))
+        };
+        Ok(CompiledSet {
+            path: path.to_path_buf(),
+            map,
+            provenance,
+            tables,
+            entries,
+            entry_table,
+        })
+    }
+
+    /// The set's provenance.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    /// The index file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Entries in the set.
+    pub fn entry_count(&self) -> u64 {
+        self.entries
+    }
+
+    /// Entry ids whose `algorithm` digest equals `digest`.
+    pub fn lookup(&self, algorithm: Algorithm, digest: &[u8], out: &mut Vec<u32>) {
+        let Some((p, r, count)) = self.tables[algorithm as usize] else {
+            return;
+        };
+        if digest.len() != algorithm.digest_len() {
+            return;
+        }
+        let b: &[u8] = &self.map;
+        let bucket = usize::from(u16::from_be_bytes([digest[0], digest[1]]));
+        // Clamped: the body is not checksummed, and a damaged prefix table
+        // must give wrong answers at worst, never an out-of-range read.
+        let hi = (u32_at(b, p + bucket * 4 + 4) as usize).min(count);
+        let lo = (u32_at(b, p + bucket * 4) as usize).min(hi);
+        let width = algorithm.digest_len() + 2;
+        let key = &digest[2..];
+        let kl = key.len();
+        let rec = |i: usize| &b[r + i * width..r + i * width + width];
+        // First record in the bucket not less than the key.
+        let (mut a, mut z) = (lo, hi);
+        while a < z {
+            let mid = a + (z - a) / 2;
+            if &rec(mid)[..kl] < key {
+                a = mid + 1;
+            } else {
+                z = mid;
+            }
+        }
+        while a < hi && &rec(a)[..kl] == key {
+            out.push(u32_at(rec(a), kl));
+            a += 1;
+        }
+    }
+
+    /// Every `algorithm` digest in the set with its entry id, in digest order.
+    pub fn digests(&self, algorithm: Algorithm) -> impl Iterator<Item = (Vec<u8>, u32)> + '_ {
+        let table = self.tables[algorithm as usize];
+        let b: &[u8] = &self.map;
+        let width = algorithm.digest_len() + 2;
+        let (p, r, count) = table.unwrap_or((0, 0, 0));
+        let mut bucket = 0usize;
+        (0..count).map(move |i| {
+            while bucket + 1 < PREFIXES && u32_at(b, p + (bucket + 1) * 4) as usize <= i {
+                bucket += 1;
+            }
+            let rec = &b[r + i * width..r + (i + 1) * width];
+            let mut d = (bucket as u16).to_be_bytes().to_vec();
+            d.extend_from_slice(&rec[..width - 4]);
+            (d, u32_at(rec, width - 4))
+        })
+    }
+
+    /// Metadata of entry `id` (empty when the set carries none).
+    pub fn entry(&self, id: u32) -> EntryInfo {
+        let Some((eo, so, sl)) = self.entry_table else {
+            return EntryInfo::default();
+        };
+        if u64::from(id) >= self.entries {
+            return EntryInfo::default();
+        }
+        let b: &[u8] = &self.map;
+        let at = eo + id as usize * ENTRY_LEN;
+        let i64_at = |o: usize| u64_at(b, at + o) as i64;
+        let strings = &b[so..so + sl];
+        let string = |off: u64, len: u32| -> Option<&[u8]> {
+            let off = usize::try_from(off).ok()?;
+            strings.get(off..off.checked_add(len as usize)?)
+        };
+        let name = match u32_at(b, at + 32) {
+            u32::MAX => None,
+            len => string(u64_at(b, at + 24), len).map(|s| String::from_utf8_lossy(s).into_owned()),
+        };
+        let extra = string(u64_at(b, at + 36), u32_at(b, at + 44))
+            .map(|s| {
+                s.split(|&c| c == 0x1e)
+                    .filter(|kv| !kv.is_empty())
+                    .filter_map(|kv| {
+                        let i = kv.iter().position(|&c| c == 0x1f)?;
+                        Some((
+                            String::from_utf8_lossy(&kv[..i]).into_owned(),
+                            String::from_utf8_lossy(&kv[i + 1..]).into_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let opt = |v: i64| (v != NONE_I64).then_some(v);
+        let size = u64_at(b, at + 16);
+        EntryInfo {
+            category: opt(i64_at(0)),
+            media_id: opt(i64_at(8)),
+            size: (size != NONE_U64).then_some(size),
+            name,
+            extra,
+        }
+    }
+
+    /// The kind a match on entry `id` carries (category profile applied).
+    pub fn kind_of(&self, id: u32) -> SetKind {
+        match &self.provenance.categories {
+            Some(profile) => profile.kind_of(self.entry(id).category),
+            None => self.provenance.kind,
+        }
+    }
+}
