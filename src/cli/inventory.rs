@@ -1,17 +1,17 @@
 //! `ferret inventory`: scan a tree and stream an inventory.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
+use super::common::{drive, fail, load_catalog, print_sets, print_summary, progress_bar};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE, FormatArg, InventoryArgs};
 use crate::hashing::{Algorithm, AlgorithmSet};
-use crate::hashsets::{HashLibrary, HashSetCatalog};
-use crate::job::{FileRecord, RecordSink, ScanEvent, ScanJob, ScanOptions, ScanSummary, Stage};
+use crate::hashsets::HashSetCatalog;
+use crate::job::{FileRecord, RecordSink, ScanJob, ScanOptions};
 use crate::report::hashdeep::{HashdeepWriter, hashdeep_columns};
 use crate::report::jsonl::JsonlWriter;
 use crate::report::sums::SumsWriter;
@@ -49,11 +49,6 @@ impl RecordSink for ReportErrors {
     fn finish(&mut self) -> io::Result<()> {
         self.inner.finish()
     }
-}
-
-fn fail(msg: impl std::fmt::Display) -> u8 {
-    eprintln!("ferret: {msg}");
-    EXIT_FAILED
 }
 
 /// True when `inner` is `outer` or below it (both made absolute, lexically
@@ -153,72 +148,6 @@ fn algorithms_for(args: &InventoryArgs) -> Result<AlgorithmSet, String> {
     }
 }
 
-fn progress_bar(quiet: bool) -> ProgressBar {
-    if quiet || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar
-}
-
-fn print_summary(s: &ScanSummary, label: &str) {
-    eprintln!(
-        "ferret: {label}: {} entries, {} files hashed ({}), {} not hashed, {} unreadable, \
-         {} changed during read, {} extension mismatches, {:.1} s, {:.0} MB/s",
-        s.entries,
-        s.files_hashed,
-        HumanBytes(s.bytes_hashed),
-        s.not_hashed,
-        s.errors,
-        s.changed_during_read,
-        s.mismatches,
-        s.elapsed.as_secs_f64(),
-        s.mb_per_sec()
-    );
-}
-
-fn load_catalog(args: &InventoryArgs) -> Result<HashSetCatalog, String> {
-    if args.hashsets.is_empty() {
-        return Ok(HashSetCatalog::default());
-    }
-    let dir = args
-        .library
-        .clone()
-        .unwrap_or_else(HashLibrary::default_dir);
-    let lib = HashLibrary::open(dir).map_err(|e| e.to_string())?;
-    let sets = args
-        .hashsets
-        .iter()
-        .map(|n| lib.load(n))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-    Ok(HashSetCatalog::new(sets))
-}
-
-fn print_sets(s: &ScanSummary, catalog: &HashSetCatalog) {
-    if catalog.is_empty() {
-        return;
-    }
-    eprintln!(
-        "ferret: {} flagged (alert), {} known-good filtered, {} informational only",
-        s.alerts, s.known_good, s.info_only
-    );
-    for (set, t) in catalog.sets().iter().zip(&s.sets) {
-        let p = set.provenance();
-        eprintln!(
-            "ferret: set {} ({}): {} files matched; {} of {} entries matched, {} unused",
-            p.name, p.kind, t.matched_files, t.matched_entries, p.entries, t.unused_entries
-        );
-    }
-}
-
 /// Runs the command; returns the exit code.
 pub(super) fn run(args: InventoryArgs) -> u8 {
     let algorithms = match algorithms_for(&args) {
@@ -229,7 +158,7 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let catalog = match load_catalog(&args) {
+    let catalog = match load_catalog(&args.hashsets, &args.library) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -267,31 +196,7 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         Ok(j) => j,
         Err(e) => return fail(e),
     };
-    let result = loop {
-        match job.next_event(Duration::from_millis(150)) {
-            Some(ScanEvent::Finished(r)) => break r,
-            Some(ScanEvent::EvidenceMount(m)) if !m.read_only => bar.suspend(|| {
-                eprintln!(
-                    "ferret: warning: the evidence is mounted read-write; mount it read-only{}",
-                    if m.atime_updates && !args.read_link_targets {
-                        " (symbolic link targets are not read, to keep their access times)"
-                    } else {
-                        ""
-                    }
-                )
-            }),
-            Some(_) | None => {}
-        }
-        let p = job.progress();
-        match p.stage {
-            Stage::Walking => bar.set_message(format!("walking: {} entries", p.entries_seen)),
-            _ => {
-                bar.set_length(p.bytes_total);
-                bar.set_position(p.bytes_hashed);
-                bar.set_message(format!("{}/{} files", p.files_done, p.files_total));
-            }
-        }
-    };
+    let result = drive(&job, &bar, args.read_link_targets);
     bar.finish_and_clear();
     match result {
         Ok(s) => {

@@ -5,8 +5,10 @@
 //! (each is listed on stderr and recorded in the output); 3 failed, cancelled
 //! or bad usage.
 
+mod common;
 mod hashset;
 mod inventory;
+mod scan;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -55,6 +57,15 @@ pub enum Command {
     /// Walk SOURCE read-only, hash every file once, and write an inventory.
     #[command(after_help = EXIT_CODES_HELP)]
     Inventory(InventoryArgs),
+    /// Scan SOURCE into a case file (create it with --new), or --resume.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Scan(scan::ScanArgs),
+    /// Inspect a case file: info, hits, verify.
+    Case {
+        /// What to do.
+        #[command(subcommand)]
+        command: scan::CaseCommand,
+    },
     /// Manage the hash library: import, list, info, remove, export.
     Hashset {
         /// Hash library folder [default: $FERRET_LIBRARY, else the platform data folder].
@@ -127,7 +138,7 @@ pub struct InventoryArgs {
     pub quiet: bool,
 }
 
-fn parse_algorithms(s: &str) -> Result<AlgorithmSet, String> {
+pub(crate) fn parse_algorithms(s: &str) -> Result<AlgorithmSet, String> {
     s.parse()
         .map_err(|e: crate::hashing::ParseAlgorithmError| e.to_string())
 }
@@ -159,6 +170,8 @@ pub fn run(command: Command) -> ExitCode {
     let code = match command {
         Command::Inventory(args) => inventory::run(args),
         Command::Hashset { library, command } => hashset::run(library, command),
+        Command::Scan(args) => scan::run_scan(args),
+        Command::Case { command } => scan::run_case(command),
     };
     ExitCode::from(code)
 }

@@ -451,8 +451,34 @@ impl CompiledSet {
         let key = &digest[2..];
         let kl = key.len();
         let rec = |i: usize| &b[r + i * width..r + i * width + width];
-        // First record in the bucket not less than the key.
+        // Digests are uniform, so the key's position within its bucket is
+        // well estimated from its next four bytes (interpolation): one probe
+        // lands within a few records, then a galloping search brackets the
+        // first record not less than the key and a binary search finds it.
+        // Random lookups then touch ~2 cache lines instead of ~10.
         let (mut a, mut z) = (lo, hi);
+        if hi - lo > 8 {
+            let k = u32::from_be_bytes([key[0], key[1], key[2], key[3]]);
+            let est = lo + ((u64::from(k) * (hi - lo) as u64) >> 32) as usize;
+            let est = est.min(hi - 1);
+            if &rec(est)[..kl] < key {
+                let mut step = 1;
+                a = est + 1;
+                while a + step < hi && &rec(a + step)[..kl] < key {
+                    a += step + 1;
+                    step *= 2;
+                }
+                z = (a + step + 1).min(hi);
+            } else {
+                let mut step = 1;
+                z = est;
+                while z > lo + step && &rec(z - step - 1)[..kl] >= key {
+                    z -= step + 1;
+                    step *= 2;
+                }
+                a = z.saturating_sub(step + 1).max(lo);
+            }
+        }
         while a < z {
             let mid = a + (z - a) / 2;
             if &rec(mid)[..kl] < key {

@@ -15,12 +15,14 @@ mod options;
 mod pipeline;
 mod progress;
 mod record;
+mod resume;
 
 pub use cancel::CancelToken;
 pub use options::ScanOptions;
-pub use pipeline::{FileTask, hash_task, prewalk};
+pub use pipeline::{FileTask, hash_task, prewalk, prewalk_resuming};
 pub use progress::{ProgressSnapshot, ScanProgress, Stage};
 pub use record::{FileRecord, MemorySink, Outcome, RecordSink};
+pub use resume::ResumeSet;
 
 use std::sync::Arc;
 use std::thread::JoinHandle;

@@ -16,6 +16,7 @@ pub struct ScanOptions {
     threads: usize,
     link_targets: Option<bool>,
     catalog: HashSetCatalog,
+    resume: Option<std::sync::Arc<super::ResumeSet>>,
     cancel: CancelToken,
 }
 
@@ -29,6 +30,7 @@ impl ScanOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             link_targets: None,
             catalog: HashSetCatalog::default(),
+            resume: None,
             cancel: CancelToken::new(),
         }
     }
@@ -67,6 +69,17 @@ impl ScanOptions {
     pub fn hash_sets(mut self, catalog: HashSetCatalog) -> Self {
         self.catalog = catalog;
         self
+    }
+
+    /// Skips entries already recorded (same path, size and mtime).
+    pub fn resume(mut self, done: super::ResumeSet) -> Self {
+        self.resume = Some(std::sync::Arc::new(done));
+        self
+    }
+
+    /// What a resumed scan skips.
+    pub fn resume_set(&self) -> Option<&super::ResumeSet> {
+        self.resume.as_deref()
     }
 
     /// Uses an existing token (e.g. one a Ctrl-C handler already holds).

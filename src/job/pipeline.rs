@@ -57,13 +57,29 @@ pub fn prewalk(
     progress: Option<&ScanProgress>,
     record: &mut dyn FnMut(FileRecord),
 ) -> io::Result<Option<Vec<FileTask>>> {
+    prewalk_resuming(root, opts, cancel, progress, None, record)
+}
+
+/// [`prewalk`], skipping what `done` already holds (a resumed scan).
+pub fn prewalk_resuming(
+    root: &EvidenceRoot,
+    opts: &WalkOptions,
+    cancel: &CancelToken,
+    progress: Option<&ScanProgress>,
+    done: Option<&super::ResumeSet>,
+    record: &mut dyn FnMut(FileRecord),
+) -> io::Result<Option<Vec<FileTask>>> {
     let mut tasks = Vec::new();
+    let skip = |item: &crate::evidence::EvidenceItem| {
+        done.is_some_and(|d| d.is_done(&item.rel_path, &item.meta))
+    };
     let stop = || cancel.is_cancelled();
     let complete = walk(root, opts, &stop, &mut |entry| {
         if let Some(p) = progress {
             p.saw_entry();
         }
         match entry {
+            WalkEntry::Item(item) if skip(&item) => {}
             WalkEntry::Item(item) if item.kind == EntryKind::File => {
                 if let Some(p) = progress {
                     p.found_file(item.meta.size);

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod case;
 mod classify;
 mod hashing;
 mod hashsets;

@@ -1,0 +1,599 @@
+//! The case file: one SQLite database per case, written in the field and
+//! reopened in the lab.
+//!
+//! - `application_id` "FRRT" and `user_version` mark it; a file that is not
+//!   a case, is from a newer Ferret, or is damaged is refused with a clear
+//!   message, after being opened read-only, so it is never modified.
+//! - WAL journal: readers (GUI, reports) never block the single writer.
+//! - Files are keyed by (evidence, raw path): a resumed scan replaces, never
+//!   duplicates.
+//! - Every change that matters is an audit row in a hash chain ([`audit`]).
+
+pub mod audit;
+pub mod review;
+pub mod schema;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{MountState, UtcTime};
+use crate::hashsets::HashSetCatalog;
+use crate::job::ResumeSet;
+use crate::pathfmt::{escape_path, path_bytes};
+
+pub use writer::CaseWriter;
+
+/// Why a case could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// The file is not a Ferret case.
+    #[error("{}: not a Ferret case file", .0.display())]
+    NotACase(PathBuf),
+    /// Written by a newer Ferret.
+    #[error("{}: case schema version {found} is newer than this Ferret supports ({supported}); use a newer Ferret", path.display())]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i32,
+        /// Ours.
+        supported: i32,
+    },
+    /// Damaged or unreadable.
+    #[error("{}: the case file is damaged or unreadable: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's words.
+        reason: String,
+    },
+    /// Creating a case over an existing file.
+    #[error("{}: a file already exists there", .0.display())]
+    Exists(PathBuf),
+    /// No such file.
+    #[error("{}: no such case file", .0.display())]
+    Missing(PathBuf),
+    /// Any other database error.
+    #[error("case database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// Asked for something the case does not hold.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// Who the case belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseInfo {
+    /// Case number (required).
+    pub case_number: String,
+    /// Title.
+    pub title: String,
+    /// Examiner name.
+    pub examiner: String,
+    /// Examiner id / badge.
+    pub examiner_id: String,
+    /// Agency.
+    pub agency: String,
+    /// Notes.
+    pub notes: String,
+    /// Time zone for display (IANA name); storage is always UTC.
+    pub display_tz: String,
+}
+
+/// An evidence item of the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRecord {
+    /// Row id.
+    pub id: i64,
+    /// Exhibit number.
+    pub exhibit: String,
+    /// Description.
+    pub description: String,
+    /// Root folder as given (raw bytes).
+    pub root: PathBuf,
+    /// Read-only as detected (None: unknown).
+    pub read_only: Option<bool>,
+}
+
+/// A scan of the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRecord {
+    /// Row id.
+    pub id: i64,
+    /// Evidence scanned.
+    pub evidence_id: i64,
+    /// Options as JSON.
+    pub options: String,
+    /// Start, UTC.
+    pub started: String,
+    /// End, UTC.
+    pub finished: Option<String>,
+    /// running / complete / cancelled / interrupted / failed.
+    pub status: String,
+    /// Tool version.
+    pub tool_version: String,
+    /// Counters as JSON.
+    pub counters: Option<String>,
+}
+
+/// Options a scan ran with, stored so `--resume` can repeat them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredOptions {
+    /// Algorithms, comma-separated.
+    pub algorithms: String,
+    /// Hash-set names.
+    pub hash_sets: Vec<String>,
+    /// Whether other filesystems were entered.
+    pub cross_filesystems: bool,
+}
+
+/// An open case.
+pub struct CaseStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("COMPUTERNAME"))
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn user_name() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn process_alive(pid: i64) -> bool {
+    #[cfg(unix)]
+    {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        match rustix::process::test_kill_process(pid) {
+            Ok(()) => true,
+            Err(e) => e == rustix::io::Errno::PERM,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Inspects a file read-only: is it a case, of a version we read, intact?
+fn check(path: &Path) -> Result<i32, CaseError> {
+    if !path.exists() {
+        return Err(CaseError::Missing(path.to_path_buf()));
+    }
+    let corrupt = |e: rusqlite::Error| CaseError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(corrupt)?;
+    let app: i32 = match conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
+        Ok(a) => a,
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(CaseError::NotACase(path.to_path_buf()));
+        }
+        Err(e) => return Err(corrupt(e)),
+    };
+    if app != schema::APPLICATION_ID {
+        return Err(CaseError::NotACase(path.to_path_buf()));
+    }
+    let version: i32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    if version > schema::SCHEMA_VERSION {
+        return Err(CaseError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            supported: schema::SCHEMA_VERSION,
+        });
+    }
+    let ok: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    if ok != "ok" {
+        return Err(CaseError::Corrupt {
+            path: path.to_path_buf(),
+            reason: ok,
+        });
+    }
+    Ok(version)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+}
+
+impl CaseStore {
+    /// Creates a new case file (never over an existing file).
+    pub fn create(path: &Path, info: &CaseInfo, actor: &str) -> Result<CaseStore, CaseError> {
+        if path.exists() {
+            return Err(CaseError::Exists(path.to_path_buf()));
+        }
+        if info.case_number.trim().is_empty() {
+            return Err(CaseError::NotFound("a case number is required".into()));
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA application_id = {};",
+            schema::APPLICATION_ID
+        ))?;
+        let tx = conn.transaction()?;
+        tx.execute_batch(schema::MIGRATIONS[0])?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))?;
+        tx.execute(
+            "INSERT INTO case_info (id, case_number, title, examiner, examiner_id, agency, notes, display_tz, created)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                info.case_number,
+                info.title,
+                info.examiner,
+                info.examiner_id,
+                info.agency,
+                info.notes,
+                if info.display_tz.is_empty() { "UTC" } else { &info.display_tz },
+                UtcTime::now().to_iso8601()
+            ],
+        )?;
+        let detail = serde_json::to_string(info).unwrap_or_default();
+        audit::append(&tx, actor, "case_created", &detail)?;
+        tx.commit()?;
+        Ok(CaseStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing case for reading and writing. Scans left `running`
+    /// by a process that is gone are marked `interrupted`.
+    pub fn open(path: &Path) -> Result<CaseStore, CaseError> {
+        let version = check(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        for (i, m) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            conn.execute_batch(&format!(
+                "BEGIN; {m}; PRAGMA user_version = {}; COMMIT;",
+                i + 1
+            ))?;
+        }
+        let store = CaseStore {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.mark_interrupted()?;
+        Ok(store)
+    }
+
+    /// Opens an existing case read-only (reports, `case info`, `case verify`).
+    pub fn open_read_only(path: &Path) -> Result<CaseStore, CaseError> {
+        check(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(CaseStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn mark_interrupted(&self) -> Result<(), CaseError> {
+        let host = host_name();
+        let mut st = self
+            .conn
+            .prepare("SELECT id, pid, host FROM scans WHERE status = 'running'")?;
+        let stale: Vec<i64> = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .filter_map(Result::ok)
+            .filter(|(_, pid, h)| *h == host && !pid.is_some_and(process_alive))
+            .map(|(id, _, _)| id)
+            .collect();
+        for id in stale {
+            self.conn.execute(
+                "UPDATE scans SET status = 'interrupted' WHERE id = ?1",
+                [id],
+            )?;
+            audit::append(
+                &self.conn,
+                "ferret",
+                "scan_interrupted",
+                &format!("{{\"scan\":{id}}}"),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The case file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection (queries in `review`, reports).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Case details.
+    pub fn info(&self) -> Result<CaseInfo, CaseError> {
+        Ok(self.conn.query_row(
+            "SELECT case_number, title, examiner, examiner_id, agency, notes, display_tz FROM case_info WHERE id = 1",
+            [],
+            |r| {
+                Ok(CaseInfo {
+                    case_number: r.get(0)?,
+                    title: r.get(1)?,
+                    examiner: r.get(2)?,
+                    examiner_id: r.get(3)?,
+                    agency: r.get(4)?,
+                    notes: r.get(5)?,
+                    display_tz: r.get(6)?,
+                })
+            },
+        )?)
+    }
+
+    /// Adds an evidence item (or returns the existing one for the same root
+    /// and exhibit).
+    pub fn add_evidence(
+        &self,
+        exhibit: &str,
+        description: &str,
+        root: &Path,
+        mount: Option<MountState>,
+        actor: &str,
+    ) -> Result<i64, CaseError> {
+        let bytes = path_bytes(root);
+        if let Some(id) = self
+            .conn
+            .query_row(
+                "SELECT id FROM evidence WHERE root_path = ?1 AND exhibit = ?2",
+                params![bytes, exhibit],
+                |r| r.get(0),
+            )
+            .optional()?
+        {
+            return Ok(id);
+        }
+        self.conn.execute(
+            "INSERT INTO evidence (exhibit, description, root_path, root_text, read_only, added)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                exhibit,
+                description,
+                bytes,
+                escape_path(root),
+                mount.map(|m| m.read_only),
+                UtcTime::now().to_iso8601()
+            ],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        let detail = serde_json::json!({"evidence": id, "exhibit": exhibit, "root": escape_path(root),
+            "read_only": mount.map(|m| m.read_only)});
+        audit::append(&self.conn, actor, "evidence_added", &detail.to_string())?;
+        Ok(id)
+    }
+
+    /// Evidence items.
+    pub fn evidence(&self) -> Result<Vec<EvidenceRecord>, CaseError> {
+        let mut st = self.conn.prepare(
+            "SELECT id, exhibit, description, root_path, read_only FROM evidence ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(EvidenceRecord {
+                id: r.get(0)?,
+                exhibit: r.get(1)?,
+                description: r.get(2)?,
+                root: crate::pathfmt::path_from_bytes(r.get(3)?),
+                read_only: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Starts a scan row (status `running`) and records the hash sets used.
+    /// Returns the scan id and the case ids of the sets (catalog order).
+    pub fn begin_scan(
+        &self,
+        evidence_id: i64,
+        options: &StoredOptions,
+        catalog: &HashSetCatalog,
+        resumes: Option<i64>,
+        actor: &str,
+    ) -> Result<(i64, Vec<i64>), CaseError> {
+        let opts = serde_json::to_string(options).unwrap_or_default();
+        let cmd: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        self.conn.execute(
+            "INSERT INTO scans (evidence_id, options, started, host, os, user, tool_version, command_line, status, pid, resumes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10)",
+            params![
+                evidence_id,
+                opts,
+                UtcTime::now().to_iso8601(),
+                host_name(),
+                format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+                user_name(),
+                crate::VERSION,
+                cmd.join(" "),
+                std::process::id(),
+                resumes
+            ],
+        )?;
+        let scan = self.conn.last_insert_rowid();
+        audit::append(
+            &self.conn,
+            actor,
+            "scan_started",
+            &serde_json::json!({"scan": scan, "evidence": evidence_id, "options": options, "resumes": resumes}).to_string(),
+        )?;
+        let mut ids = Vec::new();
+        for (i, set) in catalog.sets().iter().enumerate() {
+            let p = set.provenance();
+            self.conn.execute(
+                "INSERT INTO hash_sets (scan_id, position, name, kind, provenance) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![scan, i as i64, p.name, p.kind.as_str(), serde_json::to_string(p).unwrap_or_default()],
+            )?;
+            ids.push(self.conn.last_insert_rowid());
+            audit::append(
+                &self.conn,
+                actor,
+                "hash_set_used",
+                &serde_json::json!({"scan": scan, "set": p.name, "kind": p.kind, "source_sha256": p.source_sha256, "entries": p.entries}).to_string(),
+            )?;
+        }
+        Ok((scan, ids))
+    }
+
+    /// Ends a scan with its status and counters.
+    pub fn finish_scan(
+        &self,
+        scan: i64,
+        status: &str,
+        counters: &serde_json::Value,
+        actor: &str,
+    ) -> Result<(), CaseError> {
+        self.conn.execute(
+            "UPDATE scans SET status = ?1, finished = ?2, counters = ?3 WHERE id = ?4",
+            params![
+                status,
+                UtcTime::now().to_iso8601(),
+                counters.to_string(),
+                scan
+            ],
+        )?;
+        audit::append(
+            &self.conn,
+            actor,
+            "scan_finished",
+            &serde_json::json!({"scan": scan, "status": status, "counters": counters}).to_string(),
+        )
+    }
+
+    /// All scans, oldest first.
+    pub fn scans(&self) -> Result<Vec<ScanRecord>, CaseError> {
+        let mut st = self.conn.prepare(
+            "SELECT id, evidence_id, options, started, finished, status, tool_version, counters FROM scans ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(ScanRecord {
+                id: r.get(0)?,
+                evidence_id: r.get(1)?,
+                options: r.get(2)?,
+                started: r.get(3)?,
+                finished: r.get(4)?,
+                status: r.get(5)?,
+                tool_version: r.get(6)?,
+                counters: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What is already recorded for an evidence item, for `--resume`.
+    pub fn resume_set(&self, evidence_id: i64) -> Result<ResumeSet, CaseError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT path, size, mtime_ns, status FROM files WHERE evidence_id = ?1")?;
+        let mut map = HashMap::new();
+        let rows = st.query_map([evidence_id], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (path, size, mtime, status) = row?;
+            // Entries that failed are tried again.
+            if status != "error" {
+                map.insert(path, (size.map(|s| s as u64), mtime));
+            }
+        }
+        Ok(ResumeSet::new(map))
+    }
+
+    /// Counts for `case info`: (files, hashed, not hashed, errors, alert, known good, mismatches).
+    pub fn counts(&self, evidence_id: Option<i64>) -> Result<HashMap<String, i64>, CaseError> {
+        let mut out = HashMap::new();
+        let filter = evidence_id.map_or(String::new(), |e| format!(" WHERE evidence_id = {e}"));
+        let q = format!(
+            "SELECT count(*), coalesce(sum(status='hashed'),0), coalesce(sum(status='not_hashed'),0),
+                    coalesce(sum(status='error'),0), coalesce(sum(verdict='alert'),0),
+                    coalesce(sum(verdict='known_good'),0), coalesce(sum(mismatch),0),
+                    coalesce(sum(CASE WHEN status='hashed' THEN size ELSE 0 END),0)
+             FROM files{filter}"
+        );
+        let vals: [i64; 8] = self.conn.query_row(&q, [], |r| {
+            Ok([
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ])
+        })?;
+        for (k, v) in [
+            "entries",
+            "hashed",
+            "not_hashed",
+            "errors",
+            "alerts",
+            "known_good",
+            "mismatches",
+            "bytes",
+        ]
+        .iter()
+        .zip(vals)
+        {
+            out.insert((*k).to_string(), v);
+        }
+        Ok(out)
+    }
+
+    /// Appends an audit row.
+    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), CaseError> {
+        audit::append(&self.conn, actor, action, detail)
+    }
+
+    /// Recomputes the audit chain.
+    pub fn verify_audit(&self) -> Result<Result<u64, audit::BrokenLink>, CaseError> {
+        audit::verify(&self.conn)
+    }
+}

@@ -1,0 +1,306 @@
+//! Review: marks and notes on items, with every change audit-logged, and the
+//! paged, filtered, sorted query of flagged items the GUI table calls.
+
+use rusqlite::{params, params_from_iter, types::Value};
+
+use super::{CaseError, CaseStore, audit};
+use crate::evidence::UtcTime;
+
+/// A reviewer's decision on an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReviewStatus {
+    /// Not looked at yet.
+    Unreviewed,
+    /// Confirmed as what the hit says.
+    Confirmed,
+    /// Not what the hit says.
+    FalsePositive,
+    /// Needs a second reviewer.
+    SecondLook,
+}
+
+impl ReviewStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Unreviewed => "unreviewed",
+            ReviewStatus::Confirmed => "confirmed",
+            ReviewStatus::FalsePositive => "false_positive",
+            ReviewStatus::SecondLook => "second_look",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ReviewStatus::Unreviewed,
+            ReviewStatus::Confirmed,
+            ReviewStatus::FalsePositive,
+            ReviewStatus::SecondLook,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// Filters of the flagged-item query; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct FlagFilter {
+    /// Flag reasons to include (`alert`, `info`, `mismatch`,
+    /// `changed_during_read`); empty: all.
+    pub reasons: Vec<String>,
+    /// Only items hit by this set (name).
+    pub set: Option<String>,
+    /// Only items hit with this category.
+    pub category: Option<i64>,
+    /// Only items with this review status.
+    pub status: Option<ReviewStatus>,
+    /// Only this media kind (`image`, `video`, …).
+    pub media: Option<String>,
+    /// Text contained in the path (escaped form, case-insensitive).
+    pub text: Option<String>,
+    /// Only bookmarked items.
+    pub bookmarked: bool,
+}
+
+/// Sort keys of the flagged-item query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Path (default).
+    #[default]
+    Path,
+    /// File name.
+    Name,
+    /// Size.
+    Size,
+    /// Modified time.
+    Modified,
+    /// Detected type.
+    Type,
+    /// Review status.
+    Status,
+    /// Flag reasons.
+    Reason,
+}
+
+/// One row of the flagged-item table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlaggedRow {
+    /// File id.
+    pub file_id: i64,
+    /// Path (escaped).
+    pub path: String,
+    /// Name (escaped).
+    pub name: String,
+    /// Size.
+    pub size: Option<i64>,
+    /// Modified, ns since the epoch (UTC).
+    pub mtime_ns: Option<i64>,
+    /// Detected MIME type.
+    pub mime: Option<String>,
+    /// Media kind.
+    pub media: Option<String>,
+    /// Flag reasons, comma-separated, sorted.
+    pub reasons: String,
+    /// Flag details.
+    pub details: String,
+    /// Review status.
+    pub status: ReviewStatus,
+    /// Bookmarked.
+    pub bookmark: bool,
+    /// Note.
+    pub note: String,
+}
+
+fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
+    let mut sql = String::from(" WHERE f.id IN (SELECT file_id FROM flags");
+    let mut args: Vec<Value> = Vec::new();
+    if !f.reasons.is_empty() {
+        sql.push_str(" WHERE reason IN (");
+        sql.push_str(&vec!["?"; f.reasons.len()].join(","));
+        sql.push(')');
+        args.extend(f.reasons.iter().map(|r| Value::Text(r.clone())));
+    }
+    sql.push(')');
+    if let Some(s) = &f.set {
+        sql.push_str(" AND f.id IN (SELECT h.file_id FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE s.name = ?)");
+        args.push(Value::Text(s.clone()));
+    }
+    if let Some(c) = f.category {
+        sql.push_str(" AND f.id IN (SELECT file_id FROM hits WHERE category = ?)");
+        args.push(Value::Integer(c));
+    }
+    if let Some(st) = f.status {
+        sql.push_str(" AND coalesce(r.status, 'unreviewed') = ?");
+        args.push(Value::Text(st.as_str().into()));
+    }
+    if let Some(m) = &f.media {
+        sql.push_str(" AND f.media = ?");
+        args.push(Value::Text(m.clone()));
+    }
+    if let Some(t) = &f.text {
+        sql.push_str(" AND instr(lower(f.path_text), lower(?)) > 0");
+        args.push(Value::Text(t.clone()));
+    }
+    if f.bookmarked {
+        sql.push_str(" AND coalesce(r.bookmark, 0) = 1");
+    }
+    (sql, args)
+}
+
+const REASONS: &str = "(SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason))";
+const DETAILS: &str = "(SELECT group_concat(reason || ': ' || detail, '; ') FROM (SELECT reason, detail FROM flags WHERE file_id = f.id ORDER BY reason))";
+
+impl CaseStore {
+    /// How many flagged items match `filter`.
+    pub fn count_flagged(&self, filter: &FlagFilter) -> Result<u64, CaseError> {
+        let (w, args) = where_clause(filter);
+        let sql = format!("SELECT count(*) FROM files f LEFT JOIN review r ON r.file_id = f.id{w}");
+        Ok(self
+            .conn
+            .query_row(&sql, params_from_iter(args), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// A page of flagged items. Order is stable: ties broken by file id.
+    pub fn flagged(
+        &self,
+        filter: &FlagFilter,
+        sort: SortKey,
+        descending: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<FlaggedRow>, CaseError> {
+        let (w, mut args) = where_clause(filter);
+        let key = match sort {
+            SortKey::Path => "f.path_text",
+            SortKey::Name => "f.name_text",
+            SortKey::Size => "f.size",
+            SortKey::Modified => "f.mtime_ns",
+            SortKey::Type => "f.mime",
+            SortKey::Status => "coalesce(r.status, 'unreviewed')",
+            SortKey::Reason => "reasons",
+        };
+        let dir = if descending { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT f.id, f.path_text, f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
+                    {DETAILS}, coalesce(r.status, 'unreviewed'), coalesce(r.bookmark, 0), coalesce(r.note, '')
+             FROM files f LEFT JOIN review r ON r.file_id = f.id{w}
+             ORDER BY {key} {dir}, f.id {dir} LIMIT ? OFFSET ?"
+        );
+        args.push(Value::Integer(limit.min(i64::MAX as u64) as i64));
+        args.push(Value::Integer(offset.min(i64::MAX as u64) as i64));
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(params_from_iter(args), |r| {
+            Ok(FlaggedRow {
+                file_id: r.get(0)?,
+                path: r.get(1)?,
+                name: r.get(2)?,
+                size: r.get(3)?,
+                mtime_ns: r.get(4)?,
+                mime: r.get(5)?,
+                media: r.get(6)?,
+                reasons: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                details: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                status: ReviewStatus::parse(&r.get::<_, String>(9)?)
+                    .unwrap_or(ReviewStatus::Unreviewed),
+                bookmark: r.get::<_, i64>(10)? != 0,
+                note: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn review_change(
+        &self,
+        file_ids: &[i64],
+        examiner: &str,
+        column: &str,
+        value: Value,
+        action: &str,
+        shown: &str,
+    ) -> Result<(), CaseError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let now = UtcTime::now().to_iso8601();
+        for id in file_ids {
+            let exists: i64 =
+                tx.query_row("SELECT count(*) FROM files WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            if exists == 0 {
+                return Err(CaseError::NotFound(format!("no item with id {id}")));
+            }
+            tx.execute(
+                &format!(
+                    "INSERT INTO review (file_id, {column}, examiner, updated) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (file_id) DO UPDATE SET {column} = excluded.{column},
+                       examiner = excluded.examiner, updated = excluded.updated"
+                ),
+                params![id, value, examiner, now],
+            )?;
+            audit::append(
+                &tx,
+                examiner,
+                action,
+                &serde_json::json!({"file": id, "value": shown}).to_string(),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets the review status of items.
+    pub fn set_status(
+        &self,
+        file_ids: &[i64],
+        status: ReviewStatus,
+        examiner: &str,
+    ) -> Result<(), CaseError> {
+        self.review_change(
+            file_ids,
+            examiner,
+            "status",
+            Value::Text(status.as_str().into()),
+            "review_status",
+            status.as_str(),
+        )
+    }
+
+    /// Sets or clears the bookmark of items.
+    pub fn set_bookmark(
+        &self,
+        file_ids: &[i64],
+        on: bool,
+        examiner: &str,
+    ) -> Result<(), CaseError> {
+        self.review_change(
+            file_ids,
+            examiner,
+            "bookmark",
+            Value::Integer(i64::from(on)),
+            "review_bookmark",
+            if on { "on" } else { "off" },
+        )
+    }
+
+    /// Sets the note of items.
+    pub fn set_note(&self, file_ids: &[i64], note: &str, examiner: &str) -> Result<(), CaseError> {
+        self.review_change(
+            file_ids,
+            examiner,
+            "note",
+            Value::Text(note.into()),
+            "review_note",
+            note,
+        )
+    }
+
+    /// Records that an examiner revealed a blurred preview (GUI).
+    pub fn log_reveal(&self, file_id: i64, examiner: &str) -> Result<(), CaseError> {
+        audit::append(
+            &self.conn,
+            examiner,
+            "preview_reveal",
+            &serde_json::json!({"file": file_id}).to_string(),
+        )
+    }
+}

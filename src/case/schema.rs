@@ -1,0 +1,145 @@
+//! The case file's schema and its migrations.
+//!
+//! `application_id` marks the file as a Ferret case ("FRRT"), `user_version`
+//! is the schema version. Migrations only move forward; a file from a newer
+//! Ferret is refused, never downgraded.
+
+/// `PRAGMA application_id` of a Ferret case: ASCII "FRRT".
+pub const APPLICATION_ID: i32 = 0x4652_5254;
+
+/// Schema version this Ferret writes.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Migrations: index `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+const V1: &str = r#"
+CREATE TABLE case_info (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    case_number   TEXT NOT NULL,
+    title         TEXT NOT NULL DEFAULT '',
+    examiner      TEXT NOT NULL DEFAULT '',
+    examiner_id   TEXT NOT NULL DEFAULT '',
+    agency        TEXT NOT NULL DEFAULT '',
+    notes         TEXT NOT NULL DEFAULT '',
+    display_tz    TEXT NOT NULL DEFAULT 'UTC',
+    created       TEXT NOT NULL
+);
+CREATE TABLE evidence (
+    id            INTEGER PRIMARY KEY,
+    exhibit       TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    root_path     BLOB NOT NULL,
+    root_text     TEXT NOT NULL,
+    fs_type       TEXT,
+    device        TEXT,
+    mount_options TEXT,
+    read_only     INTEGER,
+    added         TEXT NOT NULL
+);
+CREATE TABLE scans (
+    id            INTEGER PRIMARY KEY,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(id),
+    options       TEXT NOT NULL,
+    started       TEXT NOT NULL,
+    finished      TEXT,
+    host          TEXT NOT NULL,
+    os            TEXT NOT NULL,
+    user          TEXT NOT NULL,
+    tool_version  TEXT NOT NULL,
+    command_line  TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('running','complete','cancelled','interrupted','failed')),
+    pid           INTEGER,
+    resumes       INTEGER REFERENCES scans(id),
+    counters      TEXT
+);
+CREATE TABLE hash_sets (
+    id            INTEGER PRIMARY KEY,
+    scan_id       INTEGER NOT NULL REFERENCES scans(id),
+    position      INTEGER NOT NULL,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    provenance    TEXT NOT NULL,
+    UNIQUE (scan_id, position)
+);
+CREATE TABLE files (
+    id            INTEGER PRIMARY KEY,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(id),
+    scan_id       INTEGER NOT NULL REFERENCES scans(id),
+    path          BLOB NOT NULL,
+    path_text     TEXT NOT NULL,
+    name_text     TEXT NOT NULL,
+    kind          TEXT,
+    size          INTEGER,
+    mtime_ns      INTEGER,
+    atime_ns      INTEGER,
+    ctime_ns      INTEGER,
+    btime_ns      INTEGER,
+    mode          INTEGER,
+    inode         INTEGER,
+    md5           BLOB,
+    sha1          BLOB,
+    sha256        BLOB,
+    blake3        BLOB,
+    bytes_read    INTEGER,
+    mime          TEXT,
+    media         TEXT,
+    mismatch      INTEGER NOT NULL DEFAULT 0,
+    changed_during_read INTEGER NOT NULL DEFAULT 0,
+    status        TEXT NOT NULL CHECK (status IN ('hashed','not_hashed','error')),
+    reason        TEXT,
+    error_op      TEXT,
+    error_kind    TEXT,
+    error_code    INTEGER,
+    error_message TEXT,
+    link_target   BLOB,
+    verdict       TEXT NOT NULL DEFAULT 'none' CHECK (verdict IN ('none','info','known_good','alert')),
+    UNIQUE (evidence_id, path)
+);
+CREATE INDEX files_verdict ON files(verdict);
+CREATE INDEX files_mismatch ON files(mismatch) WHERE mismatch = 1;
+CREATE TABLE hits (
+    file_id       INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    hash_set_id   INTEGER NOT NULL REFERENCES hash_sets(id),
+    kind          TEXT NOT NULL,
+    algorithm     TEXT NOT NULL,
+    entry         INTEGER NOT NULL,
+    category      INTEGER,
+    entry_name    TEXT,
+    media_id      INTEGER
+);
+CREATE INDEX hits_file ON hits(file_id);
+CREATE INDEX hits_set ON hits(hash_set_id, category);
+CREATE TABLE flags (
+    file_id       INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    reason        TEXT NOT NULL CHECK (reason IN ('alert','info','mismatch','changed_during_read')),
+    detail        TEXT NOT NULL,
+    UNIQUE (file_id, reason)
+);
+CREATE INDEX flags_reason ON flags(reason, file_id);
+CREATE TABLE review (
+    file_id       INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    status        TEXT NOT NULL DEFAULT 'unreviewed'
+                  CHECK (status IN ('unreviewed','confirmed','false_positive','second_look')),
+    bookmark      INTEGER NOT NULL DEFAULT 0,
+    note          TEXT NOT NULL DEFAULT '',
+    examiner      TEXT NOT NULL DEFAULT '',
+    updated       TEXT
+);
+CREATE TABLE audit (
+    id            INTEGER PRIMARY KEY,
+    time          TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    detail        TEXT NOT NULL,
+    prev_hash     TEXT NOT NULL,
+    hash          TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    count         INTEGER NOT NULL,
+    hash          TEXT NOT NULL
+);
+INSERT INTO audit_head VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+"#;

@@ -1,0 +1,260 @@
+//! The case writer: the scan's record sink. One thread owns its own
+//! connection; records are committed in batches (every [`BATCH`] records or
+//! [`BATCH_TIME`], whichever comes first), so a crash loses at most one
+//! batch and never leaves a half-written one (SQLite transactions).
+
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags, Transaction, params};
+
+use crate::hashing::Algorithm;
+use crate::hashsets::HashSetCatalog;
+use crate::hashsets::catalog::Verdict;
+use crate::job::{FileRecord, Outcome, RecordSink};
+use crate::pathfmt::{escape_path, path_bytes};
+
+/// Records per transaction: large enough to amortise the commit (fsync in
+/// WAL with synchronous=NORMAL is cheap), small enough to lose little.
+pub const BATCH: usize = 1000;
+/// Longest a record waits before it is committed.
+pub const BATCH_TIME: Duration = Duration::from_millis(250);
+
+/// Writes scan records into a case.
+pub struct CaseWriter {
+    conn: Connection,
+    evidence_id: i64,
+    scan_id: i64,
+    set_ids: Vec<i64>,
+    catalog: HashSetCatalog,
+    pending: Vec<FileRecord>,
+    last_commit: Instant,
+}
+
+fn ns(t: Option<crate::evidence::UtcTime>) -> Option<i64> {
+    t.and_then(|t| {
+        t.secs
+            .checked_mul(1_000_000_000)?
+            .checked_add(i64::from(t.nanos))
+    })
+}
+
+fn db_err(e: rusqlite::Error) -> io::Error {
+    io::Error::other(format!("case database: {e}"))
+}
+
+impl CaseWriter {
+    /// A writer on its own connection to the case at `path`.
+    pub fn open(
+        path: &Path,
+        evidence_id: i64,
+        scan_id: i64,
+        set_ids: Vec<i64>,
+        catalog: HashSetCatalog,
+    ) -> Result<Self, super::CaseError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        super::configure(&conn)?;
+        Ok(CaseWriter {
+            conn,
+            evidence_id,
+            scan_id,
+            set_ids,
+            catalog,
+            pending: Vec::with_capacity(BATCH),
+            last_commit: Instant::now(),
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        let tx = self.conn.transaction().map_err(db_err)?;
+        for rec in &batch {
+            insert(
+                &tx,
+                self.evidence_id,
+                self.scan_id,
+                &self.set_ids,
+                &self.catalog,
+                rec,
+            )
+            .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)?;
+        self.pending = batch;
+        self.pending.clear();
+        self.last_commit = Instant::now();
+        Ok(())
+    }
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    evidence_id: i64,
+    scan_id: i64,
+    set_ids: &[i64],
+    catalog: &HashSetCatalog,
+    rec: &FileRecord,
+) -> rusqlite::Result<()> {
+    let path = path_bytes(&rec.rel_path);
+    let name = rec
+        .rel_path
+        .file_name()
+        .map(escape_path)
+        .unwrap_or_default();
+    let m = rec.meta.as_ref();
+    let (status, reason, err) = match &rec.outcome {
+        Outcome::Hashed { .. } => ("hashed", None, None),
+        Outcome::NotHashed { reason } => ("not_hashed", Some(*reason), None),
+        Outcome::Failed(e) => ("error", None, Some(e)),
+    };
+    let (digests, bytes_read, class, changed) = match &rec.outcome {
+        Outcome::Hashed {
+            digests,
+            len,
+            class,
+            changed_during_read,
+        } => (
+            Some(digests),
+            Some(*len as i64),
+            Some(class),
+            *changed_during_read,
+        ),
+        _ => (None, None, None, false),
+    };
+    let d = |a: Algorithm| digests.and_then(|d| d.get(a)).map(<[u8]>::to_vec);
+    let verdict = match rec.verdict() {
+        Verdict::None => "none",
+        Verdict::Info => "info",
+        Verdict::KnownGood => "known_good",
+        Verdict::Alert => "alert",
+    };
+    let id: i64 = tx.query_row(
+        "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
+            ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
+            changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+         ON CONFLICT (evidence_id, path) DO UPDATE SET scan_id = excluded.scan_id, kind = excluded.kind,
+            size = excluded.size, mtime_ns = excluded.mtime_ns, atime_ns = excluded.atime_ns,
+            ctime_ns = excluded.ctime_ns, btime_ns = excluded.btime_ns, mode = excluded.mode,
+            inode = excluded.inode, md5 = excluded.md5, sha1 = excluded.sha1, sha256 = excluded.sha256,
+            blake3 = excluded.blake3, bytes_read = excluded.bytes_read, mime = excluded.mime,
+            media = excluded.media, mismatch = excluded.mismatch,
+            changed_during_read = excluded.changed_during_read, status = excluded.status,
+            reason = excluded.reason, error_op = excluded.error_op, error_kind = excluded.error_kind,
+            error_code = excluded.error_code, error_message = excluded.error_message,
+            link_target = excluded.link_target, verdict = excluded.verdict
+         RETURNING id",
+        params![
+            evidence_id,
+            scan_id,
+            path,
+            escape_path(&rec.rel_path),
+            name,
+            rec.kind.map(|k| k.as_str()),
+            m.map(|m| m.size as i64),
+            ns(m.and_then(|m| m.mtime)),
+            ns(m.and_then(|m| m.atime)),
+            ns(m.and_then(|m| m.ctime)),
+            ns(m.and_then(|m| m.btime)),
+            m.map(|m| i64::from(m.mode)),
+            m.map(|m| m.inode as i64),
+            d(Algorithm::Md5),
+            d(Algorithm::Sha1),
+            d(Algorithm::Sha256),
+            d(Algorithm::Blake3),
+            bytes_read,
+            class.map(|c| c.mime),
+            class.map(|c| c.media.as_str()),
+            class.is_some_and(|c| c.mismatch),
+            changed,
+            status,
+            reason,
+            err.map(|e| e.op.as_str()),
+            err.map(|e| format!("{:?}", e.kind)),
+            err.and_then(|e| e.os_code()),
+            err.map(|e| e.source.to_string()),
+            rec.link_target.as_deref().map(path_bytes),
+            verdict,
+        ],
+        |r| r.get(0),
+    )?;
+    // A re-recorded entry (resume of a changed file) loses its old hits and flags.
+    tx.execute("DELETE FROM hits WHERE file_id = ?1", [id])?;
+    tx.execute("DELETE FROM flags WHERE file_id = ?1", [id])?;
+    let mut alert_sets = Vec::new();
+    let mut info_sets = Vec::new();
+    for h in &rec.hits {
+        let set = catalog.sets().get(usize::from(h.set));
+        let info = set.map(|s| s.entry(h.entry)).unwrap_or_default();
+        let set_name = set.map(|s| s.provenance().name.clone()).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO hits (file_id, hash_set_id, kind, algorithm, entry, category, entry_name, media_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                set_ids.get(usize::from(h.set)).copied(),
+                h.kind.as_str(),
+                h.algorithm.name(),
+                h.entry,
+                h.category,
+                info.name,
+                info.media_id
+            ],
+        )?;
+        match h.kind {
+            crate::hashsets::SetKind::Alert => alert_sets.push(set_name),
+            crate::hashsets::SetKind::Info => info_sets.push(set_name),
+            crate::hashsets::SetKind::Ignore => {}
+        }
+    }
+    let flag = |reason: &str, detail: String| {
+        tx.execute(
+            "INSERT OR REPLACE INTO flags (file_id, reason, detail) VALUES (?1, ?2, ?3)",
+            params![id, reason, detail],
+        )
+    };
+    if !alert_sets.is_empty() {
+        alert_sets.dedup();
+        flag("alert", alert_sets.join(", "))?;
+    } else if !info_sets.is_empty() {
+        info_sets.dedup();
+        flag("info", info_sets.join(", "))?;
+    }
+    if let Some(c) = class.filter(|c| c.mismatch) {
+        let ext = rec
+            .rel_path
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        flag("mismatch", format!("{} named .{ext}", c.mime))?;
+    }
+    if changed {
+        flag(
+            "changed_during_read",
+            "size or mtime changed while read".into(),
+        )?;
+    }
+    Ok(())
+}
+
+impl RecordSink for CaseWriter {
+    fn accept(&mut self, record: FileRecord) -> io::Result<()> {
+        self.pending.push(record);
+        if self.pending.len() >= BATCH || self.last_commit.elapsed() >= BATCH_TIME {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+}

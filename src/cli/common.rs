@@ -1,0 +1,117 @@
+//! Pieces shared by the scanning commands: progress display, the event
+//! loop, summaries, loading hash sets.
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::EXIT_FAILED;
+use crate::ScanError;
+use crate::hashsets::{HashLibrary, HashSetCatalog};
+use crate::job::{ScanEvent, ScanJob, ScanSummary, Stage};
+
+/// Prints an error and returns the failure exit code.
+pub(super) fn fail(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("ferret: {msg}");
+    EXIT_FAILED
+}
+
+/// Follows a job to its end, drawing progress and printing warnings.
+pub(super) fn drive(
+    job: &ScanJob,
+    bar: &ProgressBar,
+    read_link_targets: bool,
+) -> Result<ScanSummary, ScanError> {
+    loop {
+        match job.next_event(Duration::from_millis(150)) {
+            Some(ScanEvent::Finished(r)) => return r,
+            Some(ScanEvent::EvidenceMount(m)) if !m.read_only => bar.suspend(|| {
+                eprintln!(
+                    "ferret: warning: the evidence is mounted read-write; mount it read-only{}",
+                    if m.atime_updates && !read_link_targets {
+                        " (symbolic link targets are not read, to keep their access times)"
+                    } else {
+                        ""
+                    }
+                )
+            }),
+            Some(_) | None => {}
+        }
+        let p = job.progress();
+        match p.stage {
+            Stage::Walking => bar.set_message(format!("walking: {} entries", p.entries_seen)),
+            _ => {
+                bar.set_length(p.bytes_total);
+                bar.set_position(p.bytes_hashed);
+                bar.set_message(format!("{}/{} files", p.files_done, p.files_total));
+            }
+        }
+    }
+}
+
+pub(super) fn load_catalog(
+    names: &[String],
+    library: &Option<PathBuf>,
+) -> Result<HashSetCatalog, String> {
+    if names.is_empty() {
+        return Ok(HashSetCatalog::default());
+    }
+    let dir = library.clone().unwrap_or_else(HashLibrary::default_dir);
+    let lib = HashLibrary::open(dir).map_err(|e| e.to_string())?;
+    let sets = names
+        .iter()
+        .map(|n| lib.load(n))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok(HashSetCatalog::new(sets))
+}
+
+pub(super) fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+pub(super) fn print_summary(s: &ScanSummary, label: &str) {
+    eprintln!(
+        "ferret: {label}: {} entries, {} files hashed ({}), {} not hashed, {} unreadable, \
+         {} changed during read, {} extension mismatches, {:.1} s, {:.0} MB/s",
+        s.entries,
+        s.files_hashed,
+        HumanBytes(s.bytes_hashed),
+        s.not_hashed,
+        s.errors,
+        s.changed_during_read,
+        s.mismatches,
+        s.elapsed.as_secs_f64(),
+        s.mb_per_sec()
+    );
+}
+
+pub(super) fn print_sets(s: &ScanSummary, catalog: &HashSetCatalog) {
+    if catalog.is_empty() {
+        return;
+    }
+    eprintln!(
+        "ferret: {} flagged (alert), {} known-good filtered, {} informational only",
+        s.alerts, s.known_good, s.info_only
+    );
+    for (set, t) in catalog.sets().iter().zip(&s.sets) {
+        let p = set.provenance();
+        eprintln!(
+            "ferret: set {} ({}): {} files matched; {} of {} entries matched, {} unused",
+            p.name, p.kind, t.matched_files, t.matched_entries, p.entries, t.unused_entries
+        );
+    }
+}
