@@ -66,6 +66,17 @@ fn main() {
     let (cold_rate, _) = rate(&keys, &mut out);
     let (miss_rate, _) = rate(&keys, &mut out);
     let (hit_rate, found) = rate(&hits, &mut out);
+    let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+    let mut pairs = Vec::new();
+    let t = Instant::now();
+    set.lookup_batch(algo, &refs, &mut pairs);
+    let batch_rate = keys.len() as f64 / t.elapsed().as_secs_f64();
+    let refs: Vec<&[u8]> = hits.iter().map(Vec::as_slice).collect();
+    pairs.clear();
+    let t = Instant::now();
+    set.lookup_batch(algo, &refs, &mut pairs);
+    let batch_hit_rate = hits.len() as f64 / t.elapsed().as_secs_f64();
+    assert_eq!(pairs.len(), found, "batch and single lookups agree");
     let size = std::fs::metadata(path).expect("size").len();
     let count = set
         .provenance()
@@ -75,7 +86,8 @@ fn main() {
         .unwrap_or(0);
     println!(
         "{}: {} entries, {count} {algo}; file {:.1} MB = {:.3}x raw {algo} bytes; open median {:.2} ms (max {:.2}); \
-         lookups/s/core: {:.1} M random misses ({:.1} M cold), {:.1} M present ({found} found)",
+         lookups/s/core: {:.1} M random misses ({:.1} M cold), {:.1} M present ({found} found); \
+         batched: {:.1} M misses, {:.1} M present",
         path.display(),
         set.entry_count(),
         size as f64 / 1e6,
@@ -84,6 +96,8 @@ fn main() {
         opens[opens.len() - 1],
         miss_rate / 1e6,
         cold_rate / 1e6,
-        hit_rate / 1e6
+        hit_rate / 1e6,
+        batch_rate / 1e6,
+        batch_hit_rate / 1e6
     );
 }

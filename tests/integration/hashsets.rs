@@ -407,6 +407,20 @@ fn compiled_index_round_trip_unchanged_reimport_and_corruption() {
     ids.clear();
     set.lookup(ferret::Algorithm::Md5, &[0u8; 16], &mut ids);
     assert!(ids.is_empty());
+    let abc = hex::decode("900150983cd24fb0d6963f7d28e17f72").unwrap();
+    let keys: Vec<&[u8]> = vec![&[0u8; 16], &abc, &[1u8; 3], &abc];
+    let mut pairs = Vec::new();
+    set.lookup_batch(ferret::Algorithm::Md5, &keys, &mut pairs);
+    pairs.sort();
+    let mut want: Vec<(usize, u32)> = Vec::new();
+    for (k, key) in keys.iter().enumerate() {
+        let mut v = Vec::new();
+        set.lookup(ferret::Algorithm::Md5, key, &mut v);
+        want.extend(v.into_iter().map(|id| (k, id)));
+    }
+    want.sort();
+    assert_eq!(pairs, want);
+    assert_eq!(pairs.len(), 4, "two keys, two entries each");
     drop(set);
 
     // Truncate the index: detected, and rebuilt from the unchanged source.
