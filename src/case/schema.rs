@@ -96,7 +96,6 @@ CREATE TABLE files (
     verdict       TEXT NOT NULL DEFAULT 'none' CHECK (verdict IN ('none','info','known_good','alert')),
     UNIQUE (evidence_id, path)
 );
-CREATE INDEX files_verdict ON files(verdict);
 CREATE INDEX files_mismatch ON files(mismatch) WHERE mismatch = 1;
 CREATE TABLE hits (
     file_id       INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,

@@ -30,6 +30,7 @@ pub struct CaseWriter {
     catalog: HashSetCatalog,
     pending: Vec<FileRecord>,
     last_commit: Instant,
+    resuming: bool,
 }
 
 fn ns(t: Option<crate::evidence::UtcTime>) -> Option<i64> {
@@ -66,7 +67,16 @@ impl CaseWriter {
             catalog,
             pending: Vec::with_capacity(BATCH),
             last_commit: Instant::now(),
+            resuming: false,
         })
+    }
+
+    /// Tells the writer that entries may already have rows (a resumed scan,
+    /// or a new scan of the same evidence): their hits and flags are then
+    /// replaced rather than added to. Off, it skips those deletes.
+    pub fn resuming(mut self, yes: bool) -> Self {
+        self.resuming = yes;
+        self
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -78,6 +88,7 @@ impl CaseWriter {
         for rec in &batch {
             insert(
                 &tx,
+                self.resuming,
                 self.evidence_id,
                 self.scan_id,
                 &self.set_ids,
@@ -96,6 +107,7 @@ impl CaseWriter {
 
 fn insert(
     tx: &Transaction<'_>,
+    resuming: bool,
     evidence_id: i64,
     scan_id: i64,
     set_ids: &[i64],
@@ -135,8 +147,13 @@ fn insert(
         Verdict::KnownGood => "known_good",
         Verdict::Alert => "alert",
     };
-    let id: i64 = tx.query_row(
-        "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
+    const INSERT: &str = "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
+            ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
+            changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+        ";
+    const UPSERT: &str = "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
             ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
             changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
@@ -151,54 +168,65 @@ fn insert(
             reason = excluded.reason, error_op = excluded.error_op, error_kind = excluded.error_kind,
             error_code = excluded.error_code, error_message = excluded.error_message,
             link_target = excluded.link_target, verdict = excluded.verdict
-         RETURNING id",
-        params![
-            evidence_id,
-            scan_id,
-            path,
-            escape_path(&rec.rel_path),
-            name,
-            rec.kind.map(|k| k.as_str()),
-            m.map(|m| m.size as i64),
-            ns(m.and_then(|m| m.mtime)),
-            ns(m.and_then(|m| m.atime)),
-            ns(m.and_then(|m| m.ctime)),
-            ns(m.and_then(|m| m.btime)),
-            m.map(|m| i64::from(m.mode)),
-            m.map(|m| m.inode as i64),
-            d(Algorithm::Md5),
-            d(Algorithm::Sha1),
-            d(Algorithm::Sha256),
-            d(Algorithm::Blake3),
-            bytes_read,
-            class.map(|c| c.mime),
-            class.map(|c| c.media.as_str()),
-            class.is_some_and(|c| c.mismatch),
-            changed,
-            status,
-            reason,
-            err.map(|e| e.op.as_str()),
-            err.map(|e| format!("{:?}", e.kind)),
-            err.and_then(|e| e.os_code()),
-            err.map(|e| e.source.to_string()),
-            rec.link_target.as_deref().map(path_bytes),
-            verdict,
-        ],
-        |r| r.get(0),
-    )?;
-    // A re-recorded entry (resume of a changed file) loses its old hits and flags.
-    tx.execute("DELETE FROM hits WHERE file_id = ?1", [id])?;
-    tx.execute("DELETE FROM flags WHERE file_id = ?1", [id])?;
+         RETURNING id";
+    let values = params![
+        evidence_id,
+        scan_id,
+        path,
+        escape_path(&rec.rel_path),
+        name,
+        rec.kind.map(|k| k.as_str()),
+        m.map(|m| m.size as i64),
+        ns(m.and_then(|m| m.mtime)),
+        ns(m.and_then(|m| m.atime)),
+        ns(m.and_then(|m| m.ctime)),
+        ns(m.and_then(|m| m.btime)),
+        m.map(|m| i64::from(m.mode)),
+        m.map(|m| m.inode as i64),
+        d(Algorithm::Md5),
+        d(Algorithm::Sha1),
+        d(Algorithm::Sha256),
+        d(Algorithm::Blake3),
+        bytes_read,
+        class.map(|c| c.mime),
+        class.map(|c| c.media.as_str()),
+        class.is_some_and(|c| c.mismatch),
+        changed,
+        status,
+        reason,
+        err.map(|e| e.op.as_str()),
+        err.map(|e| format!("{:?}", e.kind)),
+        err.and_then(|e| e.os_code()),
+        err.map(|e| e.source.to_string()),
+        rec.link_target.as_deref().map(path_bytes),
+        verdict,
+    ];
+    // A fresh scan inserts (cheapest); one that may meet existing rows upserts.
+    let id: i64 = if resuming {
+        tx.prepare_cached(UPSERT)?.query_row(values, |r| r.get(0))?
+    } else {
+        tx.prepare_cached(INSERT)?.execute(values)?;
+        tx.last_insert_rowid()
+    };
+    // A re-recorded entry (resume of a changed file) loses its old hits and
+    // flags. Only a resumed scan can meet an existing row.
+    if resuming {
+        tx.prepare_cached("DELETE FROM hits WHERE file_id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM flags WHERE file_id = ?1")?
+            .execute([id])?;
+    }
     let mut alert_sets = Vec::new();
     let mut info_sets = Vec::new();
     for h in &rec.hits {
         let set = catalog.sets().get(usize::from(h.set));
         let info = set.map(|s| s.entry(h.entry)).unwrap_or_default();
         let set_name = set.map(|s| s.provenance().name.clone()).unwrap_or_default();
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO hits (file_id, hash_set_id, kind, algorithm, entry, category, entry_name, media_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        )?
+        .execute(params![
                 id,
                 set_ids.get(usize::from(h.set)).copied(),
                 h.kind.as_str(),
@@ -207,8 +235,7 @@ fn insert(
                 h.category,
                 info.name,
                 info.media_id
-            ],
-        )?;
+        ])?;
         match h.kind {
             crate::hashsets::SetKind::Alert => alert_sets.push(set_name),
             crate::hashsets::SetKind::Info => info_sets.push(set_name),
@@ -216,10 +243,10 @@ fn insert(
         }
     }
     let flag = |reason: &str, detail: String| {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT OR REPLACE INTO flags (file_id, reason, detail) VALUES (?1, ?2, ?3)",
-            params![id, reason, detail],
-        )
+        )?
+        .execute(params![id, reason, detail])
     };
     if !alert_sets.is_empty() {
         alert_sets.dedup();

@@ -193,6 +193,10 @@ pub(super) fn run_scan(args: ScanArgs) -> u8 {
         },
         None => None,
     };
+    let had_rows = p
+        .store
+        .counts(Some(p.evidence_id))
+        .map_or(true, |c| c.get("entries").copied().unwrap_or(0) > 0);
     let (scan_id, set_ids) =
         match p
             .store
@@ -208,7 +212,9 @@ pub(super) fn run_scan(args: ScanArgs) -> u8 {
         set_ids,
         catalog.clone(),
     ) {
-        Ok(w) => w,
+        // Rows may exist (a resume, or a re-scan of the same evidence): their
+        // old hits and flags must then be replaced, not added to.
+        Ok(w) => w.resuming(p.resumes.is_some() || had_rows),
         Err(e) => return fail(e),
     };
     let cancel = CancelToken::new();
