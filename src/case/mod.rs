@@ -118,6 +118,8 @@ pub struct ScanRecord {
     pub tool_version: String,
     /// Counters as JSON.
     pub counters: Option<String>,
+    /// The command line that ran the scan.
+    pub command_line: String,
 }
 
 /// Options a scan ran with, stored so `--resume` can repeat them.
@@ -374,6 +376,12 @@ impl CaseStore {
         mount: Option<MountState>,
         actor: &str,
     ) -> Result<i64, CaseError> {
+        // Stored as its real absolute path: reports name files as the OS
+        // does, and a resume works from any working folder.
+        let real = std::fs::canonicalize(root)
+            .or_else(|_| std::path::absolute(root))
+            .unwrap_or_else(|_| root.to_path_buf());
+        let root = real.as_path();
         let bytes = path_bytes(root);
         if let Some(id) = self
             .conn
@@ -505,7 +513,8 @@ impl CaseStore {
     /// All scans, oldest first.
     pub fn scans(&self) -> Result<Vec<ScanRecord>, CaseError> {
         let mut st = self.conn.prepare(
-            "SELECT id, evidence_id, options, started, finished, status, tool_version, counters FROM scans ORDER BY id",
+            "SELECT id, evidence_id, options, started, finished, status, tool_version, counters, command_line
+             FROM scans ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
             Ok(ScanRecord {
@@ -517,6 +526,7 @@ impl CaseStore {
                 status: r.get(5)?,
                 tool_version: r.get(6)?,
                 counters: r.get(7)?,
+                command_line: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

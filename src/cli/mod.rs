@@ -66,6 +66,26 @@ pub enum Command {
         #[command(subcommand)]
         command: scan::CaseCommand,
     },
+    /// Export a report folder from a case (CSV, JSON, DFXML, hashdeep) with a
+    /// manifest.sha256 of every file.
+    Report {
+        /// Case file.
+        case: PathBuf,
+        /// Report folder to create (must not exist, or be empty).
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+        /// Formats, comma-separated: csv, json, dfxml, hashdeep.
+        #[arg(long, short = 'f', default_value = "csv,json,dfxml,hashdeep")]
+        format: String,
+        /// Which items: flagged, reviewed or all (the hashdeep inventory is always all).
+        #[arg(long, default_value = "flagged")]
+        scope: String,
+    },
+    /// Re-check a report folder against its manifest.sha256.
+    Verify {
+        /// Report folder.
+        dir: PathBuf,
+    },
     /// Manage the hash library: import, list, info, remove, export.
     Hashset {
         /// Hash library folder [default: $FERRET_LIBRARY, else the platform data folder].
@@ -172,6 +192,13 @@ pub fn run(command: Command) -> ExitCode {
         Command::Hashset { library, command } => hashset::run(library, command),
         Command::Scan(args) => scan::run_scan(args),
         Command::Case { command } => scan::run_case(command),
+        Command::Report {
+            case,
+            out,
+            format,
+            scope,
+        } => scan::run_report(&case, &out, &format, &scope),
+        Command::Verify { dir } => scan::run_verify(&dir),
     };
     ExitCode::from(code)
 }

@@ -424,3 +424,61 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
         }
     }
 }
+
+/// Runs `ferret report`.
+pub(super) fn run_report(
+    case: &std::path::Path,
+    out: &std::path::Path,
+    format: &str,
+    scope: &str,
+) -> u8 {
+    use crate::report::export::{ReportFormat, write_report};
+    use crate::report::rows::Scope;
+    let Some(scope) = Scope::parse(scope) else {
+        return fail(format!("unknown scope '{scope}' (flagged, reviewed, all)"));
+    };
+    let mut formats = Vec::new();
+    for f in format.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        match ReportFormat::parse(f) {
+            Some(x) => formats.push(x),
+            None => {
+                return fail(format!(
+                    "unknown report format '{f}' (csv, json, dfxml, hashdeep)"
+                ));
+            }
+        }
+    }
+    // Read-write only to append the export to the audit log.
+    let store = match CaseStore::open(case) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let who = actor(&store);
+    match write_report(&store, out, &formats, scope, &who) {
+        Ok(o) => {
+            for f in &o.files {
+                println!("{}", o.dir.join(f).display());
+            }
+            println!("manifest.sha256 SHA-256: {}", o.manifest_sha256);
+            EXIT_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Runs `ferret verify`.
+pub(super) fn run_verify(dir: &std::path::Path) -> u8 {
+    match crate::report::export::verify_report(dir) {
+        Ok(problems) if problems.is_empty() => {
+            println!("{}: every file matches manifest.sha256", dir.display());
+            EXIT_OK
+        }
+        Ok(problems) => {
+            for p in problems {
+                println!("{p}");
+            }
+            EXIT_FAILED
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -9,5 +9,6 @@ mod hashing;
 mod hashsets;
 mod inventory;
 mod job;
+mod report;
 #[cfg(unix)]
 mod walk;
