@@ -3,8 +3,9 @@
 //! (an existing folder is never overwritten), closed by `manifest.sha256`
 //! whose own SHA-256 is returned and written to the case's audit log.
 //!
-//! Formats so far: CSV (formula-injection safe), JSON (streamed, schema
-//! version 1), DFXML 2.0 (valid against the DFXML XSD), hashdeep inventory.
+//! Formats: HTML (self-contained, printable), CSV (formula-injection safe),
+//! JSON (streamed, schema version 1), DFXML 2.0 (valid against the DFXML
+//! XSD), CASE/UCO JSON-LD (valid under `case_validate`), hashdeep inventory.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -31,6 +32,10 @@ pub enum ReportFormat {
     Dfxml,
     /// `inventory.hashdeep`.
     Hashdeep,
+    /// `report.html`.
+    Html,
+    /// `case-uco.jsonld`.
+    CaseUco,
 }
 
 impl ReportFormat {
@@ -41,6 +46,8 @@ impl ReportFormat {
             "json" => Some(ReportFormat::Json),
             "dfxml" => Some(ReportFormat::Dfxml),
             "hashdeep" => Some(ReportFormat::Hashdeep),
+            "html" => Some(ReportFormat::Html),
+            "case" | "case-uco" => Some(ReportFormat::CaseUco),
             _ => None,
         }
     }
@@ -51,6 +58,8 @@ impl ReportFormat {
             ReportFormat::Json => "report.json",
             ReportFormat::Dfxml => "report.dfxml",
             ReportFormat::Hashdeep => "inventory.hashdeep",
+            ReportFormat::Html => "report.html",
+            ReportFormat::CaseUco => "case-uco.jsonld",
         }
     }
 }
@@ -345,9 +354,18 @@ pub fn write_report(
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
     let generated = UtcTime::now().to_iso8601();
-    let mut files = Vec::new();
+    let mut files: Vec<String> = Vec::new();
     let mut rows = 0;
-    for f in formats {
+    // HTML last: its footer carries the other files' hashes.
+    let mut ordered: Vec<ReportFormat> = formats
+        .iter()
+        .copied()
+        .filter(|f| *f != ReportFormat::Html)
+        .collect();
+    if formats.contains(&ReportFormat::Html) {
+        ordered.push(ReportFormat::Html);
+    }
+    for f in &ordered {
         let path = tmp.join(f.file_name());
         let mut w = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
         let write_err = io_err(&path);
@@ -383,6 +401,17 @@ pub fn write_report(
                 n
             }
             ReportFormat::Dfxml => write_dfxml(store, scope, &generated, &mut w)?,
+            ReportFormat::CaseUco => super::case_uco::write_case_uco(store, scope, &mut w)?,
+            ReportFormat::Html => {
+                // The HTML footer lists the other files' SHA-256s, so it is
+                // written after them (see `ordered`).
+                let sums: Vec<(String, String)> = files
+                    .iter()
+                    .map(|f: &String| Ok((f.clone(), sha256_file(&tmp.join(f))?)))
+                    .collect::<io::Result<_>>()
+                    .map_err(&write_err)?;
+                super::html::write_html(store, scope, &generated, &sums, &mut w)?
+            }
             ReportFormat::Hashdeep => {
                 // Every hashed file of the evidence, whatever the scope, with
                 // real absolute paths: `hashdeep -r -a -k` audits it.

@@ -4,8 +4,10 @@
 //! [`RecordSink`](crate::RecordSink)): hashdeep files that stock `hashdeep -a
 //! -k` audits, `*sum -c`-compatible lines, and JSON Lines with everything.
 
+pub mod case_uco;
 pub mod export;
 pub mod hashdeep;
+pub mod html;
 pub mod jsonl;
 pub mod rows;
 pub mod sums;

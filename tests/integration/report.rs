@@ -49,13 +49,28 @@ fn hostile_case(dir: &Path) -> (PathBuf, PathBuf) {
     (case, ev)
 }
 
+const ALL_FORMATS: &str = "html,csv,json,dfxml,case,hashdeep";
+
+/// `case_validate` from case-utils: on PATH, or in `.ci/venv` as CI installs it.
+fn case_validate() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/venv/bin/case_validate");
+    if venv.exists() {
+        return Some(venv);
+    }
+    if Command::new("case_validate").arg("--help").output().is_ok() {
+        return Some(PathBuf::from("case_validate"));
+    }
+    eprintln!("SKIP: case_validate (PyPI case-utils) is not installed; .ci/run installs it");
+    None
+}
+
 fn report(case: &Path, out: &Path, scope: &str) -> String {
     let o = util::ferret()
         .arg("report")
         .arg(case)
         .arg("-o")
         .arg(out)
-        .args(["--scope", scope])
+        .args(["--scope", scope, "--format", ALL_FORMATS])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -127,6 +142,22 @@ fn validators_accept_the_report_and_the_manifest_catches_any_change() {
                 && v.contains("Files moved: 1")
                 && v.contains("New files found: 0"),
             "{v}"
+        );
+    }
+    if let Some(cv) = case_validate() {
+        let o = Command::new(cv)
+            .arg("--allow-info")
+            .arg(out.join("case-uco.jsonld"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains("Conforms: True"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("sh:Violation") && !text.contains("sh:Warning"),
+            "{text}"
         );
     }
     let verify = |d: &Path| util::ferret().arg("verify").arg(d).output().unwrap();

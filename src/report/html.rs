@@ -1,0 +1,161 @@
+//! The HTML report: one self-contained file (inline CSS, no script, no
+//! external resource; a Content-Security-Policy forbids any), printable
+//! (repeated table headers, page numbers and case number in print margins).
+//! Rendered with minijinja, whose `.html` templates escape every value, so
+//! names from evidence are always text. Streamed: head, one row at a time,
+//! tail.
+
+use std::io::Write;
+
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use super::rows::{ReportRow, Scope, for_each_row};
+use crate::case::{CaseError, CaseStore};
+
+#[derive(Serialize)]
+struct RowView<'a> {
+    exhibit: &'a str,
+    path: &'a str,
+    size: Option<i64>,
+    mtime: &'a Option<String>,
+    atime: &'a Option<String>,
+    ctime: &'a Option<String>,
+    crtime: &'a Option<String>,
+    md5: &'a Option<String>,
+    sha1: &'a Option<String>,
+    sha256: &'a Option<String>,
+    blake3: &'a Option<String>,
+    mime: &'a Option<String>,
+    mismatch: bool,
+    matches: &'a str,
+    flags: &'a str,
+    review: &'a str,
+    note: &'a str,
+    status: &'a str,
+    reason: &'a Option<String>,
+}
+
+fn env() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, src) in [
+        ("head.html", include_str!("../../assets/report/head.html")),
+        ("row.html", include_str!("../../assets/report/row.html")),
+        ("tail.html", include_str!("../../assets/report/tail.html")),
+    ] {
+        // The templates are part of the binary; a syntax error is a build
+        // defect caught by the report tests, reported here as text.
+        if let Err(e) = env.add_template(name, src) {
+            eprintln!("ferret: report template {name}: {e}");
+        }
+    }
+    env
+}
+
+fn render_err(e: minijinja::Error) -> CaseError {
+    CaseError::NotFound(format!("rendering the HTML report: {e}"))
+}
+
+/// Writes `report.html`. `sums` are the other report files and their SHA-256.
+pub fn write_html(
+    store: &CaseStore,
+    scope: Scope,
+    generated: &str,
+    sums: &[(String, String)],
+    out: &mut dyn Write,
+) -> Result<u64, CaseError> {
+    let env = env();
+    let io = |e: std::io::Error| CaseError::NotFound(format!("writing the HTML report: {e}"));
+    let evidence: Vec<_> = store
+        .evidence()?
+        .into_iter()
+        .map(|e| {
+            context!(exhibit => e.exhibit, description => e.description,
+                          root => crate::pathfmt::escape_path(&e.root), read_only => e.read_only)
+        })
+        .collect();
+    let scans: Vec<_> = store
+        .scans()?
+        .into_iter()
+        .map(|s| {
+            context!(id => s.id, status => s.status, started => s.started, finished => s.finished,
+                          tool_version => s.tool_version, options => s.options)
+        })
+        .collect();
+    let mut st = store
+        .conn()
+        .prepare("SELECT name, kind, provenance FROM hash_sets ORDER BY scan_id, position")?;
+    let sets: Vec<_> = st
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+        .filter_map(Result::ok)
+        .map(|(name, kind, prov)| {
+            let p: serde_json::Value = serde_json::from_str(&prov).unwrap_or_default();
+            context!(name => name, kind => kind, format => p["format"].as_str().unwrap_or("").to_string(),
+                     entries => p["entries"].as_u64().unwrap_or(0), source_sha256 => p["source_sha256"].as_str().unwrap_or("").to_string(),
+                     imported => p["imported_at"].as_str().unwrap_or("").to_string(),
+                     categories => p["categories"]["name"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    let mut st = store.conn().prepare(
+        "SELECT s.name, coalesce(h.category, -1), count(DISTINCT h.file_id) FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id
+         WHERE h.kind = 'alert' GROUP BY s.name, h.category ORDER BY s.name, h.category",
+    )?;
+    let alert_categories: Vec<_> = st
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?
+        .filter_map(Result::ok)
+        .map(|(set, c, n)| context!(set => set, category => if c < 0 { "uncategorised".to_string() } else { c.to_string() }, files => n))
+        .collect();
+    let info = store.info()?;
+    let scope_label = format!("{scope:?}").to_lowercase();
+    let base = context!(case => info, generated => generated, tool => crate::TOOL_NAME, version => crate::VERSION);
+    let head = env.get_template("head.html").map_err(render_err)?;
+    let text = head
+        .render(context!(..base.clone(), ..context!(evidence => evidence, scans => scans, hash_sets => sets,
+            counts => store.counts(None)?, alert_categories => alert_categories, scope => scope_label)))
+        .map_err(render_err)?;
+    out.write_all(text.as_bytes()).map_err(io)?;
+    let row = env.get_template("row.html").map_err(render_err)?;
+    let n = for_each_row(store, scope, &mut |r: ReportRow| {
+        let view = RowView {
+            exhibit: &r.exhibit,
+            path: &r.path,
+            size: r.size,
+            mtime: &r.mtime,
+            atime: &r.atime,
+            ctime: &r.ctime,
+            crtime: &r.crtime,
+            md5: &r.md5,
+            sha1: &r.sha1,
+            sha256: &r.sha256,
+            blake3: &r.blake3,
+            mime: &r.mime,
+            mismatch: r.mismatch,
+            matches: &r.matches,
+            flags: &r.flags,
+            review: &r.review,
+            note: &r.note,
+            status: &r.status,
+            reason: &r.reason,
+        };
+        let text = row
+            .render(context!(r => view))
+            .map_err(std::io::Error::other)?;
+        out.write_all(text.as_bytes())
+    })?;
+    let mut st = store.conn().prepare(
+        "SELECT path_text, coalesce(error_op, ''), coalesce(error_message, '') FROM files WHERE status = 'error' ORDER BY path",
+    )?;
+    let errors: Vec<_> = st
+        .query_map([], |r| Ok(context!(path => r.get::<_, String>(0)?, op => r.get::<_, String>(1)?, message => r.get::<_, String>(2)?)))?
+        .filter_map(Result::ok)
+        .collect();
+    let tail = env.get_template("tail.html").map_err(render_err)?;
+    let text = tail
+        .render(context!(
+            ..base,
+            ..context!(rows => n, errors => errors, sums => sums)
+        ))
+        .map_err(render_err)?;
+    out.write_all(text.as_bytes()).map_err(io)?;
+    Ok(n)
+}
