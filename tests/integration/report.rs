@@ -273,3 +273,132 @@ fn two_reports_of_one_case_differ_only_in_generation_time() {
     };
     assert_eq!(strip(&a.join("report.json")), strip(&b.join("report.json")));
 }
+
+/// A small case with fixed content, built directly, so exports are stable.
+fn fixed_case(dir: &Path) -> PathBuf {
+    let path = dir.join("fixed.ferret");
+    let info = ferret::case::CaseInfo {
+        case_number: "FIX-1".into(),
+        title: "Snapshot".into(),
+        examiner: "E. Xaminer".into(),
+        agency: "Test Unit".into(),
+        ..Default::default()
+    };
+    let store = ferret::case::CaseStore::create(&path, &info, "E. Xaminer").unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "INSERT INTO evidence (id, exhibit, description, root_path, root_text, read_only, added)
+               VALUES (1, 'EX1', 'USB stick', x'2f6d6e742f6576', '/mnt/ev', 1, '2024-05-01T09:59:00Z');
+             INSERT INTO scans (id, evidence_id, options, started, finished, host, os, user, tool_version, command_line, status, counters)
+               VALUES (1, 1, '{\"algorithms\":\"md5,sha1,sha256,blake3\",\"hash_sets\":[\"vics\"],\"cross_filesystems\":false}',
+                       '2024-05-01T10:00:00Z', '2024-05-01T10:42:00Z', 'field-laptop', 'linux x86_64', 'ex', '0.1.0',
+                       'ferret scan /mnt/ev', 'complete', '{\"entries\":3}');
+             INSERT INTO hash_sets (id, scan_id, position, name, kind, provenance)
+               VALUES (1, 1, 0, 'vics', 'alert', '{\"name\":\"vics\",\"format\":\"vics\",\"entries\":3,\"source_sha256\":\"ab\",\"imported_at\":\"2024-04-01T00:00:00Z\"}');
+             INSERT INTO files (id, evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns, ctime_ns, btime_ns,
+                 md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch, status, verdict)
+               VALUES (1, 1, 1, x'412f696d672e6a7067', 'A/img.jpg', 'img.jpg', 'file', 4, 1262401496000000000, 1714464000000000000,
+                 1262401496000000000, 1262401496000000000, x'098f6bcd4621d373cade4e832627b4f6', x'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3',
+                 x'9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', x'4878ca0425c739fa427f7eda20fe845f6b2e46ba5fe2a14df5b1e32f50603215',
+                 4, 'image/jpeg', 'image', 0, 'hashed', 'alert');
+             INSERT INTO files (id, evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, md5, sha1, sha256, blake3,
+                 bytes_read, mime, media, mismatch, status, verdict)
+               VALUES (2, 1, 1, x'3d63616c632e646c6c', '=calc.dll', '=calc.dll', 'file', 5, 1262401496500000000,
+                 x'5d41402abc4b2a76b9719d911017c592', x'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d',
+                 x'2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', x'ea8f163db38682925e4491c5e58d4bb3506ef8c14eb78a86e908c5624a67200f',
+                 5, 'image/jpeg', 'image', 1, 'hashed', 'none');
+             INSERT INTO files (id, evidence_id, scan_id, path, path_text, name_text, kind, status, error_op, error_kind, error_code, error_message, verdict)
+               VALUES (3, 1, 1, x'6c6f636b6564', 'locked', 'locked', 'dir', 'error', 'open_dir', 'PermissionDenied', 13, 'Permission denied (os error 13)', 'none');
+             INSERT INTO hits (file_id, hash_set_id, kind, algorithm, entry, category, entry_name, media_id)
+               VALUES (1, 1, 'alert', 'md5', 0, 1, 'series-A/0001.jpg', 1001);
+             INSERT INTO flags (file_id, reason, detail) VALUES (1, 'alert', 'vics'), (2, 'mismatch', 'image/jpeg named .dll');
+             INSERT INTO review (file_id, status, bookmark, note, examiner, updated)
+               VALUES (1, 'confirmed', 1, 'matches series A', 'E. Xaminer', '2024-05-02T08:00:00Z');",
+        )
+        .unwrap();
+    path
+}
+
+#[test]
+fn snapshots_of_csv_json_and_dfxml_for_a_fixed_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = fixed_case(dir.path());
+    let out = dir.path().join("r");
+    report(&case, &out, "all");
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    insta::assert_snapshot!("fixed_items_csv", read("items.csv"));
+    let json: String = read("report.json")
+        .lines()
+        .map(|l| {
+            if l.contains("\"generated\"") {
+                "  \"generated\": \"[generated]\","
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("fixed_report_json", json);
+    insta::assert_snapshot!("fixed_report_dfxml", read("report.dfxml"));
+}
+
+#[test]
+fn html_loaded_in_headless_chromium_runs_nothing_and_fetches_nothing() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        eprintln!("SKIP: no Chromium installed (optional check)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (case, _) = hostile_case(dir.path());
+    let out = dir.path().join("r");
+    report(&case, &out, "all");
+    let profile = dir.path().join("profile");
+    let o = Command::new("timeout")
+        .args([
+            "60",
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--enable-logging=stderr", "--v=1", "--dump-dom"])
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert!(dom.contains("Ferret triage report"), "page rendered");
+    // The payload is still text in the rendered DOM, and no element was made of it.
+    assert!(
+        dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;.jpg"),
+        "payload stays text"
+    );
+    assert!(!dom.to_lowercase().contains("<script"), "no script element");
+    // Chromium's own background calls (update, time, accounts) go to Google
+    // hosts whatever the page; anything else would come from the report.
+    let log = String::from_utf8_lossy(&o.stderr);
+    let foreign: Vec<&str> = log
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .filter(|u| !u.contains(".google.com/") && !u.contains(".googleapis.com/"))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "network requests from the report: {foreign:?}"
+    );
+}
