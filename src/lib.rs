@@ -16,6 +16,7 @@ pub mod hashsets;
 pub mod job;
 pub mod pathfmt;
 pub mod report;
+pub mod thumbnail;
 
 pub mod cli;
 pub mod gui;

@@ -80,6 +80,10 @@ pub enum Command {
         /// Which items: flagged, reviewed or all (the hashdeep inventory is always all).
         #[arg(long, default_value = "flagged")]
         scope: String,
+        /// Embed thumbnails of flagged images in the HTML, greyscale and
+        /// blurred (read from the evidence, which must be mounted).
+        #[arg(long)]
+        thumbnails: bool,
     },
     /// Re-check a report folder against its manifest.sha256.
     Verify {
@@ -197,7 +201,8 @@ pub fn run(command: Command) -> ExitCode {
             out,
             format,
             scope,
-        } => scan::run_report(&case, &out, &format, &scope),
+            thumbnails,
+        } => scan::run_report(&case, &out, &format, &scope, thumbnails),
         Command::Verify { dir } => scan::run_verify(&dir),
     };
     ExitCode::from(code)

@@ -431,8 +431,9 @@ pub(super) fn run_report(
     out: &std::path::Path,
     format: &str,
     scope: &str,
+    thumbnails: bool,
 ) -> u8 {
-    use crate::report::export::{ReportFormat, write_report};
+    use crate::report::export::{ReportFormat, ReportOptions, write_report_with};
     use crate::report::rows::Scope;
     let Some(scope) = Scope::parse(scope) else {
         return fail(format!("unknown scope '{scope}' (flagged, reviewed, all)"));
@@ -454,7 +455,14 @@ pub(super) fn run_report(
         Err(e) => return fail(e),
     };
     let who = actor(&store);
-    match write_report(&store, out, &formats, scope, &who) {
+    match write_report_with(
+        &store,
+        out,
+        &formats,
+        scope,
+        &who,
+        ReportOptions { thumbnails },
+    ) {
         Ok(o) => {
             for f in &o.files {
                 println!("{}", o.dir.join(f).display());

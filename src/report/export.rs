@@ -330,6 +330,15 @@ fn write_dfxml(
     Ok(rows)
 }
 
+/// Choices beyond format and scope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Embed thumbnails of flagged images in the HTML (greyscale and
+    /// blurred, never colour; only when the evidence is reachable and the
+    /// file still has the SHA-256 the case recorded).
+    pub thumbnails: bool,
+}
+
 /// Writes the report folder. `formats` in any order; the manifest is always
 /// written. Returns what was written and the manifest's SHA-256.
 pub fn write_report(
@@ -338,6 +347,25 @@ pub fn write_report(
     formats: &[ReportFormat],
     scope: Scope,
     actor: &str,
+) -> Result<ReportOutcome, ReportError> {
+    write_report_with(
+        store,
+        out_dir,
+        formats,
+        scope,
+        actor,
+        ReportOptions::default(),
+    )
+}
+
+/// [`write_report`] with options.
+pub fn write_report_with(
+    store: &CaseStore,
+    out_dir: &Path,
+    formats: &[ReportFormat],
+    scope: Scope,
+    actor: &str,
+    options: ReportOptions,
 ) -> Result<ReportOutcome, ReportError> {
     if out_dir.exists()
         && std::fs::read_dir(out_dir)
@@ -410,7 +438,14 @@ pub fn write_report(
                     .map(|f: &String| Ok((f.clone(), sha256_file(&tmp.join(f))?)))
                     .collect::<io::Result<_>>()
                     .map_err(&write_err)?;
-                super::html::write_html(store, scope, &generated, &sums, &mut w)?
+                super::html::write_html(
+                    store,
+                    scope,
+                    &generated,
+                    &sums,
+                    options.thumbnails,
+                    &mut w,
+                )?
             }
             ReportFormat::Hashdeep => {
                 // Every hashed file of the evidence, whatever the scope, with

@@ -34,6 +34,47 @@ struct RowView<'a> {
     note: &'a str,
     status: &'a str,
     reason: &'a Option<String>,
+    thumb: Option<String>,
+    thumb_note: Option<String>,
+}
+
+/// Thumbnails of flagged images, read from the evidence when it is mounted.
+struct Thumbs {
+    roots: std::collections::HashMap<String, Option<crate::evidence::EvidenceRoot>>,
+}
+
+impl Thumbs {
+    /// A safe thumbnail data URI, or why there is none.
+    fn get(&mut self, r: &ReportRow) -> Result<String, String> {
+        use crate::pathfmt::{path_from_bytes, unescape_path};
+        use sha2::Digest;
+        if !r.mime.as_deref().is_some_and(|m| m.starts_with("image/")) || r.status != "hashed" {
+            return Err(String::new());
+        }
+        let root = self
+            .roots
+            .entry(r.root.clone())
+            .or_insert_with(|| {
+                let raw = unescape_path(&r.root).ok()?;
+                crate::evidence::EvidenceRoot::open(&path_from_bytes(raw)).ok()
+            })
+            .as_ref()
+            .ok_or("thumbnail unavailable: evidence not reachable")?;
+        let rel = path_from_bytes(unescape_path(&r.path).map_err(|e| e.to_string())?);
+        let mut f = root
+            .open_file(&rel)
+            .map_err(|e| format!("thumbnail unavailable: {e}"))?;
+        if f.meta.size > crate::thumbnail::MAX_INPUT as u64 {
+            return Err("thumbnail unavailable: image too large".into());
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes)
+            .map_err(|e| format!("thumbnail unavailable: {e}"))?;
+        if r.sha256.as_deref() != Some(&hex::encode(sha2::Sha256::digest(&bytes))) {
+            return Err("thumbnail unavailable: the file no longer matches the case".into());
+        }
+        crate::thumbnail::safe_data_uri(&bytes, 160).map_err(|e| e.to_string())
+    }
 }
 
 fn env() -> Environment<'static> {
@@ -56,14 +97,19 @@ fn render_err(e: minijinja::Error) -> CaseError {
     CaseError::NotFound(format!("rendering the HTML report: {e}"))
 }
 
-/// Writes `report.html`. `sums` are the other report files and their SHA-256.
+/// Writes `report.html`. `sums` are the other report files and their
+/// SHA-256; `thumbnails` embeds safe (greyscale, blurred) image thumbnails.
 pub fn write_html(
     store: &CaseStore,
     scope: Scope,
     generated: &str,
     sums: &[(String, String)],
+    thumbnails: bool,
     out: &mut dyn Write,
 ) -> Result<u64, CaseError> {
+    let mut thumbs = Thumbs {
+        roots: Default::default(),
+    };
     let env = env();
     let io = |e: std::io::Error| CaseError::NotFound(format!("writing the HTML report: {e}"));
     let evidence: Vec<_> = store
@@ -111,12 +157,24 @@ pub fn write_html(
     let head = env.get_template("head.html").map_err(render_err)?;
     let text = head
         .render(context!(..base.clone(), ..context!(evidence => evidence, scans => scans, hash_sets => sets,
-            counts => store.counts(None)?, alert_categories => alert_categories, scope => scope_label)))
+            counts => store.counts(None)?, alert_categories => alert_categories, scope => scope_label,
+            thumbnails => thumbnails)))
         .map_err(render_err)?;
     out.write_all(text.as_bytes()).map_err(io)?;
     let row = env.get_template("row.html").map_err(render_err)?;
     let n = for_each_row(store, scope, &mut |r: ReportRow| {
+        let (thumb, thumb_note) = if thumbnails {
+            match thumbs.get(&r) {
+                Ok(uri) => (Some(uri), None),
+                Err(why) if why.is_empty() => (None, None),
+                Err(why) => (None, Some(why)),
+            }
+        } else {
+            (None, None)
+        };
         let view = RowView {
+            thumb,
+            thumb_note,
             exhibit: &r.exhibit,
             path: &r.path,
             size: r.size,

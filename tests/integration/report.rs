@@ -402,3 +402,135 @@ fn html_loaded_in_headless_chromium_runs_nothing_and_fetches_nothing() {
         "network requests from the report: {foreign:?}"
     );
 }
+
+#[test]
+fn thumbnails_are_greyscale_blurred_and_only_when_asked() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev");
+    std::fs::create_dir(&ev).unwrap();
+    // A colourful 8-px checkerboard: sharp edges everywhere.
+    let img = image::RgbImage::from_fn(200, 200, |x, y| {
+        if (x / 8 + y / 8) % 2 == 0 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 255])
+        }
+    });
+    let png_path = ev.join("flagged.png");
+    img.save(&png_path).unwrap();
+    let bytes = std::fs::read(&png_path).unwrap();
+    let md5 = hex::encode(
+        ferret::hashing::hash_bytes(&bytes, ferret::AlgorithmSet::ALL)
+            .md5
+            .unwrap(),
+    );
+    std::fs::write(dir.path().join("set.txt"), format!("{md5}\n")).unwrap();
+    let lib = dir.path().join("lib");
+    assert!(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["import", "-k", "alert", "-n", "s"])
+            .arg(dir.path().join("set.txt"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let case = dir.path().join("c.ferret");
+    assert!(
+        util::ferret()
+            .args([
+                "scan",
+                "-q",
+                "--new",
+                "--case-number",
+                "T",
+                "--examiner",
+                "E",
+                "--library"
+            ])
+            .arg(&lib)
+            .args(["-s", "s", "--case"])
+            .arg(&case)
+            .arg(&ev)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let plain = dir.path().join("plain");
+    report(&case, &plain, "flagged");
+    assert!(
+        !std::fs::read_to_string(plain.join("report.html"))
+            .unwrap()
+            .contains("<img"),
+        "off by default"
+    );
+    let with = dir.path().join("with");
+    let o = util::ferret()
+        .arg("report")
+        .arg(&case)
+        .arg("-o")
+        .arg(&with)
+        .args(["--format", "html", "--thumbnails"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(with.join("report.html")).unwrap();
+    // Attribute values are HTML-escaped ('/' as &#x2f;), which browsers decode.
+    let html = html.replace("&#x2f;", "/");
+    let start = html
+        .find("data:image/png;base64,")
+        .expect("thumbnail embedded")
+        + "data:image/png;base64,".len();
+    let b64 = &html[start..start + html[start..].find('"').unwrap()];
+    let thumb = image::load_from_memory(
+        &base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        matches!(thumb, image::DynamicImage::ImageLuma8(_)),
+        "greyscale, never colour"
+    );
+    assert!(thumb.width() <= 160 && thumb.height() <= 160);
+    let g = thumb.to_luma8();
+    let edges: f64 = g
+        .enumerate_pixels()
+        .filter(|(x, _, _)| *x + 1 < g.width())
+        .map(|(x, y, p)| (f64::from(p[0]) - f64::from(g.get_pixel(x + 1, y)[0])).abs())
+        .sum::<f64>()
+        / f64::from((g.width() - 1) * g.height());
+    assert!(edges < 8.0, "blurred: mean neighbour difference {edges:.1}");
+}
+
+#[test]
+fn malformed_images_never_crash_the_thumbnailer() {
+    let Some(corpus) = util::corpus() else { return };
+    let mut files = Vec::new();
+    for sub in std::fs::read_dir(corpus.join("malformed-images")).unwrap() {
+        let sub = sub.unwrap().path();
+        if sub.is_dir() {
+            files.extend(std::fs::read_dir(&sub).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+    assert!(files.len() > 30);
+    let (mut ok, mut refused) = (0, 0);
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let t = std::time::Instant::now();
+        match ferret::thumbnail::safe_data_uri(&bytes, 160) {
+            Ok(_) => ok += 1,
+            Err(_) => refused += 1,
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{} took {:?}",
+            f.display(),
+            t.elapsed()
+        );
+    }
+    eprintln!("malformed-images: {ok} previewed, {refused} refused ('cannot preview')");
+    assert!(refused > 0);
+}
