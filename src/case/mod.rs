@@ -97,6 +97,8 @@ pub struct EvidenceRecord {
     pub root: PathBuf,
     /// Read-only as detected (None: unknown).
     pub read_only: Option<bool>,
+    /// Filesystem type, device and mount options as detected.
+    pub mount: Option<crate::evidence::MountInfo>,
 }
 
 /// A scan of the case.
@@ -394,14 +396,18 @@ impl CaseStore {
         {
             return Ok(id);
         }
+        let fs = crate::evidence::mount_info(root);
         self.conn.execute(
-            "INSERT INTO evidence (exhibit, description, root_path, root_text, read_only, added)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO evidence (exhibit, description, root_path, root_text, fs_type, device, mount_options, read_only, added)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 exhibit,
                 description,
                 bytes,
                 escape_path(root),
+                fs.as_ref().map(|f| f.fs_type.clone()),
+                fs.as_ref().map(|f| f.device.clone()),
+                fs.as_ref().map(|f| f.options.clone()),
                 mount.map(|m| m.read_only),
                 UtcTime::now().to_iso8601()
             ],
@@ -416,7 +422,7 @@ impl CaseStore {
     /// Evidence items.
     pub fn evidence(&self) -> Result<Vec<EvidenceRecord>, CaseError> {
         let mut st = self.conn.prepare(
-            "SELECT id, exhibit, description, root_path, read_only FROM evidence ORDER BY id",
+            "SELECT id, exhibit, description, root_path, read_only, fs_type, device, mount_options FROM evidence ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
             Ok(EvidenceRecord {
@@ -425,6 +431,22 @@ impl CaseStore {
                 description: r.get(2)?,
                 root: crate::pathfmt::path_from_bytes(r.get(3)?),
                 read_only: r.get(4)?,
+                mount: r
+                    .get::<_, Option<String>>(5)?
+                    .map(|fs_type| crate::evidence::MountInfo {
+                        fs_type,
+                        device: r
+                            .get::<_, Option<String>>(6)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default(),
+                        options: r
+                            .get::<_, Option<String>>(7)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default(),
+                        mount_point: String::new(),
+                    }),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

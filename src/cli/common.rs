@@ -12,6 +12,22 @@ use crate::ScanError;
 use crate::hashsets::{HashLibrary, HashSetCatalog};
 use crate::job::{ScanEvent, ScanJob, ScanSummary, Stage};
 
+/// Writes one line to stdout; if stdout is gone (`ferret … | head`), ends
+/// the process quietly instead of panicking as `println!` would.
+pub(crate) fn out_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    if writeln!(out, "{args}").is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// `println!` for command output, safe on a closed pipe.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cli::common::out_line(format_args!($($t)*)) };
+}
+pub(crate) use outln;
+
 /// Prints an error and returns the failure exit code.
 pub(super) fn fail(msg: impl std::fmt::Display) -> u8 {
     eprintln!("ferret: {msg}");

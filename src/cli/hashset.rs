@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::common::outln;
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::hashing::Algorithm;
 use crate::hashsets::index::CategoryProfile;
@@ -147,7 +148,7 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
                 match set {
                     Ok(s) => {
                         let p = s.provenance();
-                        println!(
+                        outln!(
                             "{:<24} {:<6} {:<11} {:>10} entries ({}), imported {}",
                             p.name,
                             p.kind,
@@ -157,7 +158,7 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
                             p.imported_at
                         );
                     }
-                    Err(e) => println!("unusable: {e}"),
+                    Err(e) => outln!("unusable: {e}"),
                 }
             }
             EXIT_OK
@@ -165,35 +166,36 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
         HashsetCommand::Info { name } => match lib.load(&name) {
             Ok(s) => {
                 let p = s.provenance();
-                println!("name:          {}", p.name);
-                println!("kind:          {}", p.kind);
-                println!("format:        {}", p.format);
-                println!("entries:       {} ({})", p.entries, counts(&s));
-                println!("rejected:      {}", p.rejected);
-                println!("source:        {}", p.source_path.display());
-                println!("source sha256: {}", p.source_sha256);
-                println!("source bytes:  {}", p.source_len);
-                println!(
+                outln!("name:          {}", p.name);
+                outln!("kind:          {}", p.kind);
+                outln!("format:        {}", p.format);
+                outln!("entries:       {} ({})", p.entries, counts(&s));
+                outln!("rejected:      {}", p.rejected);
+                outln!("source:        {}", p.source_path.display());
+                outln!("source sha256: {}", p.source_sha256);
+                outln!("source bytes:  {}", p.source_len);
+                outln!(
                     "imported:      {} by ferret {}",
-                    p.imported_at, p.tool_version
+                    p.imported_at,
+                    p.tool_version
                 );
                 if let Some(n) = &p.embedded_name {
-                    println!("embedded name: {n}");
+                    outln!("embedded name: {n}");
                 }
                 if let Some(prof) = &p.source_profile {
-                    println!("VICS profile:  {prof}");
+                    outln!("VICS profile:  {prof}");
                 }
                 if let Some(c) = &p.categories {
                     let map: Vec<String> =
                         c.kinds.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    println!(
+                    outln!(
                         "categories:    {} ({}; otherwise {})",
                         c.name,
                         map.join(", "),
                         c.otherwise
                     );
                 }
-                println!("index:         {}", s.path().display());
+                outln!("index:         {}", s.path().display());
                 EXIT_OK
             }
             Err(e) => fail(e),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::common::{drive, fail, load_catalog, print_sets, print_summary, progress_bar};
+use super::common::{drive, fail, load_catalog, outln, print_sets, print_summary, progress_bar};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE};
 use crate::case::review::{FlagFilter, SortKey};
 use crate::case::{CaseInfo, CaseStore, CaseWriter, StoredOptions};
@@ -325,17 +325,23 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
                 Ok(i) => i,
                 Err(e) => return fail(e),
             };
-            println!("case:       {} {}", info.case_number, info.title);
-            println!("examiner:   {} {}", info.examiner, info.examiner_id);
-            println!("agency:     {}", info.agency);
+            outln!("case:       {} {}", info.case_number, info.title);
+            outln!("examiner:   {} {}", info.examiner, info.examiner_id);
+            outln!("agency:     {}", info.agency);
             for ev in store.evidence().unwrap_or_default() {
                 let ro = match ev.read_only {
                     Some(true) => "read-only",
                     Some(false) => "READ-WRITE",
                     None => "mount state unknown",
                 };
-                println!(
-                    "evidence:   exhibit {} {} ({ro}) {}",
+                let fs = ev
+                    .mount
+                    .as_ref()
+                    .map_or("filesystem unknown".to_string(), |m| {
+                        format!("{} on {}, {}", m.fs_type, m.device, m.options)
+                    });
+                outln!(
+                    "evidence:   exhibit {} {} ({ro}; {fs}) {}",
                     ev.exhibit,
                     crate::pathfmt::escape_path(&ev.root),
                     ev.description
@@ -347,7 +353,7 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
                 } else {
                     s.status.clone()
                 };
-                println!(
+                outln!(
                     "scan {}:     {status}, started {}, finished {}, ferret {}",
                     s.id,
                     s.started,
@@ -357,7 +363,7 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
             }
             if let Ok(c) = store.counts(None) {
                 let g = |k: &str| c.get(k).copied().unwrap_or(0);
-                println!(
+                outln!(
                     "files:      {} entries: {} hashed ({} bytes), {} not hashed, {} unreadable",
                     g("entries"),
                     g("hashed"),
@@ -365,7 +371,7 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
                     g("not_hashed"),
                     g("errors")
                 );
-                println!(
+                outln!(
                     "flags:      {} alert, {} known-good, {} extension mismatches",
                     g("alerts"),
                     g("known_good"),
@@ -390,7 +396,7 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
                     Err(e) => return fail(e),
                 };
                 for r in &page {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{}",
                         r.path,
                         r.reasons,
@@ -412,11 +418,11 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
             };
             match store.verify_audit() {
                 Ok(Ok(n)) => {
-                    println!("audit log intact: {n} rows");
+                    outln!("audit log intact: {n} rows");
                     EXIT_OK
                 }
                 Ok(Err(broken)) => {
-                    println!("{broken}");
+                    outln!("{broken}");
                     EXIT_FAILED
                 }
                 Err(e) => fail(e),
@@ -465,9 +471,9 @@ pub(super) fn run_report(
     ) {
         Ok(o) => {
             for f in &o.files {
-                println!("{}", o.dir.join(f).display());
+                outln!("{}", o.dir.join(f).display());
             }
-            println!("manifest.sha256 SHA-256: {}", o.manifest_sha256);
+            outln!("manifest.sha256 SHA-256: {}", o.manifest_sha256);
             EXIT_OK
         }
         Err(e) => fail(e),
@@ -478,12 +484,12 @@ pub(super) fn run_report(
 pub(super) fn run_verify(dir: &std::path::Path) -> u8 {
     match crate::report::export::verify_report(dir) {
         Ok(problems) if problems.is_empty() => {
-            println!("{}: every file matches manifest.sha256", dir.display());
+            outln!("{}: every file matches manifest.sha256", dir.display());
             EXIT_OK
         }
         Ok(problems) => {
             for p in problems {
-                println!("{p}");
+                outln!("{p}");
             }
             EXIT_FAILED
         }

@@ -11,11 +11,13 @@
 //! - names stay raw bytes.
 
 mod meta;
+mod mounts;
 mod open;
 mod sys;
 mod walk;
 
 pub use meta::{EntryKind, Meta, UtcTime};
+pub use mounts::{MountInfo, mount_info};
 pub use open::{EvidenceFile, EvidenceRoot};
 pub use walk::{LINK_TARGET_NOT_READ, WalkEntry, WalkOptions, walk};
 
