@@ -179,7 +179,10 @@ fn header_json(
         .iter()
         .map(|e| {
             json!({"exhibit": e.exhibit, "description": e.description,
-                        "root": crate::pathfmt::escape_path(&e.root), "read_only": e.read_only})
+                        "root": crate::pathfmt::escape_path(&e.root), "read_only": e.read_only,
+                        "fs_type": e.mount.as_ref().map(|m| m.fs_type.clone()),
+                        "device": e.mount.as_ref().map(|m| m.device.clone()),
+                        "mount_options": e.mount.as_ref().map(|m| m.options.clone())})
         })
         .collect();
     let scans: Vec<_> = store
