@@ -32,5 +32,7 @@ pub use job::{
 
 /// Tool version as reported in every output header.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Source revision of this build (`git describe`), or `unknown`.
+pub const BUILD: &str = env!("FERRET_BUILD");
 /// Tool name as reported in every output header.
 pub const TOOL_NAME: &str = "ferret";

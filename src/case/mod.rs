@@ -122,6 +122,8 @@ pub struct ScanRecord {
     pub counters: Option<String>,
     /// The command line that ran the scan.
     pub command_line: String,
+    /// Source revision of the Ferret build that ran it.
+    pub tool_build: String,
 }
 
 /// Options a scan ran with, stored so `--resume` can repeat them.
@@ -467,8 +469,8 @@ impl CaseStore {
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
         self.conn.execute(
-            "INSERT INTO scans (evidence_id, options, started, host, os, user, tool_version, command_line, status, pid, resumes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10)",
+            "INSERT INTO scans (evidence_id, options, started, host, os, user, tool_version, command_line, status, pid, resumes, tool_build)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10, ?11)",
             params![
                 evidence_id,
                 opts,
@@ -479,7 +481,8 @@ impl CaseStore {
                 crate::VERSION,
                 cmd.join(" "),
                 std::process::id(),
-                resumes
+                resumes,
+                crate::BUILD
             ],
         )?;
         let scan = self.conn.last_insert_rowid();
@@ -535,8 +538,8 @@ impl CaseStore {
     /// All scans, oldest first.
     pub fn scans(&self) -> Result<Vec<ScanRecord>, CaseError> {
         let mut st = self.conn.prepare(
-            "SELECT id, evidence_id, options, started, finished, status, tool_version, counters, command_line
-             FROM scans ORDER BY id",
+            "SELECT id, evidence_id, options, started, finished, status, tool_version, counters, command_line,
+                    tool_build FROM scans ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
             Ok(ScanRecord {
@@ -549,6 +552,7 @@ impl CaseStore {
                 tool_version: r.get(6)?,
                 counters: r.get(7)?,
                 command_line: r.get(8)?,
+                tool_build: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -47,6 +47,7 @@ CREATE TABLE scans (
     os            TEXT NOT NULL,
     user          TEXT NOT NULL,
     tool_version  TEXT NOT NULL,
+    tool_build    TEXT NOT NULL DEFAULT '',
     command_line  TEXT NOT NULL,
     status        TEXT NOT NULL CHECK (status IN ('running','complete','cancelled','interrupted','failed')),
     pid           INTEGER,

@@ -44,8 +44,9 @@ fn long_version() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
         format!(
-            "{}\ndigest CPU features: {}",
+            "{} (build {})\ndigest CPU features: {}",
             crate::VERSION,
+            crate::BUILD,
             crate::hashing::cpu_features().join(", ")
         )
     })

@@ -189,7 +189,7 @@ fn header_json(
         .scans()?
         .iter()
         .map(|s| json!({"id": s.id, "started": s.started, "finished": s.finished, "status": s.status,
-                        "tool_version": s.tool_version,
+                        "tool_version": s.tool_version, "tool_build": s.tool_build,
                         "options": serde_json::from_str::<serde_json::Value>(&s.options).unwrap_or_default(),
                         "counters": s.counters.as_deref().and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())}))
         .collect();

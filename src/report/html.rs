@@ -129,7 +129,7 @@ pub fn write_html(
         .into_iter()
         .map(|s| {
             context!(id => s.id, status => s.status, started => s.started, finished => s.finished,
-                          tool_version => s.tool_version, options => s.options)
+                          tool_version => s.tool_version, tool_build => s.tool_build, options => s.options)
         })
         .collect();
     let mut st = store
