@@ -439,7 +439,7 @@ pub(super) fn run_report(
     scope: &str,
     thumbnails: bool,
 ) -> u8 {
-    use crate::report::export::{ReportFormat, ReportOptions, write_report_with};
+    use crate::report::export::{ReportFormat, ReportOptions, ReportProgress, write_report_with};
     use crate::report::rows::Scope;
     let Some(scope) = Scope::parse(scope) else {
         return fail(format!("unknown scope '{scope}' (flagged, reviewed, all)"));
@@ -461,14 +461,42 @@ pub(super) fn run_report(
         Err(e) => return fail(e),
     };
     let who = actor(&store);
-    match write_report_with(
-        &store,
-        out,
-        &formats,
-        scope,
-        &who,
-        ReportOptions { thumbnails },
-    ) {
+    let progress = ReportProgress::default();
+    let total_files = formats.len() as u64 + 1;
+    let bar = progress_bar(false);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    // The report is written on a worker thread; this one shows progress.
+    let result = std::thread::scope(|s| {
+        let (progress, formats, who) = (&progress, &formats, &who);
+        let writer = s.spawn(move || {
+            let store = store;
+            let options = ReportOptions {
+                thumbnails,
+                progress: Some(progress),
+            };
+            write_report_with(&store, out, formats, scope, who, options)
+        });
+        while !writer.is_finished() {
+            bar.set_message(format!(
+                "report: {} rows, {}/{total_files} files",
+                progress.rows.load(std::sync::atomic::Ordering::Relaxed),
+                progress
+                    .files_done
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            ));
+            bar.tick();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        writer.join()
+    });
+    bar.finish_and_clear();
+    let result = match result {
+        Ok(r) => r,
+        Err(_) => return fail("internal error: report writer panicked"),
+    };
+    match result {
         Ok(o) => {
             for f in &o.files {
                 outln!("{}", o.dir.join(f).display());

@@ -98,6 +98,7 @@ fn file_node(ids: &Ids, r: &ReportRow) -> Value {
 pub fn write_case_uco(
     store: &CaseStore,
     scope: Scope,
+    progress: Option<&std::sync::atomic::AtomicU64>,
     out: &mut dyn Write,
 ) -> Result<u64, CaseError> {
     let info = store.info()?;
@@ -119,7 +120,7 @@ pub fn write_case_uco(
         out.write_all(b",\n").map_err(io)?;
     }
     let mut by_exhibit: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    let n = for_each_row(store, scope, &mut |r| {
+    let n = for_each_row(store, scope, progress, &mut |r| {
         by_exhibit
             .entry(r.exhibit.clone())
             .or_default()

@@ -227,6 +227,7 @@ fn write_dfxml(
     store: &CaseStore,
     scope: Scope,
     generated: &str,
+    progress: Option<&std::sync::atomic::AtomicU64>,
     out: &mut dyn Write,
 ) -> Result<u64, ReportError> {
     let xml = |e: quick_xml::Error| CaseError::NotFound(format!("writing DFXML: {e}"));
@@ -285,7 +286,7 @@ fn write_dfxml(
         .with_attribute(("version", "2.0.0-beta.0"))
         .write_inner_content(|w| {
             body(w)?;
-            let result = for_each_row(store, scope, &mut |r| {
+            let result = for_each_row(store, scope, progress, &mut |r| {
                 rows += 1;
                 w.create_element("fileobject").write_inner_content(|w| {
                     w.create_element("filename")
@@ -333,13 +334,24 @@ fn write_dfxml(
     Ok(rows)
 }
 
+/// Live progress of a report run: rows written and files finished.
+#[derive(Debug, Default)]
+pub struct ReportProgress {
+    /// Rows written so far, over all files.
+    pub rows: std::sync::atomic::AtomicU64,
+    /// Files finished.
+    pub files_done: std::sync::atomic::AtomicU64,
+}
+
 /// Choices beyond format and scope.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ReportOptions {
+pub struct ReportOptions<'a> {
     /// Embed thumbnails of flagged images in the HTML (greyscale and
     /// blurred, never colour; only when the evidence is reachable and the
     /// file still has the SHA-256 the case recorded).
     pub thumbnails: bool,
+    /// Where to count progress (a front end polls it).
+    pub progress: Option<&'a ReportProgress>,
 }
 
 /// Writes the report folder. `formats` in any order; the manifest is always
@@ -368,8 +380,9 @@ pub fn write_report_with(
     formats: &[ReportFormat],
     scope: Scope,
     actor: &str,
-    options: ReportOptions,
+    options: ReportOptions<'_>,
 ) -> Result<ReportOutcome, ReportError> {
+    let progress = options.progress.map(|p| &p.rows);
     if out_dir.exists()
         && std::fs::read_dir(out_dir)
             .map(|mut d| d.next().is_some())
@@ -405,7 +418,7 @@ pub fn write_report_with(
                 let mut c = csv::Writer::from_writer(&mut w);
                 c.write_record(CSV_HEADER)
                     .map_err(|e| write_err(e.into()))?;
-                for_each_row(store, scope, &mut |r| {
+                for_each_row(store, scope, progress, &mut |r| {
                     let cells = csv_row(&r);
                     c.write_record(cells.iter().map(|s| csv_safe(s).into_owned()))
                         .map_err(io::Error::from)
@@ -423,7 +436,7 @@ pub fn write_report_with(
                 w.write_all(open.as_bytes()).map_err(&write_err)?;
                 w.write_all(b",\n  \"items\": [").map_err(&write_err)?;
                 let mut first = true;
-                let n = for_each_row(store, scope, &mut |r| {
+                let n = for_each_row(store, scope, progress, &mut |r| {
                     w.write_all(if first { b"\n    " } else { b",\n    " })?;
                     first = false;
                     serde_json::to_writer(&mut w, &json_row(&r)).map_err(io::Error::from)
@@ -431,8 +444,10 @@ pub fn write_report_with(
                 w.write_all(b"\n  ]\n}\n").map_err(&write_err)?;
                 n
             }
-            ReportFormat::Dfxml => write_dfxml(store, scope, &generated, &mut w)?,
-            ReportFormat::CaseUco => super::case_uco::write_case_uco(store, scope, &mut w)?,
+            ReportFormat::Dfxml => write_dfxml(store, scope, &generated, progress, &mut w)?,
+            ReportFormat::CaseUco => {
+                super::case_uco::write_case_uco(store, scope, progress, &mut w)?
+            }
             ReportFormat::Html => {
                 // The HTML footer lists the other files' SHA-256s, so it is
                 // written after them (see `ordered`).
@@ -447,6 +462,7 @@ pub fn write_report_with(
                     &generated,
                     &sums,
                     options.thumbnails,
+                    progress,
                     &mut w,
                 )?
             }
@@ -463,7 +479,7 @@ pub fn write_report_with(
                 )
                 .map_err(&write_err)?;
                 w.write_all(b"## \n").map_err(&write_err)?;
-                for_each_row(store, Scope::All, &mut |r| {
+                for_each_row(store, Scope::All, progress, &mut |r| {
                     let (Some(size), Some(md5), Some(sha1), Some(sha256)) =
                         (r.size, &r.md5, &r.sha1, &r.sha256)
                     else {
@@ -495,6 +511,10 @@ pub fn write_report_with(
             .sync_all()
             .map_err(&write_err)?;
         files.push(f.file_name().to_string());
+        if let Some(p) = options.progress {
+            p.files_done
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
     let manifest_sha256 = write_manifest(&tmp, &files)?;
     files.push("manifest.sha256".into());

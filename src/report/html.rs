@@ -105,6 +105,7 @@ pub fn write_html(
     generated: &str,
     sums: &[(String, String)],
     thumbnails: bool,
+    progress: Option<&std::sync::atomic::AtomicU64>,
     out: &mut dyn Write,
 ) -> Result<u64, CaseError> {
     let mut thumbs = Thumbs {
@@ -166,7 +167,7 @@ pub fn write_html(
         .map_err(render_err)?;
     out.write_all(text.as_bytes()).map_err(io)?;
     let row = env.get_template("row.html").map_err(render_err)?;
-    let n = for_each_row(store, scope, &mut |r: ReportRow| {
+    let n = for_each_row(store, scope, progress, &mut |r: ReportRow| {
         let (thumb, thumb_note) = if thumbnails {
             match thumbs.get(&r) {
                 Ok(uri) => (Some(uri), None),

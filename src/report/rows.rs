@@ -136,10 +136,12 @@ fn row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
     })
 }
 
-/// Calls `each` for every row in scope, in (exhibit, path) order.
+/// Calls `each` for every row in scope, in (exhibit, path) order, counting
+/// rows into `progress` (for a front end's progress display) if given.
 pub fn for_each_row(
     store: &CaseStore,
     scope: Scope,
+    progress: Option<&std::sync::atomic::AtomicU64>,
     each: &mut dyn FnMut(ReportRow) -> std::io::Result<()>,
 ) -> Result<u64, CaseError> {
     let sql = format!("{SELECT} {} ORDER BY e.id, f.path", scope.clause());
@@ -149,6 +151,9 @@ pub fn for_each_row(
     while let Some(r) = rows.next()? {
         each(row(r)?).map_err(|e| CaseError::NotFound(format!("writing report: {e}")))?;
         n += 1;
+        if let Some(p) = progress {
+            p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
     Ok(n)
 }
