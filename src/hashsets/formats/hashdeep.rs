@@ -5,8 +5,7 @@
 
 use std::io::BufRead;
 
-use super::plain::io_err;
-use super::{Line, Lines, strip_bom, text_problem};
+use super::{LineResult, parse_lines};
 use crate::hashing::Algorithm;
 use crate::hashsets::{Entry, HashSetError, ParseReport};
 
@@ -46,74 +45,54 @@ pub fn parse(
     report: &mut ParseReport,
     sink: &mut dyn FnMut(Entry),
 ) -> Result<(), HashSetError> {
-    let mut lines = Lines::new(reader);
     let mut cols: Option<Vec<Col>> = None;
-    while let Some((n, line)) = lines.next_line().map_err(|e| io_err(report, e))? {
-        let raw = match line {
-            Line::TooLong => {
-                report.reject(n, "line too long");
-                continue;
-            }
-            Line::Text(t) => strip_bom(t),
-        };
-        if let Some(p) = text_problem(raw) {
-            report.reject(n, p);
-            continue;
-        }
-        let text = String::from_utf8_lossy(raw);
+    parse_lines(reader, report, sink, &mut |text| {
         if let Some(spec) = text.strip_prefix("%%%% ") {
             if spec.starts_with("HASHDEEP") {
-                continue;
+                return LineResult::Skip;
             }
-            match header(spec) {
-                Ok(c) => cols = Some(c),
-                Err(why) => {
-                    report.reject(n, why);
-                    cols = None;
+            return match header(spec) {
+                Ok(c) => {
+                    cols = Some(c);
+                    LineResult::Skip
                 }
-            }
-            continue;
+                Err(why) => {
+                    cols = None;
+                    LineResult::Reject(why)
+                }
+            };
         }
         if text.starts_with('#') || text.trim().is_empty() {
-            continue;
+            return LineResult::Skip;
         }
         let Some(cols) = &cols else {
-            report.reject(n, "data line before a '%%%% size,…,filename' header");
-            continue;
+            return LineResult::Reject("data line before a '%%%% size,…,filename' header".into());
         };
         let fields: Vec<&str> = text.splitn(cols.len(), ',').collect();
         if fields.len() != cols.len() {
-            report.reject(
-                n,
-                format!("expected {} fields, found {}", cols.len(), fields.len()),
-            );
-            continue;
+            return LineResult::Reject(format!(
+                "expected {} fields, found {}",
+                cols.len(),
+                fields.len()
+            ));
         }
         let mut e = Entry::default();
-        let mut bad = None;
         for (col, value) in cols.iter().zip(&fields) {
             match col {
                 Col::Size => match value.trim().parse() {
                     Ok(s) => e.size = Some(s),
-                    Err(_) => bad = Some(format!("bad size '{value}'")),
+                    Err(_) => return LineResult::Reject(format!("bad size '{value}'")),
                 },
                 Col::Digest(a) => match crate::hashsets::parse_hex(value, a.digest_len()) {
                     Some(b) => e.set_digest(*a, &b),
-                    None => bad = Some(format!("bad {a} '{value}'")),
+                    None => return LineResult::Reject(format!("bad {a} '{value}'")),
                 },
                 Col::Name => e.name = Some((*value).to_string()),
                 Col::Skip => {}
             }
         }
-        match bad {
-            Some(why) => report.reject(n, why),
-            None => {
-                report.entries += 1;
-                sink(e);
-            }
-        }
-    }
-    Ok(())
+        LineResult::Entry(e)
+    })
 }
 
 #[cfg(test)]

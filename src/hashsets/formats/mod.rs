@@ -14,6 +14,8 @@ pub mod vics;
 
 use std::io::{self, BufRead};
 
+use super::{Entry, HashSetError, ParseReport};
+
 /// Longest line accepted; longer lines are rejected (and skipped without
 /// being held in memory). Real hash-set lines are far below 64 KiB.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -96,6 +98,60 @@ impl<R: BufRead> Lines<R> {
 
 fn memchr(hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == b'\n')
+}
+
+/// What a line-format parser made of one line.
+pub enum LineResult {
+    /// A good entry.
+    Entry(Entry),
+    /// A comment, a blank, a header: nothing to count.
+    Skip,
+    /// A bad line, with the reason.
+    Reject(String),
+}
+
+/// The line loop shared by the line formats: over-long lines, a BOM and
+/// NUL bytes are dealt with here; every other line goes to `handle` as
+/// (lossy) UTF-8 text, whose entries go to `sink` and rejects to `report`
+/// with their line numbers.
+pub fn parse_lines(
+    reader: &mut dyn BufRead,
+    report: &mut ParseReport,
+    sink: &mut dyn FnMut(Entry),
+    handle: &mut dyn FnMut(&str) -> LineResult,
+) -> Result<(), HashSetError> {
+    let mut lines = Lines::new(reader);
+    loop {
+        let (n, line) = match lines.next_line() {
+            Ok(Some(x)) => x,
+            Ok(None) => return Ok(()),
+            Err(source) => {
+                return Err(HashSetError::Io {
+                    path: report.source.clone(),
+                    source,
+                });
+            }
+        };
+        let raw = match line {
+            Line::TooLong => {
+                report.reject(n, "line too long");
+                continue;
+            }
+            Line::Text(t) => strip_bom(t),
+        };
+        if let Some(p) = text_problem(raw) {
+            report.reject(n, p);
+            continue;
+        }
+        match handle(&String::from_utf8_lossy(raw)) {
+            LineResult::Entry(e) => {
+                report.entries += 1;
+                sink(e);
+            }
+            LineResult::Skip => {}
+            LineResult::Reject(why) => report.reject(n, why),
+        }
+    }
 }
 
 /// Strips a UTF-8 byte-order mark.

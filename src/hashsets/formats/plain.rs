@@ -5,7 +5,7 @@
 
 use std::io::BufRead;
 
-use super::{Line, Lines, strip_bom, text_problem};
+use super::{LineResult, parse_lines};
 use crate::hashsets::{Entry, HashSetError, Hex64, ParseReport, entry_from_hex};
 
 /// Splits `hex[sep rest]` at the first whitespace or comma.
@@ -23,23 +23,10 @@ pub fn parse(
     report: &mut ParseReport,
     sink: &mut dyn FnMut(Entry),
 ) -> Result<(), HashSetError> {
-    let mut lines = Lines::new(reader);
-    while let Some((n, line)) = lines.next_line().map_err(|e| io_err(report, e))? {
-        let raw = match line {
-            Line::TooLong => {
-                report.reject(n, "line too long");
-                continue;
-            }
-            Line::Text(t) => strip_bom(t),
-        };
-        if let Some(p) = text_problem(raw) {
-            report.reject(n, p);
-            continue;
-        }
-        let text = String::from_utf8_lossy(raw);
-        let text = text.trim();
+    parse_lines(reader, report, sink, &mut |line| {
+        let text = line.trim();
         if text.is_empty() || text.starts_with('#') {
-            continue;
+            return LineResult::Skip;
         }
         let (hex, rest) = split_first_field(text);
         match entry_from_hex(hex, hex64) {
@@ -47,13 +34,11 @@ pub fn parse(
                 if !rest.is_empty() {
                     e.name = Some(rest.to_string());
                 }
-                report.entries += 1;
-                sink(e);
+                LineResult::Entry(e)
             }
-            Err(why) => report.reject(n, why),
+            Err(why) => LineResult::Reject(why),
         }
-    }
-    Ok(())
+    })
 }
 
 pub(crate) fn io_err(report: &ParseReport, source: std::io::Error) -> HashSetError {

@@ -6,8 +6,7 @@
 
 use std::io::BufRead;
 
-use super::plain::io_err;
-use super::{Line, Lines, strip_bom, text_problem};
+use super::{LineResult, parse_lines};
 use crate::hashing::Algorithm;
 use crate::hashsets::{Entry, HashSetError, Hex64, ParseReport, entry_from_hex};
 
@@ -121,29 +120,16 @@ pub fn parse(
     report: &mut ParseReport,
     sink: &mut dyn FnMut(Entry),
 ) -> Result<(), HashSetError> {
-    let mut lines = Lines::new(reader);
-    while let Some((n, line)) = lines.next_line().map_err(|e| io_err(report, e))? {
-        let raw = match line {
-            Line::TooLong => {
-                report.reject(n, "line too long");
-                continue;
-            }
-            Line::Text(t) => strip_bom(t),
-        };
-        if let Some(p) = text_problem(raw) {
-            report.reject(n, p);
-            continue;
-        }
-        match parse_line(&String::from_utf8_lossy(raw), hex64) {
-            Ok(Some(e)) => {
-                report.entries += 1;
-                sink(e);
-            }
-            Ok(None) => {}
-            Err(why) => report.reject(n, why),
-        }
-    }
-    Ok(())
+    parse_lines(
+        reader,
+        report,
+        sink,
+        &mut |line| match parse_line(line, hex64) {
+            Ok(Some(e)) => LineResult::Entry(e),
+            Ok(None) => LineResult::Skip,
+            Err(why) => LineResult::Reject(why),
+        },
+    )
 }
 
 #[cfg(test)]
