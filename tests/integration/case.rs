@@ -577,16 +577,7 @@ fn rescanning_the_same_evidence_replaces_hits_instead_of_adding() {
     let root = store.evidence().unwrap()[0].root.clone();
     drop(store);
     // Same exhibit, no hash sets this time: the old alert hits must go.
-    let out = scan_cmd(&case)
-        .args(["--exhibit", "EX1"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::run_ok(scan_cmd(&case).args(["--exhibit", "EX1"]).arg(&root));
     let store = CaseStore::open_read_only(&case).unwrap();
     assert_eq!(store.count_flagged(&alerts).unwrap(), 0);
     let hits: i64 = store

@@ -1,20 +1,9 @@
 //! `ferret inventory`: hashdeep audits, `*sum -c`, JSON Lines, exit codes.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use crate::util::{self, Shapes};
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn hashdeep_audit(list: &Path, source: &Path, extra: &[&str]) {
     let out = Command::new("hashdeep")
@@ -43,7 +32,7 @@ fn hashdeep_audits_our_inventory_of_its_own_testfiles() {
     let out_dir = tempfile::tempdir().unwrap();
     let list = out_dir.path().join("inv.txt");
     let src = corpus.join("hashdeep/testfiles");
-    run_ok(
+    util::run_ok(
         util::ferret()
             .args(["inventory", "-q", "-o"])
             .arg(&list)
@@ -75,7 +64,7 @@ fn hashdeep_audits_our_inventory_of_a_hostile_tree() {
     });
     let out_dir = tempfile::tempdir().unwrap();
     let list = out_dir.path().join("inv.txt");
-    run_ok(
+    util::run_ok(
         util::ferret()
             .args(["inventory", "-q", "-o"])
             .arg(&list)
@@ -101,7 +90,7 @@ fn sums_are_checked_by_coreutils_with_hostile_names() {
         ("sha1", "sha1sum"),
     ] {
         let list = out_dir.path().join(format!("{algo}.txt"));
-        run_ok(
+        util::run_ok(
             util::ferret()
                 .current_dir(tree.root())
                 .args(["inventory", "-q", "-f", "sums", "-a", algo, "-o"])
@@ -116,7 +105,7 @@ fn sums_are_checked_by_coreutils_with_hostile_names() {
             tree.files
         );
         assert!(text.windows(2).any(|w| w == b"\\n"), "newline name escaped");
-        let out = run_ok(
+        let out = util::run_ok(
             Command::new(tool)
                 .current_dir(tree.root())
                 .arg("-c")
@@ -136,14 +125,14 @@ fn b3sum_checks_our_blake3_lines() {
     let out_dir = tempfile::tempdir().unwrap();
     let list = out_dir.path().join("b3.txt");
     let src = corpus.join("hashdeep/testfiles");
-    run_ok(
+    util::run_ok(
         util::ferret()
             .current_dir(&src)
             .args(["inventory", "-q", "-f", "sums", "-a", "blake3", "-o"])
             .arg(&list)
             .arg("."),
     );
-    let out = run_ok(Command::new("b3sum").current_dir(&src).arg("-c").arg(&list));
+    let out = util::run_ok(Command::new("b3sum").current_dir(&src).arg("-c").arg(&list));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).matches(": OK").count(),
         17
@@ -157,7 +146,7 @@ fn jsonl_has_every_entry_with_reversible_paths() {
         deep: true,
         sparse: false,
     });
-    let out = run_ok(
+    let out = util::run_ok(
         util::ferret()
             .args(["inventory", "-q", "-f", "jsonl", "--read-link-targets"])
             .arg(tree.root()),

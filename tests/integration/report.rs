@@ -26,25 +26,20 @@ fn hostile_case(dir: &Path) -> (PathBuf, PathBuf) {
     }
     std::fs::write(ev.join("plain.txt"), b"nothing to see").unwrap();
     let case = dir.join("c.ferret");
-    let out = util::ferret()
-        .args([
-            "scan",
-            "-q",
-            "--new",
-            "--case-number",
-            "R-1",
-            "--examiner",
-            "E",
-            "--case",
-        ])
-        .arg(&case)
-        .arg(&ev)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    util::run_ok(
+        util::ferret()
+            .args([
+                "scan",
+                "-q",
+                "--new",
+                "--case-number",
+                "R-1",
+                "--examiner",
+                "E",
+                "--case",
+            ])
+            .arg(&case)
+            .arg(&ev),
     );
     (case, ev)
 }

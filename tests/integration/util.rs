@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use ferret::{FileRecord, MemorySink, ScanError, ScanJob, ScanOptions, ScanSummary};
 
@@ -33,6 +33,18 @@ pub fn have_tool(tool: &str) -> bool {
         eprintln!("SKIP: `{tool}` is not installed (.ci/run installs it)");
     }
     ok
+}
+
+/// Runs a command and asserts it succeeded, showing its output if not.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// The ferret binary built for these tests.
