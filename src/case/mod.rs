@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod review;
 pub mod schema;
+pub mod session;
 pub mod writer;
 
 use std::collections::HashMap;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use super::common::{drive, fail, load_catalog, outln, print_sets, print_summary, progress_bar};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE};
 use crate::case::review::{FlagFilter, SortKey};
-use crate::case::{CaseInfo, CaseStore, CaseWriter, StoredOptions};
+use crate::case::{CaseInfo, CaseStore, StoredOptions, session};
 use crate::evidence::EvidenceRoot;
 use crate::hashing::AlgorithmSet;
-use crate::job::{ScanJob, ScanOptions};
+use crate::job::ScanOptions;
 use crate::{CancelToken, ScanError};
 
 /// Arguments of `ferret scan`.
@@ -186,112 +186,63 @@ pub(super) fn run_scan(args: ScanArgs) -> u8 {
         Err(e) => return fail(e),
     };
     let who = actor(&p.store);
-    let resume_set = match p.resumes {
-        Some(_) => match p.store.resume_set(p.evidence_id) {
-            Ok(r) => Some(r),
-            Err(e) => return fail(e),
-        },
-        None => None,
-    };
-    let had_rows = p
-        .store
-        .counts(Some(p.evidence_id))
-        .map_or(true, |c| c.get("entries").copied().unwrap_or(0) > 0);
-    let (scan_id, set_ids) =
-        match p
-            .store
-            .begin_scan(p.evidence_id, &p.stored, &catalog, p.resumes, &who)
-        {
-            Ok(x) => x,
-            Err(e) => return fail(e),
-        };
-    let writer = match CaseWriter::open(
-        p.store.path(),
-        p.evidence_id,
-        scan_id,
-        set_ids,
-        catalog.clone(),
-    ) {
-        // Rows may exist (a resume, or a re-scan of the same evidence): their
-        // old hits and flags must then be replaced, not added to.
-        Ok(w) => w.resuming(p.resumes.is_some() || had_rows),
-        Err(e) => return fail(e),
-    };
     let cancel = CancelToken::new();
     let on_signal = cancel.clone();
     if let Err(e) = ctrlc::set_handler(move || on_signal.cancel()) {
         eprintln!("ferret: warning: Ctrl-C will not cancel cleanly: {e}");
     }
-    let algorithms = p.stored.algorithms.parse().unwrap_or(AlgorithmSet::ALL);
-    let mut options = ScanOptions::new(&p.root)
-        .algorithms(algorithms)
-        .cross_filesystems(p.stored.cross_filesystems)
-        .hash_sets(catalog.clone())
-        .with_cancel_token(cancel);
-    if let Some(r) = resume_set {
-        eprintln!(
-            "ferret: resuming scan {}: {} entries already recorded",
-            p.resumes.unwrap_or(0),
-            r.len()
-        );
-        options = options.resume(r);
+    if let Some(id) = p.resumes {
+        eprintln!("ferret: resuming scan {id}");
     }
-    if args.read_link_targets {
-        options = options.read_link_targets(true);
-    }
-    if let Some(n) = args.threads {
-        options = options.threads(n);
-    }
-    let job = match ScanJob::spawn(options, Box::new(writer), Arc::new(|| {})) {
-        Ok(j) => j,
+    let configure = |mut o: ScanOptions| {
+        o = o.with_cancel_token(cancel);
+        if args.read_link_targets {
+            o = o.read_link_targets(true);
+        }
+        if let Some(n) = args.threads {
+            o = o.threads(n);
+        }
+        o
+    };
+    let scan = match session::start_scan(
+        &p.store,
+        p.evidence_id,
+        &p.root,
+        &p.stored,
+        &catalog,
+        p.resumes,
+        &who,
+        configure,
+        Arc::new(|| {}),
+    ) {
+        Ok(s) => s,
         Err(e) => return fail(e),
     };
     let bar = progress_bar(args.quiet);
-    let result = drive(&job, &bar, args.read_link_targets);
+    let result = drive(&scan.job, &bar, args.read_link_targets);
     bar.finish_and_clear();
-    let (status, summary, code) = match &result {
-        Ok(s) => (
-            "complete",
-            Some(s.clone()),
-            if s.errors > 0 {
-                EXIT_UNREADABLE
-            } else {
-                EXIT_OK
-            },
-        ),
-        Err(ScanError::Cancelled { summary }) => {
-            ("cancelled", Some((**summary).clone()), EXIT_FAILED)
-        }
-        Err(_) => ("failed", None, EXIT_FAILED),
+    let status = match session::finish_scan(&p.store, scan.scan_id, &result, &who) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
     };
-    let counters = summary.as_ref().map_or(serde_json::Value::Null, |s| {
-        serde_json::json!({
-            "entries": s.entries, "files_hashed": s.files_hashed, "bytes_hashed": s.bytes_hashed,
-            "not_hashed": s.not_hashed, "errors": s.errors, "alerts": s.alerts,
-            "known_good": s.known_good, "mismatches": s.mismatches,
-            "changed_during_read": s.changed_during_read, "elapsed_s": s.elapsed.as_secs_f64(),
-        })
-    });
-    if let Err(e) = p.store.finish_scan(scan_id, status, &counters, &who) {
-        return fail(e);
+    let summary = match &result {
+        Ok(s) => s,
+        Err(ScanError::Cancelled { summary }) => summary,
+        Err(e) => return fail(e),
+    };
+    let label = if status == "complete" {
+        "complete"
+    } else {
+        "cancelled (resume with --resume)"
+    };
+    print_summary(summary, label);
+    print_sets(summary, &catalog);
+    print_alert_categories(&p.store);
+    match (status, summary.errors) {
+        ("complete", 0) => EXIT_OK,
+        ("complete", _) => EXIT_UNREADABLE,
+        _ => EXIT_FAILED,
     }
-    match (&result, &summary) {
-        (Err(e), None) => return fail(e),
-        (_, Some(s)) => {
-            print_summary(
-                s,
-                if status == "complete" {
-                    "complete"
-                } else {
-                    "cancelled (resume with --resume)"
-                },
-            );
-            print_sets(s, &catalog);
-            print_alert_categories(&p.store);
-        }
-        _ => {}
-    }
-    code
 }
 
 fn print_alert_categories(store: &CaseStore) {

@@ -157,3 +157,10 @@ pub fn for_each_row(
     }
     Ok(n)
 }
+
+/// One entry by file id (the GUI's detail pane).
+pub fn report_row(store: &CaseStore, file_id: i64) -> Result<Option<ReportRow>, CaseError> {
+    use rusqlite::OptionalExtension;
+    let sql = format!("{SELECT} WHERE f.id = ?1");
+    Ok(store.conn().query_row(&sql, [file_id], row).optional()?)
+}
