@@ -3,7 +3,7 @@
 fn main() -> std::process::ExitCode {
     let cli = ferret::cli::parse();
     match cli.command {
-        None => ferret::gui::run(),
+        None => ferret::gui::run(cli.demo),
         Some(command) => ferret::cli::run(command),
     }
 }

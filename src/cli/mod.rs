@@ -38,6 +38,9 @@ pub struct Cli {
     /// What to do; none opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open the desktop app straight into the scanned demo case.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 fn long_version() -> &'static str {

@@ -1,48 +1,39 @@
-//! The desktop front end (eframe/egui). For now a window that says what
-//! Ferret is; the examiner workflow arrives with the GUI issue.
+//! The desktop front end (eframe/egui 0.37).
+//!
+//! `FerretApp` lives in the library so tests drive it headless with
+//! egui_kittest. Panels are `*_ui` functions; whole-app actions are queued
+//! as [`Command`]s during the frame and applied after all panels are drawn.
+//! Heavy work (scans) runs on engine threads; the UI polls and asks for a
+//! repaint every 150 ms while a job runs, never every frame.
+
+mod app;
+mod demo;
+mod panels;
+
+pub use app::{Command, FerretApp, Screen};
 
 use eframe::egui;
 
-/// The application state.
-#[derive(Debug, Default)]
-pub struct FerretApp {}
-
-impl FerretApp {
-    /// Draws the whole UI (called by eframe, and by tests directly).
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading(format!("Ferret {}", crate::VERSION));
-            ui.label("Forensic disk triage: walk a mounted drive read-only, hash every file once,");
-            ui.label("match known hash sets, review flagged items, and export an evidence report.");
-            ui.add_space(12.0);
-            ui.label("Use the command line for now: ferret inventory SOURCE --format hashdeep");
-            ui.label(format!(
-                "Digest CPU features: {}",
-                crate::hashing::cpu_features().join(", ")
-            ));
-        });
-    }
-}
-
-impl eframe::App for FerretApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        FerretApp::ui(self, ui);
-    }
-}
-
-/// Opens the main window and runs until it is closed.
-pub fn run() -> std::process::ExitCode {
+/// Opens the main window and runs until it is closed. `demo`: open straight
+/// into the scanned demo case.
+pub fn run(demo: bool) -> std::process::ExitCode {
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         viewport: egui::ViewportBuilder::default()
             .with_title("Ferret")
-            .with_inner_size([1100.0, 720.0]),
+            .with_inner_size([1280.0, 800.0]),
         ..Default::default()
     };
     match eframe::run_native(
         "Ferret",
         options,
-        Box::new(|_cc| Ok(Box::new(FerretApp::default()))),
+        Box::new(move |_cc| {
+            let mut app = FerretApp::new(app::default_workspace());
+            if demo {
+                app.queue(Command::OpenDemo);
+            }
+            Ok(Box::new(app))
+        }),
     ) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

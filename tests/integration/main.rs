@@ -5,6 +5,7 @@ mod util;
 
 mod case;
 mod classify;
+mod gui;
 mod hashing;
 mod hashsets;
 mod inventory;

@@ -1,0 +1,230 @@
+//! The application state and the frame loop.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use eframe::egui;
+
+use super::{demo, panels};
+use crate::case::CaseStore;
+use crate::case::review::{FlagFilter, FlaggedRow, ReviewStatus, SortKey};
+use crate::case::session::{self, CaseScan};
+use crate::job::ScanEvent;
+
+/// Where the app keeps demo cases and libraries: the platform data folder.
+pub fn default_workspace() -> PathBuf {
+    directories::ProjectDirs::from("", "", "ferret")
+        .map(|d| d.data_dir().join("workspace"))
+        .unwrap_or_else(|| std::env::temp_dir().join("ferret-workspace"))
+}
+
+/// Which screen is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Start: open the demo or a case.
+    Home,
+    /// A scan is running.
+    Scanning,
+    /// Reviewing a case's flagged items.
+    Review,
+}
+
+/// Whole-app actions, queued by panels and applied after the frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Scan the bundled demo evidence into a new case.
+    OpenDemo,
+    /// Open an existing case file.
+    OpenCase(PathBuf),
+    /// Ask the running scan to stop (what was done is kept).
+    CancelScan,
+    /// Select a row of the review table.
+    Select(i64),
+    /// Set the review status of the selected items.
+    SetStatus(ReviewStatus),
+    /// Back to the home screen.
+    CloseCase,
+}
+
+/// The running scan, if any.
+pub(crate) struct Running {
+    pub(crate) scan: CaseScan,
+    pub(crate) store: CaseStore,
+}
+
+/// The application.
+pub struct FerretApp {
+    workspace: PathBuf,
+    /// Current screen.
+    pub screen: Screen,
+    pub(crate) running: Option<Running>,
+    pub(crate) case: Option<CaseStore>,
+    /// Flagged rows shown in the review table.
+    pub rows: Vec<FlaggedRow>,
+    /// The selected item (file id).
+    pub selected: Option<i64>,
+    /// A message for the user (errors, what just happened).
+    pub message: Option<String>,
+    pub(crate) case_path_input: String,
+    commands: Vec<Command>,
+    examiner: String,
+}
+
+impl FerretApp {
+    /// An app keeping its working files under `workspace`.
+    pub fn new(workspace: PathBuf) -> Self {
+        FerretApp {
+            workspace,
+            screen: Screen::Home,
+            running: None,
+            case: None,
+            rows: Vec::new(),
+            selected: None,
+            message: None,
+            case_path_input: String::new(),
+            commands: Vec::new(),
+            examiner: std::env::var("USER").unwrap_or_else(|_| "examiner".into()),
+        }
+    }
+
+    /// Queues a command (applied after the current frame).
+    pub fn queue(&mut self, c: Command) {
+        self.commands.push(c);
+    }
+
+    /// The open case, if any.
+    pub fn case(&self) -> Option<&CaseStore> {
+        self.case.as_ref()
+    }
+
+    /// Draws the whole UI (called by eframe, and by tests directly).
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        self.poll_scan(ui.ctx());
+        egui::Panel::top("menu").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.strong("Ferret");
+                if let Some(c) = self.case.as_ref().and_then(|c| c.info().ok()) {
+                    ui.label(format!("Case {} — {}", c.case_number, c.title));
+                }
+                if self.screen == Screen::Review && ui.button("Close case").clicked() {
+                    self.queue(Command::CloseCase);
+                }
+            });
+        });
+        match self.screen {
+            Screen::Home => panels::home::home_ui(ui, self),
+            Screen::Scanning => panels::scan::scan_ui(ui, self),
+            Screen::Review => panels::review::review_ui(ui, self),
+        }
+        for c in std::mem::take(&mut self.commands) {
+            self.apply(c, ui.ctx());
+        }
+    }
+
+    fn poll_scan(&mut self, ctx: &egui::Context) {
+        let Some(run) = &self.running else { return };
+        let mut finished = None;
+        while let Some(ev) = run.scan.job.try_event() {
+            if let ScanEvent::Finished(r) = ev {
+                finished = Some(r);
+            }
+        }
+        match finished {
+            None => ctx.request_repaint_after(Duration::from_millis(150)),
+            Some(result) => {
+                let Some(run) = self.running.take() else {
+                    return;
+                };
+                let status =
+                    session::finish_scan(&run.store, run.scan.scan_id, &result, &self.examiner);
+                self.message = Some(match (&result, status) {
+                    (Ok(s), Ok(_)) => format!(
+                        "Scan complete: {} files hashed, {} flagged (alert), {} known-good, {} unreadable.",
+                        s.files_hashed, s.alerts, s.known_good, s.errors
+                    ),
+                    (Err(e), _) => format!("Scan ended: {e}"),
+                    (_, Err(e)) => format!("Could not record the scan's end: {e}"),
+                });
+                self.case = Some(run.store);
+                self.screen = Screen::Review;
+                self.reload();
+            }
+        }
+    }
+
+    /// Reloads the review table from the case.
+    pub(crate) fn reload(&mut self) {
+        if let Some(store) = &self.case {
+            match store.flagged(&FlagFilter::default(), SortKey::Path, false, 0, 100_000) {
+                Ok(rows) => self.rows = rows,
+                Err(e) => self.message = Some(format!("Cannot read the case: {e}")),
+            }
+        }
+    }
+
+    fn apply(&mut self, c: Command, ctx: &egui::Context) {
+        match c {
+            Command::OpenDemo => match demo::prepare(&self.workspace) {
+                Ok((store, evidence, root, stored, catalog)) => {
+                    let ctx = ctx.clone();
+                    let notify: crate::job::Notify = Arc::new(move || ctx.request_repaint());
+                    match session::start_scan(
+                        &store,
+                        evidence,
+                        &root,
+                        &stored,
+                        &catalog,
+                        None,
+                        &self.examiner,
+                        |o| o,
+                        notify,
+                    ) {
+                        Ok(scan) => {
+                            self.running = Some(Running { scan, store });
+                            self.screen = Screen::Scanning;
+                            self.message = None;
+                        }
+                        Err(e) => self.message = Some(format!("Cannot start the demo scan: {e}")),
+                    }
+                }
+                Err(e) => self.message = Some(format!("Cannot prepare the demo: {e}")),
+            },
+            Command::OpenCase(path) => match CaseStore::open(&path) {
+                Ok(store) => {
+                    self.case = Some(store);
+                    self.screen = Screen::Review;
+                    self.selected = None;
+                    self.reload();
+                }
+                Err(e) => self.message = Some(e.to_string()),
+            },
+            Command::CancelScan => {
+                if let Some(r) = &self.running {
+                    r.scan.job.cancel();
+                }
+            }
+            Command::Select(id) => self.selected = Some(id),
+            Command::SetStatus(status) => {
+                if let (Some(store), Some(id)) = (&self.case, self.selected) {
+                    match store.set_status(&[id], status, &self.examiner) {
+                        Ok(()) => self.reload(),
+                        Err(e) => self.message = Some(e.to_string()),
+                    }
+                }
+            }
+            Command::CloseCase => {
+                self.case = None;
+                self.rows.clear();
+                self.selected = None;
+                self.screen = Screen::Home;
+            }
+        }
+    }
+}
+
+impl eframe::App for FerretApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        FerretApp::ui(self, ui);
+    }
+}

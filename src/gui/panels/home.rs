@@ -1,0 +1,36 @@
+//! Home: open the demo or an existing case.
+
+use eframe::egui;
+
+use crate::gui::{Command, FerretApp};
+
+/// The home screen.
+pub fn home_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.heading(format!("Ferret {}", crate::VERSION));
+        ui.label("Forensic disk triage: walk a mounted drive read-only, hash every file once,");
+        ui.label("match known hash sets, review flagged items, and export an evidence report.");
+        ui.add_space(16.0);
+        if ui
+            .button("Open demo case")
+            .on_hover_text("Scan the bundled, harmless demo files against the demo hash sets")
+            .clicked()
+        {
+            app.queue(Command::OpenDemo);
+        }
+        ui.add_space(12.0);
+        ui.horizontal(|ui| {
+            let label = ui.label("Case file");
+            ui.text_edit_singleline(&mut app.case_path_input)
+                .labelled_by(label.id);
+            if ui.button("Open case").clicked() && !app.case_path_input.trim().is_empty() {
+                let p = std::path::PathBuf::from(app.case_path_input.trim());
+                app.queue(Command::OpenCase(p));
+            }
+        });
+        if let Some(m) = &app.message {
+            ui.add_space(12.0);
+            ui.colored_label(ui.visuals().warn_fg_color, m);
+        }
+    });
+}

@@ -1,0 +1,123 @@
+//! The desktop app, driven headless with egui_kittest (no GPU, no window).
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferret::case::CaseStore;
+use ferret::case::review::{FlagFilter, ReviewStatus, SortKey};
+use ferret::gui::{FerretApp, Screen};
+
+fn harness(workspace: &std::path::Path) -> Harness<'static, FerretApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(
+            |ui, app: &mut FerretApp| app.ui(ui),
+            FerretApp::new(workspace.to_path_buf()),
+        )
+}
+
+/// Steps the UI until `done` holds (the scan runs on engine threads).
+fn step_until(h: &mut Harness<'static, FerretApp>, done: impl Fn(&FerretApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out; message: {:?}",
+            h.state().message
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+#[test]
+fn demo_flow_scan_review_confirm_and_the_status_persists() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Open demo case").click();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    // Exactly the expected demo items, with their reasons.
+    let rows: Vec<(String, String)> = h
+        .state()
+        .rows
+        .iter()
+        .map(|r| (r.name.clone(), r.reasons.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("invoice.pdf".to_string(), "alert,mismatch".to_string()),
+            ("photo.dat".to_string(), "mismatch".to_string()),
+            ("beach.png".to_string(), "alert".to_string()),
+        ]
+    );
+    h.get_by_label("3 flagged items");
+    h.get_by_label("beach.png").click();
+    h.step();
+    h.step();
+    h.get_by_label("Selected: Pictures/beach.png");
+    let md5 = ferret::hashing::hash_bytes(
+        &std::fs::read(ferret_demo().join("evidence/Pictures/beach.png")).unwrap(),
+        ferret::AlgorithmSet::ALL,
+    )
+    .hex(ferret::Algorithm::Md5)
+    .unwrap();
+    h.get_by_label(&format!("MD5: {md5}"));
+    h.get_by_label("Confirm").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(
+        h.state()
+            .rows
+            .iter()
+            .find(|r| r.name == "beach.png")
+            .map(|r| r.status),
+        Some(ReviewStatus::Confirmed),
+        "message: {:?}",
+        h.state().message
+    );
+    let case_path = h.state().case().unwrap().path().to_path_buf();
+    drop(h);
+    // Reopened from disk: confirmed, and audit-logged.
+    let store = CaseStore::open_read_only(&case_path).unwrap();
+    let confirmed = FlagFilter {
+        status: Some(ReviewStatus::Confirmed),
+        ..Default::default()
+    };
+    let rows = store
+        .flagged(&confirmed, SortKey::Path, false, 0, 10)
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].name, "beach.png");
+    let audit = ferret::case::audit::rows(store.conn()).unwrap();
+    assert!(audit.iter().any(|r| r.action == "review_status"));
+    assert!(store.verify_audit().unwrap().is_ok());
+}
+
+fn ferret_demo() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
+}
+
+#[test]
+fn opening_something_that_is_not_a_case_shows_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("notes.ferret");
+    std::fs::write(&bogus, b"not a database").unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Case file").focus();
+    h.step();
+    h.get_by_label("Case file")
+        .type_text(bogus.to_str().unwrap());
+    h.step();
+    h.get_by_label("Open case").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen, Screen::Home);
+    let msg = h.state().message.clone().unwrap_or_default();
+    assert!(msg.contains("not a Ferret case file"), "{msg}");
+    h.get_by_label(&msg);
+}
