@@ -13,7 +13,7 @@ pub const MAX_INPUT: usize = 64 << 20;
 pub const MAX_SIDE: u32 = 12_000;
 /// Decoder memory cap (bytes).
 pub const MAX_ALLOC: u64 = 256 << 20;
-/// Gaussian sigma of the default blur, at 160 px: faces and text unreadable.
+/// Smallest Gaussian sigma of the default blur (160 px: faces and text unreadable).
 pub const BLUR_SIGMA: f32 = 4.0;
 
 /// Why no thumbnail could be made ("cannot preview").
@@ -50,9 +50,12 @@ pub fn decode_downscaled(bytes: &[u8], max_side: u32) -> Result<DynamicImage, Th
     Ok(decoded.thumbnail(max_side, max_side))
 }
 
-/// The default, safe view: greyscale and blurred.
+/// The default, safe view: greyscale and blurred. The blur grows with the
+/// image (sigma = longest side / 40, at least [`BLUR_SIGMA`]) so a 512-px
+/// preview is as unreadable as a 160-px thumbnail.
 pub fn safe_view(img: &DynamicImage) -> DynamicImage {
-    DynamicImage::ImageLuma8(image::imageops::blur(&img.to_luma8(), BLUR_SIGMA))
+    let sigma = (img.width().max(img.height()) as f32 / 40.0).max(BLUR_SIGMA);
+    DynamicImage::ImageLuma8(image::imageops::blur(&img.to_luma8(), sigma))
 }
 
 /// A safe thumbnail as a PNG `data:` URI (for self-contained HTML).

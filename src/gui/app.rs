@@ -45,6 +45,8 @@ pub enum Command {
     SetStatus(ReviewStatus),
     /// Back to the home screen.
     CloseCase,
+    /// Export every report format of the open case into a new folder.
+    ExportReport,
 }
 
 /// The running scan, if any.
@@ -67,8 +69,12 @@ pub struct FerretApp {
     /// A message for the user (errors, what just happened).
     pub message: Option<String>,
     pub(crate) case_path_input: String,
+    /// The safe preview of the selected item.
+    pub preview: super::panels::preview::PreviewState,
+    /// The last export: folder and manifest SHA-256.
+    pub last_export: Option<(PathBuf, String)>,
     commands: Vec<Command>,
-    examiner: String,
+    pub(crate) examiner: String,
 }
 
 impl FerretApp {
@@ -83,6 +89,8 @@ impl FerretApp {
             selected: None,
             message: None,
             case_path_input: String::new(),
+            last_export: None,
+            preview: Default::default(),
             commands: Vec::new(),
             examiner: std::env::var("USER").unwrap_or_else(|_| "examiner".into()),
         }
@@ -213,12 +221,49 @@ impl FerretApp {
                     }
                 }
             }
+            Command::ExportReport => self.export(),
             Command::CloseCase => {
                 self.case = None;
                 self.rows.clear();
                 self.selected = None;
                 self.screen = Screen::Home;
             }
+        }
+    }
+}
+
+impl FerretApp {
+    fn export(&mut self) {
+        use crate::report::export::{ReportFormat, write_report};
+        use crate::report::rows::Scope;
+        let Some(store) = &self.case else { return };
+        let number = store.info().map(|i| i.case_number).unwrap_or_default();
+        let stamp = crate::evidence::UtcTime::now();
+        let safe: String = number
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let dir = self.workspace.join(format!("report-{safe}-{}", stamp.secs));
+        let formats = [
+            ReportFormat::Html,
+            ReportFormat::Csv,
+            ReportFormat::Json,
+            ReportFormat::Dfxml,
+            ReportFormat::CaseUco,
+            ReportFormat::Hashdeep,
+        ];
+        match write_report(store, &dir, &formats, Scope::Flagged, &self.examiner) {
+            Ok(o) => {
+                self.message = Some(format!("Report written to {}", o.dir.display()));
+                self.last_export = Some((o.dir, o.manifest_sha256));
+            }
+            Err(e) => self.message = Some(format!("Export failed: {e}")),
         }
     }
 }

@@ -66,6 +66,42 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
     .hex(ferret::Algorithm::Md5)
     .unwrap();
     h.get_by_label(&format!("MD5: {md5}"));
+    // Safe preview: blurred by default; Reveal is deliberate and audited.
+    step_until(&mut h, |a| {
+        a.preview.ready() || a.preview.unavailable.is_some()
+    });
+    assert!(
+        h.state().preview.ready(),
+        "{:?}",
+        h.state().preview.unavailable
+    );
+    assert!(!h.state().preview.revealed, "blurred by default");
+    h.get_by_label("blurred greyscale preview");
+    h.get_by_label("Reveal preview").click_accesskit();
+    h.step();
+    h.step();
+    assert!(h.state().preview.revealed);
+    h.get_by_label("revealed preview");
+    let reveals = |a: &FerretApp| {
+        ferret::case::audit::rows(a.case().unwrap().conn())
+            .unwrap()
+            .iter()
+            .filter(|r| r.action == "preview_reveal")
+            .count()
+    };
+    assert_eq!(reveals(h.state()), 1);
+    // Another selection starts blurred again; a non-image is never shown.
+    h.get_by_label("invoice.pdf").click();
+    h.step();
+    h.step();
+    assert!(!h.state().preview.revealed);
+    h.get_by_label("beach.png").click();
+    h.step();
+    h.step();
+    assert!(
+        !h.state().preview.revealed,
+        "re-blurred after the selection changed"
+    );
     h.get_by_label("Confirm").click_accesskit();
     h.step();
     h.step();
@@ -79,6 +115,18 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
         "message: {:?}",
         h.state().message
     );
+    // Export from the GUI: a report folder whose manifest verifies.
+    h.get_by_label("Export report").click_accesskit();
+    h.step();
+    h.step();
+    let (dir, sha) = h.state().last_export.clone().expect("exported");
+    assert_eq!(sha.len(), 64);
+    assert!(
+        ferret::report::export::verify_report(&dir)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(dir.join("report.html").exists() && dir.join("manifest.sha256").exists());
     let case_path = h.state().case().unwrap().path().to_path_buf();
     drop(h);
     // Reopened from disk: confirmed, and audit-logged.

@@ -15,7 +15,25 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         if let Some(m) = &app.message {
             ui.label(m);
         }
-        ui.label(format!("{} flagged items", app.rows.len()));
+        ui.horizontal(|ui| {
+            ui.label(format!("{} flagged items", app.rows.len()));
+            if ui.button("Export report").clicked() {
+                app.queue(Command::ExportReport);
+            }
+        });
+        if let Some((dir, sha)) = app.last_export.clone() {
+            ui.horizontal(|ui| {
+                ui.label(format!("manifest.sha256 SHA-256: {sha}"));
+                if ui
+                    .small_button("Copy")
+                    .on_hover_text("Copy the manifest SHA-256")
+                    .clicked()
+                {
+                    ui.ctx().copy_text(sha.clone());
+                }
+            });
+            ui.label(format!("Folder: {}", dir.display()));
+        }
         ui.style_mut().interaction.selectable_labels = false;
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         let mut clicked = None;
@@ -111,6 +129,12 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     }
     ui.label(format!("Flags: {}", row.flags));
     ui.label(format!("Review: {}", row.review));
+    ui.separator();
+    let (store, examiner) = (app.case.as_ref(), app.examiner.clone());
+    if let Some(store) = store {
+        super::preview::preview_ui(ui, &mut app.preview, &row, store, &examiner);
+    }
+    ui.separator();
     ui.horizontal(|ui| {
         for (label, status) in [
             ("Confirm", ReviewStatus::Confirmed),

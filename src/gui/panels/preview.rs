@@ -1,0 +1,169 @@
+//! Safe preview of the selected item.
+//!
+//! The image is read (read-only, only if it still has the SHA-256 the case
+//! recorded) and decoded off the UI thread with the thumbnail module's
+//! limits, downscaled to 512 px; the view is greyscale and blurred until the
+//! examiner clicks Reveal, which is written to the case's audit log. A new
+//! selection always starts blurred again. Nothing is written to disk.
+
+use std::sync::mpsc::{Receiver, channel};
+
+use eframe::egui;
+
+use crate::case::CaseStore;
+use crate::report::rows::ReportRow;
+
+/// Longest side of a preview, in pixels.
+const PREVIEW_SIDE: u32 = 512;
+
+/// What the preview pane holds for the selected item.
+#[derive(Default)]
+pub struct PreviewState {
+    /// The file id being previewed.
+    pub file_id: Option<i64>,
+    /// True after a deliberate Reveal for this item.
+    pub revealed: bool,
+    /// Why there is no preview ("cannot preview: …"), once known.
+    pub unavailable: Option<String>,
+    pending: Option<Receiver<Result<(egui::ColorImage, egui::ColorImage), String>>>,
+    blurred: Option<egui::TextureHandle>,
+    colour: Option<egui::TextureHandle>,
+}
+
+impl PreviewState {
+    /// True once decoding finished with an image.
+    pub fn ready(&self) -> bool {
+        self.blurred.is_some()
+    }
+
+    /// True while decoding runs.
+    pub fn loading(&self) -> bool {
+        self.pending.is_some()
+    }
+}
+
+fn to_color_image(img: &image::DynamicImage) -> egui::ColorImage {
+    let rgba = img.to_rgba8();
+    egui::ColorImage::from_rgba_unmultiplied(
+        [rgba.width() as usize, rgba.height() as usize],
+        rgba.as_raw(),
+    )
+}
+
+fn load(row: &ReportRow) -> Result<(egui::ColorImage, egui::ColorImage), String> {
+    use crate::pathfmt::{path_from_bytes, unescape_path};
+    use sha2::Digest;
+    let root = path_from_bytes(unescape_path(&row.root).map_err(|e| e.to_string())?);
+    let rel = path_from_bytes(unescape_path(&row.path).map_err(|e| e.to_string())?);
+    let root = crate::evidence::EvidenceRoot::open(&root)
+        .map_err(|e| format!("evidence not reachable: {e}"))?;
+    let mut f = root.open_file(&rel).map_err(|e| e.to_string())?;
+    if f.meta.size > crate::thumbnail::MAX_INPUT as u64 {
+        return Err("image too large to preview".into());
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut f, &mut bytes).map_err(|e| e.to_string())?;
+    if row.sha256.as_deref() != Some(&hex::encode(sha2::Sha256::digest(&bytes))) {
+        return Err("the file no longer matches the case".into());
+    }
+    let img =
+        crate::thumbnail::decode_downscaled(&bytes, PREVIEW_SIDE).map_err(|e| e.to_string())?;
+    Ok((
+        to_color_image(&crate::thumbnail::safe_view(&img)),
+        to_color_image(&img),
+    ))
+}
+
+/// Draws the preview of `row` (re-blurs when the selection changed).
+pub fn preview_ui(
+    ui: &mut egui::Ui,
+    state: &mut PreviewState,
+    row: &ReportRow,
+    store: &CaseStore,
+    examiner: &str,
+) {
+    if state.file_id != Some(row.id) {
+        *state = PreviewState {
+            file_id: Some(row.id),
+            ..Default::default()
+        };
+        if row.mime.as_deref().is_some_and(|m| m.starts_with("image/")) {
+            let (tx, rx) = channel();
+            let row = row.clone();
+            let ctx = ui.ctx().clone();
+            std::thread::spawn(move || {
+                let _ = tx.send(load(&row));
+                ctx.request_repaint();
+            });
+            state.pending = Some(rx);
+        } else {
+            state.unavailable = Some(format!(
+                "No preview for {} (only images are previewed)",
+                row.mime.as_deref().unwrap_or("unknown type")
+            ));
+        }
+    }
+    if let Some(rx) = &state.pending {
+        match rx.try_recv() {
+            Ok(Ok((blurred, colour))) => {
+                let ctx = ui.ctx();
+                state.blurred =
+                    Some(ctx.load_texture("preview-blurred", blurred, Default::default()));
+                state.colour = Some(ctx.load_texture("preview-colour", colour, Default::default()));
+                state.pending = None;
+            }
+            Ok(Err(why)) => {
+                state.unavailable = Some(format!("Cannot preview: {why}"));
+                state.pending = None;
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                ui.label("Preparing a blurred preview…");
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(100));
+            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                state.unavailable = Some("Cannot preview: decoder failed".into());
+                state.pending = None;
+            }
+        }
+    }
+    if let Some(why) = &state.unavailable {
+        ui.label(why);
+        return;
+    }
+    let tex = if state.revealed {
+        &state.colour
+    } else {
+        &state.blurred
+    };
+    if let Some(t) = tex {
+        let alt = if state.revealed {
+            "revealed preview"
+        } else {
+            "blurred greyscale preview"
+        };
+        ui.add(
+            egui::Image::new(t)
+                .max_size(egui::vec2(360.0, 270.0))
+                .alt_text(alt),
+        );
+        if state.revealed {
+            if ui.button("Blur again").clicked() {
+                state.revealed = false;
+            }
+        } else if ui
+            .button("Reveal preview")
+            .on_hover_text(
+                "Shows the image in colour; the reveal is written to the case's audit log",
+            )
+            .clicked()
+        {
+            match store.log_reveal(row.id, examiner) {
+                Ok(()) => state.revealed = true,
+                Err(e) => {
+                    state.unavailable = Some(format!("Not revealed: cannot log the reveal ({e})"))
+                }
+            }
+        }
+    }
+}
