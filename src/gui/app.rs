@@ -47,6 +47,72 @@ pub enum Command {
     CloseCase,
     /// Export every report format of the open case into a new folder.
     ExportReport,
+    /// Move the selection by this many rows (keyboard).
+    MoveSelection(i32),
+    /// Toggle the bookmark of the selected item.
+    ToggleBookmark,
+    /// Save the note being edited for the selected item.
+    SaveNote,
+    /// Re-read the table (filters, search or sort changed).
+    Reload,
+    /// Sort by a column (again: reverse).
+    SortBy(SortKey),
+}
+
+/// What the review table shows: reason chips, search text, sort.
+#[derive(Debug, Clone)]
+pub struct ReviewView {
+    /// Show alert hits.
+    pub alert: bool,
+    /// Show extension mismatches.
+    pub mismatch: bool,
+    /// Show informational hits.
+    pub info: bool,
+    /// Show files that changed while read.
+    pub changed: bool,
+    /// Text contained in the path.
+    pub search: String,
+    /// Sort column.
+    pub sort: SortKey,
+    /// Sort descending.
+    pub descending: bool,
+    /// The note being edited.
+    pub note: String,
+}
+
+impl Default for ReviewView {
+    fn default() -> Self {
+        ReviewView {
+            alert: true,
+            mismatch: true,
+            info: true,
+            changed: true,
+            search: String::new(),
+            sort: SortKey::Path,
+            descending: false,
+            note: String::new(),
+        }
+    }
+}
+
+impl ReviewView {
+    fn reasons(&self) -> Vec<String> {
+        let mut r = Vec::new();
+        for (on, name) in [
+            (self.alert, "alert"),
+            (self.mismatch, "mismatch"),
+            (self.info, "info"),
+            (self.changed, "changed_during_read"),
+        ] {
+            if on {
+                r.push(name.to_string());
+            }
+        }
+        if r.is_empty() {
+            r.push("none".into()); // nothing selected shows nothing
+        }
+        r
+    }
 }
 
 /// The running scan, if any.
@@ -69,6 +135,8 @@ pub struct FerretApp {
     /// A message for the user (errors, what just happened).
     pub message: Option<String>,
     pub(crate) case_path_input: String,
+    /// Filters, search and sort of the review table.
+    pub view: ReviewView,
     /// The safe preview of the selected item.
     pub preview: super::panels::preview::PreviewState,
     /// The last export: folder and manifest SHA-256.
@@ -91,6 +159,7 @@ impl FerretApp {
             case_path_input: String::new(),
             last_export: None,
             preview: Default::default(),
+            view: ReviewView::default(),
             commands: Vec::new(),
             examiner: std::env::var("USER").unwrap_or_else(|_| "examiner".into()),
         }
@@ -164,7 +233,15 @@ impl FerretApp {
     /// Reloads the review table from the case.
     pub(crate) fn reload(&mut self) {
         if let Some(store) = &self.case {
-            match store.flagged(&FlagFilter::default(), SortKey::Path, false, 0, 100_000) {
+            let mut filter = FlagFilter {
+                reasons: self.view.reasons(),
+                ..Default::default()
+            };
+            let text = self.view.search.trim();
+            if !text.is_empty() {
+                filter.text = Some(text.to_string());
+            }
+            match store.flagged(&filter, self.view.sort, self.view.descending, 0, 100_000) {
                 Ok(rows) => self.rows = rows,
                 Err(e) => self.message = Some(format!("Cannot read the case: {e}")),
             }
@@ -212,7 +289,15 @@ impl FerretApp {
                     r.scan.job.cancel();
                 }
             }
-            Command::Select(id) => self.selected = Some(id),
+            Command::Select(id) => {
+                self.selected = Some(id);
+                self.view.note = self
+                    .rows
+                    .iter()
+                    .find(|r| r.file_id == id)
+                    .map(|r| r.note.clone())
+                    .unwrap_or_default();
+            }
             Command::SetStatus(status) => {
                 if let (Some(store), Some(id)) = (&self.case, self.selected) {
                     match store.set_status(&[id], status, &self.examiner) {
@@ -222,6 +307,48 @@ impl FerretApp {
                 }
             }
             Command::ExportReport => self.export(),
+            Command::Reload => self.reload(),
+            Command::SortBy(key) => {
+                if self.view.sort == key {
+                    self.view.descending = !self.view.descending;
+                } else {
+                    self.view.sort = key;
+                    self.view.descending = false;
+                }
+                self.reload();
+            }
+            Command::MoveSelection(delta) => {
+                if self.rows.is_empty() {
+                    return;
+                }
+                let at = self
+                    .selected
+                    .and_then(|id| self.rows.iter().position(|r| r.file_id == id));
+                let next = match at {
+                    None => 0,
+                    Some(i) => {
+                        (i as i64 + i64::from(delta)).clamp(0, self.rows.len() as i64 - 1) as usize
+                    }
+                };
+                self.selected = Some(self.rows[next].file_id);
+            }
+            Command::ToggleBookmark => {
+                if let (Some(store), Some(id)) = (&self.case, self.selected) {
+                    let on = !self.rows.iter().any(|r| r.file_id == id && r.bookmark);
+                    match store.set_bookmark(&[id], on, &self.examiner) {
+                        Ok(()) => self.reload(),
+                        Err(e) => self.message = Some(e.to_string()),
+                    }
+                }
+            }
+            Command::SaveNote => {
+                if let (Some(store), Some(id)) = (&self.case, self.selected) {
+                    match store.set_note(&[id], self.view.note.trim(), &self.examiner) {
+                        Ok(()) => self.reload(),
+                        Err(e) => self.message = Some(e.to_string()),
+                    }
+                }
+            }
             Command::CloseCase => {
                 self.case = None;
                 self.rows.clear();

@@ -169,3 +169,69 @@ fn opening_something_that_is_not_a_case_shows_a_clear_error() {
     assert!(msg.contains("not a Ferret case file"), "{msg}");
     h.get_by_label(&msg);
 }
+
+#[test]
+fn keyboard_filters_search_and_sort_select_exactly_the_expected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Open demo case").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let names = |a: &FerretApp| a.rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+    // Keyboard: Down selects the first row, j the next; c confirms; b bookmarks.
+    h.key_press(egui::Key::ArrowDown);
+    h.step();
+    h.step();
+    assert_eq!(h.state().selected, Some(h.state().rows[0].file_id));
+    h.key_press(egui::Key::J);
+    h.step();
+    h.step();
+    let second = h.state().rows[1].file_id;
+    assert_eq!(h.state().selected, Some(second));
+    h.key_press(egui::Key::C);
+    h.step();
+    h.step();
+    h.key_press(egui::Key::B);
+    h.step();
+    h.step();
+    let r = h.state().rows.iter().find(|r| r.file_id == second).unwrap();
+    assert_eq!((r.status, r.bookmark), (ReviewStatus::Confirmed, true));
+    // Chips: without mismatches, only the alerts remain.
+    h.get_by_label("Mismatches").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(names(h.state()), ["invoice.pdf", "beach.png"]);
+    h.get_by_label("Mismatches").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(h.state().rows.len(), 3);
+    // Search over the path.
+    h.get_by_label("Search path").focus();
+    h.step();
+    h.get_by_label("Search path").type_text("pictures");
+    h.step();
+    h.step();
+    assert_eq!(names(h.state()), ["beach.png"]);
+    h.get_by_label("Search path").focus();
+    h.step();
+    for _ in 0.."pictures".len() {
+        h.key_press(egui::Key::Backspace);
+        h.step();
+    }
+    h.step();
+    assert_eq!(
+        h.state().rows.len(),
+        3,
+        "search cleared: {:?}",
+        h.state().view.search
+    );
+    // Sort by size, then descending.
+    h.get_by_label("Size").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(names(h.state()), ["photo.dat", "beach.png", "invoice.pdf"]);
+    h.get_by_label("Size ^").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(names(h.state()), ["invoice.pdf", "beach.png", "photo.dat"]);
+}

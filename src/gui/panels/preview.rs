@@ -23,6 +23,8 @@ pub struct PreviewState {
     pub file_id: Option<i64>,
     /// True after a deliberate Reveal for this item.
     pub revealed: bool,
+    /// Space was pressed: reveal (logged) at the next draw.
+    pub reveal_requested: bool,
     /// Why there is no preview ("cannot preview: …"), once known.
     pub unavailable: Option<String>,
     pending: Option<Receiver<Result<(egui::ColorImage, egui::ColorImage), String>>>,
@@ -151,12 +153,12 @@ pub fn preview_ui(
             if ui.button("Blur again").clicked() {
                 state.revealed = false;
             }
-        } else if ui
-            .button("Reveal preview")
-            .on_hover_text(
-                "Shows the image in colour; the reveal is written to the case's audit log",
-            )
-            .clicked()
+        } else if std::mem::take(&mut state.reveal_requested)
+            | ui.button("Reveal preview")
+                .on_hover_text(
+                    "Shows the image in colour; the reveal is written to the case's audit log",
+                )
+                .clicked()
         {
             match store.log_reveal(row.id, examiner) {
                 Ok(()) => state.revealed = true,

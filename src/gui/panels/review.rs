@@ -3,18 +3,42 @@
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
-use crate::case::review::ReviewStatus;
+use crate::case::review::{ReviewStatus, SortKey};
 use crate::gui::{Command, FerretApp};
 
 /// The review screen.
 pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     egui::Panel::right("detail")
-        .default_size(420.0)
+        .default_size(440.0)
+        .min_size(380.0)
         .show(ui, |ui| detail_ui(ui, app));
     egui::CentralPanel::default().show(ui, |ui| {
         if let Some(m) = &app.message {
             ui.label(m);
         }
+        keyboard(ui, app);
+        ui.horizontal(|ui| {
+            let mut changed = false;
+            for (label, on) in [
+                ("Alerts", &mut app.view.alert),
+                ("Mismatches", &mut app.view.mismatch),
+                ("Info", &mut app.view.info),
+                ("Changed while read", &mut app.view.changed),
+            ] {
+                changed |= ui.toggle_value(on, label).changed();
+            }
+            let label = ui.label("Search path");
+            let search = ui.add(
+                egui::TextEdit::singleline(&mut app.view.search)
+                    .id(egui::Id::unique(SEARCH_ID))
+                    .hint_text("/ to focus"),
+            );
+            let search = search.labelled_by(label.id);
+            changed |= search.changed();
+            if changed {
+                app.queue(Command::Reload);
+            }
+        });
         ui.horizontal(|ui| {
             ui.label(format!("{} flagged items", app.rows.len()));
             if ui.button("Export report").clicked() {
@@ -37,6 +61,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         ui.style_mut().interaction.selectable_labels = false;
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         let mut clicked = None;
+        let mut sort_by = None;
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
@@ -46,9 +71,26 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             .column(Column::exact(70.0))
             .column(Column::remainder())
             .header(20.0, |mut h| {
-                for t in ["Status", "Reason", "Name", "Size", "Path"] {
+                for (t, key) in [
+                    ("Status", SortKey::Status),
+                    ("Reason", SortKey::Reason),
+                    ("Name", SortKey::Name),
+                    ("Size", SortKey::Size),
+                    ("Path", SortKey::Path),
+                ] {
                     h.col(|ui| {
-                        ui.strong(t);
+                        let arrow = match (app.view.sort == key, app.view.descending) {
+                            (true, false) => " ^",
+                            (true, true) => " v",
+                            _ => "",
+                        };
+                        if ui
+                            .button(format!("{t}{arrow}"))
+                            .on_hover_text(format!("Sort by {t}"))
+                            .clicked()
+                        {
+                            sort_by = Some(key);
+                        }
                     });
                 }
             })
@@ -57,7 +99,8 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                     let r = &app.rows[row.index()];
                     row.set_selected(app.selected == Some(r.file_id));
                     row.col(|ui| {
-                        ui.label(r.status.as_str());
+                        let mark = if r.bookmark { "* " } else { "" };
+                        ui.label(format!("{mark}{}", r.status.as_str()));
                     });
                     row.col(|ui| {
                         ui.label(&r.reasons);
@@ -78,6 +121,9 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             });
         if let Some(id) = clicked {
             app.queue(Command::Select(id));
+        }
+        if let Some(key) = sort_by {
+            app.queue(Command::SortBy(key));
         }
     });
 }
@@ -136,6 +182,17 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     }
     ui.separator();
     ui.horizontal(|ui| {
+        let label = ui.label("Note");
+        ui.text_edit_singleline(&mut app.view.note)
+            .labelled_by(label.id);
+        if ui.button("Save note").clicked() {
+            app.queue(Command::SaveNote);
+        }
+        if ui.button("Bookmark (b)").clicked() {
+            app.queue(Command::ToggleBookmark);
+        }
+    });
+    ui.horizontal(|ui| {
         for (label, status) in [
             ("Confirm", ReviewStatus::Confirmed),
             ("False positive", ReviewStatus::FalsePositive),
@@ -146,4 +203,42 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             }
         }
     });
+}
+
+const SEARCH_ID: &str = "review-search";
+
+/// Keyboard: Up/Down or k/j move, c/f/n set Confirmed / False positive /
+/// Needs second look, b bookmarks, `/` focuses the search, Space reveals
+/// the preview (audit-logged like the button). Ignored while typing.
+fn keyboard(ui: &mut egui::Ui, app: &mut FerretApp) {
+    let typing = ui.ctx().egui_wants_keyboard_input();
+    if typing {
+        return;
+    }
+    let pressed = |k: egui::Key| ui.input(|i| i.key_pressed(k));
+    if pressed(egui::Key::ArrowDown) || pressed(egui::Key::J) {
+        app.queue(Command::MoveSelection(1));
+    }
+    if pressed(egui::Key::ArrowUp) || pressed(egui::Key::K) {
+        app.queue(Command::MoveSelection(-1));
+    }
+    for (key, status) in [
+        (egui::Key::C, ReviewStatus::Confirmed),
+        (egui::Key::F, ReviewStatus::FalsePositive),
+        (egui::Key::N, ReviewStatus::SecondLook),
+    ] {
+        if pressed(key) {
+            app.queue(Command::SetStatus(status));
+        }
+    }
+    if pressed(egui::Key::B) {
+        app.queue(Command::ToggleBookmark);
+    }
+    if pressed(egui::Key::Slash) {
+        ui.memory_mut(|m| m.request_focus(egui::Id::unique(SEARCH_ID)));
+    }
+    if pressed(egui::Key::Space) {
+        app.preview.reveal_requested = true;
+        ui.ctx().request_repaint();
+    }
 }
