@@ -19,6 +19,17 @@ pub fn default_workspace() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("ferret-workspace"))
 }
 
+/// The keyboard shortcuts, as shown in Help.
+pub const SHORTCUTS: [(&str, &str); 7] = [
+    ("Up / Down, k / j", "previous / next item"),
+    ("c", "mark Confirmed"),
+    ("f", "mark False positive"),
+    ("n", "mark Needs second look"),
+    ("b", "bookmark on / off"),
+    ("/", "search the paths"),
+    ("Space", "reveal the preview (written to the audit log)"),
+];
+
 /// Which screen is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -135,6 +146,15 @@ pub struct FerretApp {
     /// A message for the user (errors, what just happened).
     pub message: Option<String>,
     pub(crate) case_path_input: String,
+    /// Cancel was clicked: asking for confirmation.
+    pub confirm_cancel: bool,
+    /// The shortcuts sheet is open.
+    pub show_shortcuts: bool,
+    /// The About window is open.
+    pub show_about: bool,
+    title: String,
+    case_number: Option<String>,
+    case_label: Option<String>,
     /// Filters, search and sort of the review table.
     pub view: ReviewView,
     /// The safe preview of the selected item.
@@ -157,6 +177,12 @@ impl FerretApp {
             selected: None,
             message: None,
             case_path_input: String::new(),
+            confirm_cancel: false,
+            show_shortcuts: false,
+            show_about: false,
+            title: String::new(),
+            case_number: None,
+            case_label: None,
             last_export: None,
             preview: Default::default(),
             view: ReviewView::default(),
@@ -178,17 +204,64 @@ impl FerretApp {
     /// Draws the whole UI (called by eframe, and by tests directly).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.poll_scan(ui.ctx());
+        self.update_title(ui.ctx());
         egui::Panel::top("menu").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("Ferret");
-                if let Some(c) = self.case.as_ref().and_then(|c| c.info().ok()) {
-                    ui.label(format!("Case {} — {}", c.case_number, c.title));
+                ui.menu_button("View", |ui| {
+                    if ui.button("Dark theme").clicked() {
+                        ui.ctx().set_theme(egui::Theme::Dark);
+                    }
+                    if ui.button("Light theme").clicked() {
+                        ui.ctx().set_theme(egui::Theme::Light);
+                    }
+                    for (label, zoom) in
+                        [("Text 100%", 1.0), ("Text 150%", 1.5), ("Text 200%", 2.0)]
+                    {
+                        if ui.button(label).clicked() {
+                            ui.ctx().set_zoom_factor(zoom);
+                        }
+                    }
+                });
+                ui.menu_button("Help", |ui| {
+                    if ui.button("Keyboard shortcuts").clicked() {
+                        self.show_shortcuts = true;
+                        ui.close();
+                    }
+                    if ui.button("About Ferret").clicked() {
+                        self.show_about = true;
+                        ui.close();
+                    }
+                });
+                if let Some(label) = &self.case_label {
+                    ui.label(label);
                 }
                 if self.screen == Screen::Review && ui.button("Close case").clicked() {
                     self.queue(Command::CloseCase);
                 }
             });
         });
+        if self.show_shortcuts {
+            egui::Window::new("Keyboard shortcuts")
+                .default_pos([320.0, 120.0])
+                .open(&mut self.show_shortcuts)
+                .show(ui.ctx(), |ui| {
+                    for (k, what) in SHORTCUTS {
+                        ui.label(format!("{k}: {what}"));
+                    }
+                });
+        }
+        if self.show_about {
+            egui::Window::new("About Ferret")
+                .default_pos([320.0, 120.0])
+                .open(&mut self.show_about)
+                .show(ui.ctx(), |ui| {
+                    ui.label(format!("Ferret {} (build {})", crate::VERSION, crate::BUILD));
+                    ui.label("Forensic disk triage. Licence: MIT OR Apache-2.0.");
+                    ui.label("Built on eframe/egui, rusqlite (SQLite), RustCrypto, BLAKE3, infer, image and others,");
+                    ui.label("each under its own open-source licence (MIT, Apache-2.0, BSD, Zlib, public domain).");
+                });
+        }
         match self.screen {
             Screen::Home => panels::home::home_ui(ui, self),
             Screen::Scanning => panels::scan::scan_ui(ui, self),
@@ -223,10 +296,30 @@ impl FerretApp {
                     (Err(e), _) => format!("Scan ended: {e}"),
                     (_, Err(e)) => format!("Could not record the scan's end: {e}"),
                 });
-                self.case = Some(run.store);
+                self.set_case(Some(run.store));
                 self.screen = Screen::Review;
                 self.reload();
             }
+        }
+    }
+
+    /// Opens (or, with `None`, closes) the case shown.
+    fn set_case(&mut self, store: Option<CaseStore>) {
+        let info = store.as_ref().and_then(|s| s.info().ok());
+        self.case_number = info.as_ref().map(|i| i.case_number.clone());
+        self.case_label = info.map(|i| format!("Case {} — {}", i.case_number, i.title));
+        self.case = store;
+    }
+
+    /// The window title names the open case.
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.case_number {
+            Some(n) => format!("Ferret — case {n}"),
+            None => "Ferret".to_string(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
         }
     }
 
@@ -277,7 +370,7 @@ impl FerretApp {
             },
             Command::OpenCase(path) => match CaseStore::open(&path) {
                 Ok(store) => {
-                    self.case = Some(store);
+                    self.set_case(Some(store));
                     self.screen = Screen::Review;
                     self.selected = None;
                     self.reload();
@@ -350,7 +443,7 @@ impl FerretApp {
                 }
             }
             Command::CloseCase => {
-                self.case = None;
+                self.set_case(None);
                 self.rows.clear();
                 self.selected = None;
                 self.screen = Screen::Home;

@@ -344,6 +344,12 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             if rec.error().is_some() {
                 r.progress.error();
             }
+            if let Outcome::Hashed { class, .. } = &rec.outcome {
+                use crate::hashsets::catalog::Verdict;
+                let v = rec.verdict();
+                r.progress
+                    .classified(v == Verdict::Alert, v == Verdict::KnownGood, class.mismatch);
+            }
             r.progress.file_done();
             send(rec);
         });

@@ -51,6 +51,9 @@ pub struct ScanProgress {
     files_done: AtomicU64,
     bytes_hashed: AtomicU64,
     errors: AtomicU64,
+    alerts: AtomicU64,
+    known_good: AtomicU64,
+    mismatches: AtomicU64,
     started: Instant,
 }
 
@@ -71,6 +74,12 @@ pub struct ProgressSnapshot {
     pub bytes_hashed: u64,
     /// Entries that could not be examined so far.
     pub errors: u64,
+    /// Files with an alert hit so far.
+    pub alerts: u64,
+    /// Files filtered as known-good so far.
+    pub known_good: u64,
+    /// Extension mismatches so far.
+    pub mismatches: u64,
     /// Time since the scan started.
     pub elapsed: Duration,
 }
@@ -98,6 +107,9 @@ impl ScanProgress {
             files_done: AtomicU64::new(0),
             bytes_hashed: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            alerts: AtomicU64::new(0),
+            known_good: AtomicU64::new(0),
+            mismatches: AtomicU64::new(0),
             started: Instant::now(),
         }
     }
@@ -127,6 +139,18 @@ impl ScanProgress {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a hashed file's verdict and mismatch, for live display.
+    pub(crate) fn classified(&self, alert: bool, known_good: bool, mismatch: bool) {
+        let add = |a: &AtomicU64, yes: bool| {
+            if yes {
+                a.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        add(&self.alerts, alert);
+        add(&self.known_good, known_good);
+        add(&self.mismatches, mismatch);
+    }
+
     /// Reads all counters.
     pub fn snapshot(&self) -> ProgressSnapshot {
         let r = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -138,6 +162,9 @@ impl ScanProgress {
             files_done: r(&self.files_done),
             bytes_hashed: r(&self.bytes_hashed),
             errors: r(&self.errors),
+            alerts: r(&self.alerts),
+            known_good: r(&self.known_good),
+            mismatches: r(&self.mismatches),
             elapsed: self.started.elapsed(),
         }
     }

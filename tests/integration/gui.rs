@@ -235,3 +235,28 @@ fn keyboard_filters_search_and_sort_select_exactly_the_expected_rows() {
     h.step();
     assert_eq!(names(h.state()), ["invoice.pdf", "beach.png", "photo.dat"]);
 }
+
+#[test]
+fn help_lists_the_keyboard_shortcuts_and_about_names_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Help").click();
+    h.run_steps(3);
+    h.get_by_label("Keyboard shortcuts").click_accesskit();
+    h.step();
+    h.step();
+    assert!(h.state().show_shortcuts);
+    h.get_by_label("c: mark Confirmed");
+    h.get_by_label("Space: reveal the preview (written to the audit log)");
+    h.get_by_label("Help").click();
+    h.run_steps(3);
+    h.get_by_label("About Ferret").click_accesskit();
+    h.step();
+    h.step();
+    h.get_by_label(&format!(
+        "Ferret {} (build {})",
+        ferret::VERSION,
+        ferret::BUILD
+    ));
+}

@@ -21,14 +21,23 @@ pub fn scan_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 p.bytes_total,
                 p.elapsed.as_secs_f64()
             ));
-            if p.errors > 0 {
-                ui.label(format!(
-                    "{} entries could not be read (recorded with the reason)",
-                    p.errors
-                ));
-            }
-            if ui.button("Cancel scan").clicked() {
-                app.queue(Command::CancelScan);
+            ui.label(format!(
+                "Alerts: {} · known-good filtered: {} · extension mismatches: {} · unreadable: {}",
+                p.alerts, p.known_good, p.mismatches, p.errors
+            ));
+            if app.confirm_cancel {
+                ui.label("Cancel the scan? Everything recorded so far is kept, and the scan can be resumed.");
+                ui.horizontal(|ui| {
+                    if ui.button("Yes, cancel the scan").clicked() {
+                        app.queue(Command::CancelScan);
+                        app.confirm_cancel = false;
+                    }
+                    if ui.button("Keep scanning").clicked() {
+                        app.confirm_cancel = false;
+                    }
+                });
+            } else if ui.button("Cancel scan").clicked() {
+                app.confirm_cancel = true;
             }
         }
     });
