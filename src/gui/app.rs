@@ -35,6 +35,8 @@ pub const SHORTCUTS: [(&str, &str); 7] = [
 pub enum Screen {
     /// Start: open the demo or a case.
     Home,
+    /// New case: details, evidence, hash sets.
+    Setup,
     /// A scan is running.
     Scanning,
     /// Reviewing a case's flagged items.
@@ -46,6 +48,10 @@ pub enum Screen {
 pub enum Command {
     /// Scan the bundled demo evidence into a new case.
     OpenDemo,
+    /// Show the new-case form.
+    NewCase,
+    /// Create the case from the form and start scanning.
+    StartNewCase,
     /// Open an existing case file.
     OpenCase(PathBuf),
     /// Ask the running scan to stop (what was done is kept).
@@ -155,6 +161,8 @@ pub struct FerretApp {
     title: String,
     case_number: Option<String>,
     case_label: Option<String>,
+    /// The new-case form.
+    pub setup: super::panels::setup::SetupForm,
     /// Filters, search and sort of the review table.
     pub view: ReviewView,
     /// The safe preview of the selected item.
@@ -186,6 +194,7 @@ impl FerretApp {
             last_export: None,
             preview: Default::default(),
             view: ReviewView::default(),
+            setup: Default::default(),
             commands: Vec::new(),
             examiner: std::env::var("USER").unwrap_or_else(|_| "examiner".into()),
         }
@@ -264,6 +273,7 @@ impl FerretApp {
         }
         match self.screen {
             Screen::Home => panels::home::home_ui(ui, self),
+            Screen::Setup => panels::setup::setup_ui(ui, self),
             Screen::Scanning => panels::scan::scan_ui(ui, self),
             Screen::Review => panels::review::review_ui(ui, self),
         }
@@ -300,6 +310,92 @@ impl FerretApp {
                 self.screen = Screen::Review;
                 self.reload();
             }
+        }
+    }
+
+    /// The hash library the new-case form reads.
+    pub(crate) fn library_dir(&self) -> PathBuf {
+        let typed = self.setup.library.trim();
+        if typed.is_empty() {
+            crate::hashsets::HashLibrary::default_dir()
+        } else {
+            PathBuf::from(typed)
+        }
+    }
+
+    fn start_new_case(&mut self, ctx: &egui::Context) {
+        use crate::case::{CaseInfo, StoredOptions};
+        let (errors, _) = super::panels::setup::validate(&self.setup);
+        if let Some(e) = errors.first() {
+            self.message = Some(e.clone());
+            return;
+        }
+        let f = self.setup.clone();
+        let result = (|| -> Result<(CaseStore, i64, PathBuf, StoredOptions, crate::hashsets::HashSetCatalog), String> {
+            let chosen: Vec<String> = f.sets.iter().filter(|s| s.3).map(|s| s.0.clone()).collect();
+            let lib = crate::hashsets::HashLibrary::open(self.library_dir()).map_err(|e| e.to_string())?;
+            let sets = chosen.iter().map(|n| lib.load(n)).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(&self.workspace).map_err(|e| e.to_string())?;
+            let safe: String = f.case_number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+            let stamp = crate::evidence::UtcTime::now();
+            let path = self.workspace.join(format!("{safe}-{}.ferret", stamp.secs));
+            let info = CaseInfo {
+                case_number: f.case_number.trim().into(),
+                title: f.title.trim().into(),
+                examiner: f.examiner.trim().into(),
+                agency: f.agency.trim().into(),
+                notes: f.notes.clone(),
+                ..Default::default()
+            };
+            let store = CaseStore::create(&path, &info, &info.examiner).map_err(|e| e.to_string())?;
+            let root = PathBuf::from(f.evidence.trim());
+            let mount = crate::evidence::EvidenceRoot::open(&root).and_then(|r| r.mount_state()).ok();
+            let exhibit = if f.exhibit.trim().is_empty() { "1" } else { f.exhibit.trim() };
+            let ev = store.add_evidence(exhibit, "", &root, mount, &info.examiner).map_err(|e| e.to_string())?;
+            let stored = StoredOptions {
+                algorithms: "md5,sha1,sha256,blake3".into(),
+                hash_sets: chosen,
+                cross_filesystems: false,
+            };
+            Ok((store, ev, root, stored, crate::hashsets::HashSetCatalog::new(sets)))
+        })();
+        match result {
+            Ok((store, ev, root, stored, catalog)) => {
+                self.examiner = f.examiner.trim().to_string();
+                self.begin(store, ev, &root, &stored, &catalog, ctx);
+            }
+            Err(e) => self.message = Some(format!("Cannot start: {e}")),
+        }
+    }
+
+    fn begin(
+        &mut self,
+        store: CaseStore,
+        evidence: i64,
+        root: &std::path::Path,
+        stored: &crate::case::StoredOptions,
+        catalog: &crate::hashsets::HashSetCatalog,
+        ctx: &egui::Context,
+    ) {
+        let ctx = ctx.clone();
+        let notify: crate::job::Notify = Arc::new(move || ctx.request_repaint());
+        match session::start_scan(
+            &store,
+            evidence,
+            root,
+            stored,
+            catalog,
+            None,
+            &self.examiner,
+            |o| o,
+            notify,
+        ) {
+            Ok(scan) => {
+                self.running = Some(Running { scan, store });
+                self.screen = Screen::Scanning;
+                self.message = None;
+            }
+            Err(e) => self.message = Some(format!("Cannot start the scan: {e}")),
         }
     }
 
@@ -345,26 +441,7 @@ impl FerretApp {
         match c {
             Command::OpenDemo => match demo::prepare(&self.workspace) {
                 Ok((store, evidence, root, stored, catalog)) => {
-                    let ctx = ctx.clone();
-                    let notify: crate::job::Notify = Arc::new(move || ctx.request_repaint());
-                    match session::start_scan(
-                        &store,
-                        evidence,
-                        &root,
-                        &stored,
-                        &catalog,
-                        None,
-                        &self.examiner,
-                        |o| o,
-                        notify,
-                    ) {
-                        Ok(scan) => {
-                            self.running = Some(Running { scan, store });
-                            self.screen = Screen::Scanning;
-                            self.message = None;
-                        }
-                        Err(e) => self.message = Some(format!("Cannot start the demo scan: {e}")),
-                    }
+                    self.begin(store, evidence, &root, &stored, &catalog, ctx)
                 }
                 Err(e) => self.message = Some(format!("Cannot prepare the demo: {e}")),
             },
@@ -400,6 +477,13 @@ impl FerretApp {
                 }
             }
             Command::ExportReport => self.export(),
+            Command::NewCase => {
+                self.setup.examiner = self.examiner.clone();
+                self.setup.exhibit = "1".into();
+                self.screen = Screen::Setup;
+                self.message = None;
+            }
+            Command::StartNewCase => self.start_new_case(ctx),
             Command::Reload => self.reload(),
             Command::SortBy(key) => {
                 if self.view.sort == key {

@@ -260,3 +260,58 @@ fn help_lists_the_keyboard_shortcuts_and_about_names_the_build() {
         ferret::BUILD
     ));
 }
+
+#[test]
+fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("known-bad.bin"), b"pretend contraband").unwrap();
+    std::fs::write(ev.join("other.txt"), b"nothing").unwrap();
+    let md5 = ferret::hashing::hash_bytes(b"pretend contraband", ferret::AlgorithmSet::ALL)
+        .hex(ferret::Algorithm::Md5)
+        .unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::write(dir.path().join("bad.txt"), format!("{md5}\n")).unwrap();
+    ferret::hashsets::HashLibrary::open(&lib)
+        .unwrap()
+        .import(
+            &dir.path().join("bad.txt"),
+            &ferret::hashsets::library::ImportOptions::new(ferret::hashsets::SetKind::Alert),
+            &mut |_| {},
+        )
+        .unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("New case").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen, Screen::Setup);
+    // Missing fields are named, and Start is refused.
+    h.state_mut().setup.examiner.clear();
+    h.step();
+    h.get_by_label("Enter a case number.");
+    h.get_by_label("Enter the examiner's name.");
+    h.get_by_label("Choose the evidence folder.");
+    {
+        let f = &mut h.state_mut().setup;
+        f.case_number = "2026-0007".into();
+        f.examiner = "J. Doe".into();
+        f.evidence = ev.display().to_string();
+        f.library = lib.display().to_string();
+    }
+    h.step();
+    h.step();
+    h.get_by_label("WARNING: the evidence is mounted READ-WRITE. Mount it read-only before scanning (Ferret never writes to it, but the OS may).");
+    h.get_by_label("bad (alert, 1 entries)").click_accesskit();
+    h.step();
+    h.step();
+    assert!(h.state().setup.sets.iter().any(|s| s.3), "set chosen");
+    h.get_by_label("Start scan").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let names: Vec<String> = h.state().rows.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(names, ["known-bad.bin"]);
+    let store = h.state().case().unwrap();
+    assert_eq!(store.info().unwrap().case_number, "2026-0007");
+    assert_eq!(store.info().unwrap().examiner, "J. Doe");
+}

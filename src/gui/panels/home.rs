@@ -18,6 +18,9 @@ pub fn home_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         {
             app.queue(Command::OpenDemo);
         }
+        if ui.button("New case").clicked() {
+            app.queue(Command::NewCase);
+        }
         ui.add_space(12.0);
         ui.horizontal(|ui| {
             let label = ui.label("Case file");

@@ -4,3 +4,4 @@ pub mod home;
 pub mod preview;
 pub mod review;
 pub mod scan;
+pub mod setup;
