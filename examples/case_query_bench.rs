@@ -155,14 +155,7 @@ fn main() {
     // hashdeep inventory always lists every hashed file (1M).
     let store = CaseStore::open(&path).expect("reopen");
     let out = dir.path().join("report");
-    let formats = [
-        ReportFormat::Html,
-        ReportFormat::Csv,
-        ReportFormat::Json,
-        ReportFormat::Dfxml,
-        ReportFormat::CaseUco,
-        ReportFormat::Hashdeep,
-    ];
+    let formats = ReportFormat::ALL;
     let t = Instant::now();
     let o = write_report(&store, &out, &formats, Scope::Flagged, "bench").expect("report");
     let sizes: Vec<String> = o

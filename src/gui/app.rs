@@ -336,7 +336,7 @@ impl FerretApp {
             let lib = crate::hashsets::HashLibrary::open(self.library_dir()).map_err(|e| e.to_string())?;
             let sets = chosen.iter().map(|n| lib.load(n)).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
             std::fs::create_dir_all(&self.workspace).map_err(|e| e.to_string())?;
-            let safe: String = f.case_number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+            let safe = crate::hashsets::library::sanitize_name(&f.case_number);
             let stamp = crate::evidence::UtcTime::now();
             let path = self.workspace.join(format!("{safe}-{}.ferret", stamp.secs));
             let info = CaseInfo {
@@ -543,26 +543,15 @@ impl FerretApp {
         let Some(store) = &self.case else { return };
         let number = store.info().map(|i| i.case_number).unwrap_or_default();
         let stamp = crate::evidence::UtcTime::now();
-        let safe: String = number
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let safe = crate::hashsets::library::sanitize_name(&number);
         let dir = self.workspace.join(format!("report-{safe}-{}", stamp.secs));
-        let formats = [
-            ReportFormat::Html,
-            ReportFormat::Csv,
-            ReportFormat::Json,
-            ReportFormat::Dfxml,
-            ReportFormat::CaseUco,
-            ReportFormat::Hashdeep,
-        ];
-        match write_report(store, &dir, &formats, Scope::Flagged, &self.examiner) {
+        match write_report(
+            store,
+            &dir,
+            &ReportFormat::ALL,
+            Scope::Flagged,
+            &self.examiner,
+        ) {
             Ok(o) => {
                 self.message = Some(format!("Report written to {}", o.dir.display()));
                 self.last_export = Some((o.dir, o.manifest_sha256));

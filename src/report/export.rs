@@ -39,6 +39,16 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
+    /// Every format, in the order a full report writes them.
+    pub const ALL: [ReportFormat; 6] = [
+        ReportFormat::Html,
+        ReportFormat::Csv,
+        ReportFormat::Json,
+        ReportFormat::Dfxml,
+        ReportFormat::CaseUco,
+        ReportFormat::Hashdeep,
+    ];
+
     /// Parses a format name.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
