@@ -70,16 +70,16 @@ pub enum Command {
         #[command(subcommand)]
         command: scan::CaseCommand,
     },
-    /// Export a report folder from a case (CSV, JSON, DFXML, hashdeep) with a
-    /// manifest.sha256 of every file.
+    /// Export a report folder from a case (HTML, CSV, JSON, DFXML, CASE/UCO,
+    /// hashdeep) with a manifest.sha256 of every file.
     Report {
         /// Case file.
         case: PathBuf,
         /// Report folder to create (must not exist, or be empty).
         #[arg(long, short = 'o')]
         out: PathBuf,
-        /// Formats, comma-separated: csv, json, dfxml, hashdeep.
-        #[arg(long, short = 'f', default_value = "csv,json,dfxml,hashdeep")]
+        /// Formats, comma-separated: html, csv, json, dfxml, case, hashdeep.
+        #[arg(long, short = 'f', default_value = "html,csv,json,dfxml,case,hashdeep")]
         format: String,
         /// Which items: flagged, reviewed or all (the hashdeep inventory is always all).
         #[arg(long, default_value = "flagged")]

@@ -401,7 +401,7 @@ pub(super) fn run_report(
             Some(x) => formats.push(x),
             None => {
                 return fail(format!(
-                    "unknown report format '{f}' (csv, json, dfxml, hashdeep)"
+                    "unknown report format '{f}' (html, csv, json, dfxml, case, hashdeep)"
                 ));
             }
         }
