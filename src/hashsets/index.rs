@@ -2,10 +2,13 @@
 //!
 //! Layout (little-endian): a header (magic `FERRETHS`, version, lengths,
 //! per-algorithm counts and offsets, provenance JSON) closed by the BLAKE3
-//! of everything before it; then, per algorithm, a 65,537-entry prefix table
-//! (first two digest bytes → record range) and the records sorted by digest,
-//! each the digest *without* its two prefix bytes plus a `u32` entry id
-//! (SHA-1: 22 bytes for 20 digest bytes, 1.10×; MD5: 18 for 16, 1.125×);
+//! of everything before it; then, per algorithm, a prefix table of
+//! `2^bits + 1` record offsets (the first `bits` bits of a digest → its
+//! record range; `bits` grows with the set, 16 to 26, so that a bucket
+//! holds about three records and one cache line usually answers) and the
+//! records sorted by digest, each the digest *without* its first two bytes
+//! plus a `u32` entry id (SHA-1: 22 bytes for 20 digest bytes; MD5: 18 for
+//! 16; the prefix table adds ~1.3 bytes per digest);
 //! then an optional entry table (48 bytes per entry: category, media id,
 //! size, name and extra-field offsets) and its string heap.
 //!
@@ -27,9 +30,10 @@ use super::{Entry, Format, HashSetError, SetKind};
 use crate::hashing::Algorithm;
 
 const MAGIC: &[u8; 8] = b"FERRETHS";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const FIXED: usize = 160;
-const PREFIXES: usize = 65_536;
+const MIN_BITS: u32 = 16;
+const MAX_BITS: u32 = 26;
 const ENTRY_LEN: usize = 48;
 const NONE_I64: i64 = i64::MIN;
 const NONE_U64: u64 = u64::MAX;
@@ -230,7 +234,7 @@ impl IndexBuilder {
                 continue;
             }
             let prefix_off = at;
-            let records_off = prefix_off + ((PREFIXES + 1) * 4) as u64;
+            let records_off = prefix_off + (((1usize << prefix_bits(counts[i])) + 1) * 4) as u64;
             offsets[i] = (prefix_off, records_off);
             at = records_off + (counts[i] * (a.digest_len() - 2 + 4)) as u64;
         }
@@ -260,6 +264,9 @@ impl IndexBuilder {
         h[136..144].copy_from_slice(&strings_off.to_le_bytes());
         h[144..152].copy_from_slice(&(self.strings.len() as u64).to_le_bytes());
         h[152..156].copy_from_slice(&(prov.len() as u32).to_le_bytes());
+        for i in 0..4 {
+            h[156 + i] = prefix_bits(counts[i]) as u8;
+        }
         h[FIXED..FIXED + prov.len()].copy_from_slice(&prov);
         let sum = blake3::hash(&h);
 
@@ -286,11 +293,13 @@ fn write_records<const N: usize>(w: &mut impl Write, recs: &[([u8; N], u32)]) ->
     if recs.is_empty() {
         return Ok(());
     }
-    let mut prefix = vec![0u32; PREFIXES + 1];
+    let bits = prefix_bits(recs.len());
+    let buckets = 1usize << bits;
+    let mut prefix = vec![0u32; buckets + 1];
     for (d, _) in recs {
-        prefix[usize::from(u16::from_be_bytes([d[0], d[1]])) + 1] += 1;
+        prefix[bucket_of(d, bits) + 1] += 1;
     }
-    for i in 1..=PREFIXES {
+    for i in 1..=buckets {
         prefix[i] += prefix[i - 1];
     }
     for p in &prefix {
@@ -303,12 +312,32 @@ fn write_records<const N: usize>(w: &mut impl Write, recs: &[([u8; N], u32)]) ->
     Ok(())
 }
 
+/// Prefix bits for a table of `count` digests: about four records per
+/// bucket, within 16..=26 bits.
+fn prefix_bits(count: usize) -> u32 {
+    (usize::BITS - (count / 4).leading_zeros()).clamp(MIN_BITS, MAX_BITS)
+}
+
+/// The bucket of a digest (at least 16 bytes): its first `bits` bits.
+fn bucket_of(d: &[u8], bits: u32) -> usize {
+    (u32::from_be_bytes([d[0], d[1], d[2], d[3]]) >> (32 - bits)) as usize
+}
+
+/// One algorithm's table in the map.
+#[derive(Clone, Copy)]
+struct Table {
+    prefix: usize,
+    records: usize,
+    count: usize,
+    bits: u32,
+}
+
 /// A compiled set, memory-mapped.
 pub struct CompiledSet {
     path: PathBuf,
     map: Mmap,
     provenance: Provenance,
-    tables: [Option<(usize, usize, usize)>; 4], // (prefix_off, records_off, count)
+    tables: [Option<Table>; 4],
     entries: u64,
     entry_table: Option<(usize, usize, usize)>, // (entries_off, strings_off, strings_len)
 }
@@ -317,6 +346,13 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     let mut x = [0u8; 4];
     x.copy_from_slice(&b[at..at + 4]);
     u32::from_le_bytes(x)
+}
+
+/// The first 8 bytes of `b` (at least 8 long) as a big-endian integer.
+fn be64(b: &[u8]) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[..8]);
+    u64::from_be_bytes(x)
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -383,16 +419,26 @@ impl CompiledSet {
                 continue;
             }
             let (p, r) = (u64_at(b, base + 8) as usize, u64_at(b, base + 16) as usize);
+            let bits = u32::from(b[156 + i]);
+            if !(MIN_BITS..=MAX_BITS).contains(&bits) {
+                return Err(bad(format!("{a} prefix width {bits} out of range")));
+            }
+            let buckets = 1usize << bits;
             let end = count
                 .checked_mul(a.digest_len() + 2)
                 .and_then(|n| n.checked_add(r));
-            if p + (PREFIXES + 1) * 4 != r || end.is_none_or(|e| e > b.len()) {
+            if p.checked_add((buckets + 1) * 4) != Some(r) || end.is_none_or(|e| e > b.len()) {
                 return Err(bad(format!("{a} table out of range")));
             }
-            if u32_at(b, p + PREFIXES * 4) as usize != count {
+            if u32_at(b, p + buckets * 4) as usize != count {
                 return Err(bad(format!("{a} prefix table does not add up")));
             }
-            tables[i] = Some((p, r, count));
+            tables[i] = Some(Table {
+                prefix: p,
+                records: r,
+                count,
+                bits,
+            });
         }
         let eo = u64_at(b, 128) as usize;
         let entry_table = if eo == 0 {
@@ -435,36 +481,47 @@ impl CompiledSet {
 
     /// Entry ids whose `algorithm` digest equals `digest`.
     pub fn lookup(&self, algorithm: Algorithm, digest: &[u8], out: &mut Vec<u32>) {
-        let Some((p, r, count)) = self.tables[algorithm as usize] else {
+        let Some(t) = self.tables[algorithm as usize] else {
             return;
         };
         if digest.len() != algorithm.digest_len() {
             return;
         }
+        let (lo, hi) = self.bucket_range(&t, digest);
+        self.search(&t, lo, hi, digest, |id| out.push(id));
+    }
+
+    /// Searches records `lo..hi` of table `t` for `digest`, calling `found`
+    /// with the entry id of every equal record.
+    fn search(&self, t: &Table, lo: usize, hi: usize, digest: &[u8], mut found: impl FnMut(u32)) {
         let b: &[u8] = &self.map;
-        let bucket = usize::from(u16::from_be_bytes([digest[0], digest[1]]));
-        // Clamped: the body is not checksummed, and a damaged prefix table
-        // must give wrong answers at worst, never an out-of-range read.
-        let hi = (u32_at(b, p + bucket * 4 + 4) as usize).min(count);
-        let lo = (u32_at(b, p + bucket * 4) as usize).min(hi);
-        let width = algorithm.digest_len() + 2;
+        let width = digest.len() + 2;
         let key = &digest[2..];
         let kl = key.len();
-        let rec = |i: usize| &b[r + i * width..r + i * width + width];
-        // Digests are uniform, so the key's position within its bucket is
-        // well estimated from its next four bytes (interpolation): one probe
-        // lands within a few records, then a galloping search brackets the
-        // first record not less than the key and a binary search finds it.
-        // Random lookups then touch ~2 cache lines instead of ~10.
+        let rec = |i: usize| &b[t.records + i * width..t.records + i * width + width];
+        // Ordering against a record: its first 8 bytes as one big-endian
+        // integer decide all but equal-prefix cases (no memcmp call).
+        let k8 = be64(key);
+        let less = |i: usize| {
+            let r = rec(i);
+            match be64(r).cmp(&k8) {
+                std::cmp::Ordering::Equal => r[8..kl] < key[8..],
+                o => o.is_lt(),
+            }
+        };
+        // Buckets hold about four records, so a linear scan reads one or two
+        // cache lines. A bucket made big by a skewed set (many digests
+        // sharing a prefix) is searched by interpolation on the key's next
+        // 32 bits, then galloping, then binary search.
         let (mut a, mut z) = (lo, hi);
-        if hi - lo > 8 {
-            let k = u32::from_be_bytes([key[0], key[1], key[2], key[3]]);
+        if hi - lo > 16 {
+            let k = ((be64(digest) << t.bits) >> 32) as u32;
             let est = lo + ((u64::from(k) * (hi - lo) as u64) >> 32) as usize;
             let est = est.min(hi - 1);
-            if &rec(est)[..kl] < key {
+            if less(est) {
                 let mut step = 1;
                 a = est + 1;
-                while a + step < hi && &rec(a + step)[..kl] < key {
+                while a + step < hi && less(a + step) {
                     a += step + 1;
                     step *= 2;
                 }
@@ -472,79 +529,100 @@ impl CompiledSet {
             } else {
                 let mut step = 1;
                 z = est;
-                while z > lo + step && &rec(z - step - 1)[..kl] >= key {
+                while z > lo + step && !less(z - step - 1) {
                     z -= step + 1;
                     step *= 2;
                 }
                 a = z.saturating_sub(step + 1).max(lo);
             }
-        }
-        while a < z {
-            let mid = a + (z - a) / 2;
-            if &rec(mid)[..kl] < key {
-                a = mid + 1;
-            } else {
-                z = mid;
+            while a < z {
+                let mid = a + (z - a) / 2;
+                if less(mid) {
+                    a = mid + 1;
+                } else {
+                    z = mid;
+                }
+            }
+        } else {
+            while a < z && less(a) {
+                a += 1;
             }
         }
-        while a < hi && &rec(a)[..kl] == key {
-            out.push(u32_at(rec(a), kl));
+        while a < hi && be64(rec(a)) == k8 && rec(a)[8..kl] == key[8..] {
+            found(u32_at(rec(a), kl));
             a += 1;
         }
     }
 
+    /// The record range of `digest`'s bucket. Clamped: the body is not
+    /// checksummed, and a damaged prefix table must give wrong answers at
+    /// worst, never an out-of-range read.
+    fn bucket_range(&self, t: &Table, digest: &[u8]) -> (usize, usize) {
+        let b: &[u8] = &self.map;
+        let at = t.prefix + bucket_of(digest, t.bits) * 4;
+        let hi = (u32_at(b, at + 4) as usize).min(t.count);
+        let lo = (u32_at(b, at) as usize).min(hi);
+        (lo, hi)
+    }
+
     /// Looks up many digests at once: `out` receives `(key index, entry id)`
-    /// for every match. Faster than one [`lookup`](Self::lookup) per key on
-    /// big sets: the first probe of every key in a block is issued before
-    /// any is used, so the CPU overlaps their cache misses instead of
-    /// waiting for each in turn (used to re-match a case against a new set).
+    /// for every match, in key order. Faster than one
+    /// [`lookup`](Self::lookup) per key on big sets: for each block of keys
+    /// every prefix-table load is issued, then a load of each bucket's
+    /// first and last record, and only then are the buckets searched, so the
+    /// CPU overlaps the cache and TLB misses of a whole block instead of
+    /// waiting for each in turn. (Plain loads, not prefetch intrinsics: the
+    /// crate has no `unsafe` beyond the map.)
     pub fn lookup_batch(&self, algorithm: Algorithm, keys: &[&[u8]], out: &mut Vec<(usize, u32)>) {
         const BLOCK: usize = 32;
-        let Some((p, r, count)) = self.tables[algorithm as usize] else {
+        let Some(t) = self.tables[algorithm as usize] else {
             return;
         };
         let b: &[u8] = &self.map;
         let width = algorithm.digest_len() + 2;
-        let mut ids = Vec::new();
+        let len = algorithm.digest_len();
+        let mut ranges = [(0usize, 0usize); BLOCK];
         for (bi, block) in keys.chunks(BLOCK).enumerate() {
+            for (range, k) in ranges.iter_mut().zip(block) {
+                *range = if k.len() == len {
+                    self.bucket_range(&t, k)
+                } else {
+                    (0, 0)
+                };
+            }
             let mut warm = 0u8;
-            for k in block {
-                if k.len() != algorithm.digest_len() {
-                    continue;
-                }
-                let bucket = usize::from(u16::from_be_bytes([k[0], k[1]]));
-                let hi = (u32_at(b, p + bucket * 4 + 4) as usize).min(count);
-                let lo = (u32_at(b, p + bucket * 4) as usize).min(hi);
+            for &(lo, hi) in &ranges[..block.len()] {
                 if hi > lo {
-                    let kk = u32::from_be_bytes([k[2], k[3], k[4], k[5]]);
-                    let est =
-                        (lo + ((u64::from(kk) * (hi - lo) as u64) >> 32) as usize).min(hi - 1);
-                    // An independent load per key: the misses overlap.
-                    warm ^= b[r + est * width];
+                    warm ^= b[t.records + lo * width] ^ b[t.records + hi * width - 1];
                 }
             }
             std::hint::black_box(warm);
-            for (i, k) in block.iter().enumerate() {
-                ids.clear();
-                self.lookup(algorithm, k, &mut ids);
-                out.extend(ids.iter().map(|&id| (bi * BLOCK + i, id)));
+            for (i, (k, &(lo, hi))) in block.iter().zip(&ranges).enumerate() {
+                if hi > lo {
+                    self.search(&t, lo, hi, k, |id| out.push((bi * BLOCK + i, id)));
+                }
             }
         }
     }
 
     /// Every `algorithm` digest in the set with its entry id, in digest order.
     pub fn digests(&self, algorithm: Algorithm) -> impl Iterator<Item = (Vec<u8>, u32)> + '_ {
-        let table = self.tables[algorithm as usize];
+        let t = self.tables[algorithm as usize].unwrap_or(Table {
+            prefix: 0,
+            records: 0,
+            count: 0,
+            bits: MIN_BITS,
+        });
         let b: &[u8] = &self.map;
         let width = algorithm.digest_len() + 2;
-        let (p, r, count) = table.unwrap_or((0, 0, 0));
+        let buckets = 1usize << t.bits;
         let mut bucket = 0usize;
-        (0..count).map(move |i| {
-            while bucket + 1 < PREFIXES && u32_at(b, p + (bucket + 1) * 4) as usize <= i {
+        (0..t.count).map(move |i| {
+            while bucket + 1 < buckets && u32_at(b, t.prefix + (bucket + 1) * 4) as usize <= i {
                 bucket += 1;
             }
-            let rec = &b[r + i * width..r + (i + 1) * width];
-            let mut d = (bucket as u16).to_be_bytes().to_vec();
+            let rec = &b[t.records + i * width..t.records + (i + 1) * width];
+            let mut d = ((bucket >> (t.bits - 16)) as u16).to_be_bytes().to_vec();
             d.extend_from_slice(&rec[..width - 4]);
             (d, u32_at(rec, width - 4))
         })

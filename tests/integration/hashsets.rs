@@ -2,7 +2,7 @@
 //! hashdeep/md5deep oracle, RDS v3 databases, malformed inputs, the
 //! compiled index and the library.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -530,4 +530,103 @@ fn scan_counts_alerts_known_good_and_unused_entries() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("\"hits\":[{"), "{stdout}");
+}
+
+/// A set big enough for a wide prefix table (600k digests → 18 prefix bits),
+/// with a skewed cluster of 3,000 digests sharing their first six bytes (one
+/// bucket far over the linear-scan size: interpolation, galloping and binary
+/// search) and duplicated digests: every present digest is found with all
+/// its entries, absent ones are not, batched lookups agree with single ones,
+/// and `digests()` gives back every digest in order.
+#[test]
+fn wide_prefix_table_and_skewed_buckets_find_every_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut digests: Vec<[u8; 16]> = Vec::new();
+    for i in 0..600_000u32 {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&next().to_be_bytes());
+        k[8..].copy_from_slice(&next().to_be_bytes());
+        if i < 3_000 {
+            k[..6].copy_from_slice(&[0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a]);
+        }
+        digests.push(k);
+    }
+    // Every 1000th digest appears twice (two entries).
+    let dups: Vec<[u8; 16]> = digests.iter().step_by(1000).copied().collect();
+    let mut text = String::new();
+    for k in digests.iter().chain(&dups) {
+        text.push_str(&hex::encode(k));
+        text.push('\n');
+    }
+    let src = write(d, "wide.txt", text.as_bytes());
+    let lib = HashLibrary::open(d.join("lib")).unwrap();
+    lib.import(&src, &ImportOptions::new(SetKind::Ignore), &mut |_| {})
+        .unwrap();
+    let set = lib.load("wide").unwrap();
+    assert_eq!(set.entry_count(), 600_600);
+
+    let mut want: BTreeMap<[u8; 16], usize> = BTreeMap::new();
+    for k in digests.iter().chain(&dups) {
+        *want.entry(*k).or_default() += 1;
+    }
+    let mut ids = Vec::new();
+    for (k, n) in &want {
+        ids.clear();
+        set.lookup(ferret::Algorithm::Md5, k, &mut ids);
+        assert_eq!(ids.len(), *n, "{}", hex::encode(k));
+    }
+    // Absent digests: random ones, and neighbours of the skewed cluster.
+    let mut absent: Vec<[u8; 16]> = Vec::new();
+    for i in 0..20_000u64 {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&next().to_be_bytes());
+        k[8..].copy_from_slice(&next().to_be_bytes());
+        if i % 2 == 0 {
+            k[..6].copy_from_slice(&[0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a]);
+        }
+        if !want.contains_key(&k) {
+            absent.push(k);
+        }
+    }
+    for k in [[0u8; 16], [0xff; 16]] {
+        absent.push(k);
+    }
+    for k in &absent {
+        ids.clear();
+        set.lookup(ferret::Algorithm::Md5, k, &mut ids);
+        assert!(ids.is_empty(), "{}", hex::encode(k));
+    }
+    let keys: Vec<&[u8]> = want
+        .keys()
+        .map(|k| &k[..])
+        .chain(absent.iter().map(|k| &k[..]))
+        .collect();
+    let mut pairs = Vec::new();
+    set.lookup_batch(ferret::Algorithm::Md5, &keys, &mut pairs);
+    assert_eq!(
+        pairs.len(),
+        600_600,
+        "batched: every entry of every present key"
+    );
+    assert!(
+        pairs.iter().all(|&(i, _)| i < want.len()),
+        "no absent key matched"
+    );
+    let back: Vec<Vec<u8>> = set
+        .digests(ferret::Algorithm::Md5)
+        .map(|(d, _)| d)
+        .collect();
+    let sorted: Vec<Vec<u8>> = want
+        .iter()
+        .flat_map(|(k, n)| std::iter::repeat_n(k.to_vec(), *n))
+        .collect();
+    assert_eq!(back, sorted, "digests() returns the set in digest order");
 }
