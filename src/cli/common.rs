@@ -10,7 +10,54 @@ use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::EXIT_FAILED;
 use crate::ScanError;
 use crate::hashsets::{HashLibrary, HashSetCatalog};
-use crate::job::{ScanEvent, ScanJob, ScanSummary, Stage};
+use crate::job::{DeviceKind, Order, ScanEvent, ScanJob, ScanOptions, ScanSummary, Stage};
+
+/// How the evidence is read: order and device (shared by `inventory` and
+/// `scan`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadArgs {
+    /// Hashing order: hits-first (pictures and videos of typical sizes in
+    /// user folders first, likely known-good files last; every file is
+    /// hashed) or walk (the order the walk found them).
+    #[arg(long, value_name = "ORDER", default_value = "hits-first", value_parser = parse_order)]
+    pub order: Order,
+    /// Evidence device: auto (detect from the system), hdd (one reader,
+    /// inode order within each band) or ssd (one reader per thread).
+    #[arg(long, value_name = "KIND", default_value = "auto", value_parser = parse_device)]
+    pub device: DeviceChoice,
+}
+
+/// `--device`: detected or chosen.
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceChoice {
+    /// Detect.
+    Auto,
+    /// Chosen.
+    Kind(DeviceKind),
+}
+
+fn parse_order(s: &str) -> Result<Order, String> {
+    s.parse()
+}
+
+fn parse_device(s: &str) -> Result<DeviceChoice, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        Ok(DeviceChoice::Auto)
+    } else {
+        s.parse().map(DeviceChoice::Kind)
+    }
+}
+
+impl ReadArgs {
+    /// Applies the choices to scan options.
+    pub fn apply(&self, o: ScanOptions) -> ScanOptions {
+        let o = o.order(self.order);
+        match self.device {
+            DeviceChoice::Auto => o,
+            DeviceChoice::Kind(k) => o.device(k),
+        }
+    }
+}
 
 /// Writes one line to stdout; if stdout is gone (`ferret … | head`), ends
 /// the process quietly instead of panicking as `println!` would.
@@ -113,6 +160,22 @@ pub(super) fn print_summary(s: &ScanSummary, label: &str) {
         s.elapsed.as_secs_f64(),
         s.mb_per_sec()
     );
+    if let Some(d) = &s.device {
+        eprintln!("ferret: evidence device: {} ({})", d.kind.name(), d.source);
+    }
+    if let Some(f) = &s.first_alert {
+        let share = if s.bytes_hashed == 0 {
+            0.0
+        } else {
+            f.bytes_read as f64 * 100.0 / s.bytes_hashed as f64
+        };
+        eprintln!(
+            "ferret: first alert after {:.2} s, {} read ({share:.1}% of the bytes), {} files done",
+            f.after.as_secs_f64(),
+            HumanBytes(f.bytes_read),
+            f.files_done
+        );
+    }
 }
 
 pub(super) fn print_sets(s: &ScanSummary, catalog: &HashSetCatalog) {

@@ -192,6 +192,7 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
     if let Some(n) = args.threads {
         options = options.threads(n);
     }
+    let options = args.read.apply(options);
     let job = match ScanJob::spawn(options, sink, Arc::new(|| {})) {
         Ok(j) => j,
         Err(e) => return fail(e),

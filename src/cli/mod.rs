@@ -161,6 +161,9 @@ pub struct InventoryArgs {
     /// Hashing threads [default: one per core].
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+    /// How the evidence is read (order, device).
+    #[command(flatten)]
+    pub read: common::ReadArgs,
     /// No progress bar and no summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,

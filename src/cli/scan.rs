@@ -63,6 +63,9 @@ pub struct ScanArgs {
     /// Hashing threads [default: one per core].
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+    /// How the evidence is read (order, device).
+    #[command(flatten)]
+    pub read: super::common::ReadArgs,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -202,7 +205,7 @@ pub(super) fn run_scan(args: ScanArgs) -> u8 {
         if let Some(n) = args.threads {
             o = o.threads(n);
         }
-        o
+        args.read.apply(o)
     };
     let scan = match session::start_scan(
         &p.store,

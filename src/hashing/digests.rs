@@ -34,6 +34,16 @@ impl DigestSet {
     pub fn hex(&self, a: Algorithm) -> Option<String> {
         self.get(a).map(hex::encode)
     }
+
+    /// The digests of both sets (where both have one: `self`'s).
+    pub fn merge(self, other: DigestSet) -> DigestSet {
+        DigestSet {
+            md5: self.md5.or(other.md5),
+            sha1: self.sha1.or(other.sha1),
+            sha256: self.sha256.or(other.sha256),
+            blake3: self.blake3.or(other.blake3),
+        }
+    }
 }
 
 fn to_array<const N: usize>(bytes: &[u8]) -> [u8; N] {

@@ -7,9 +7,11 @@
 
 mod algorithm;
 mod digests;
+mod split;
 
 pub use algorithm::{Algorithm, AlgorithmSet, ParseAlgorithmError};
 pub use digests::{DigestSet, MultiHasher};
+pub use split::{hash_stream_split, split_groups};
 
 use std::io::{self, Read};
 

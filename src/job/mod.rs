@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! spawn ─► coordinator thread ─► walk (records non-files at once, collects files)
-//!                              └► hash (job-owned rayon pool, one reused buffer per thread)
+//!                              └► order (hits first; inode order on a spinning disk)
+//!                              └► hash (one reader per worker, or one on a spinning disk;
+//!                                       a large file's digests spread over two threads)
 //!          records ─► bounded channel ─► sink thread (RecordSink: output file, case writer)
 //!          ScanProgress atomics ◄─ sampled by front ends;  ScanEvent ─► few typed events,
 //!          always ending with Finished(Result<ScanSummary, ScanError>)
@@ -11,16 +13,20 @@
 //! front end is woken through `notify` only for events.
 
 mod cancel;
+mod device;
 mod options;
+mod order;
 mod pipeline;
 mod progress;
 mod record;
 mod resume;
 
 pub use cancel::CancelToken;
+pub use device::{DeviceKind, DeviceProfile};
 pub use options::ScanOptions;
+pub use order::{Order, arrange, band};
 pub use pipeline::{FileTask, hash_task, prewalk, prewalk_resuming};
-pub use progress::{ProgressSnapshot, ScanProgress, Stage};
+pub use progress::{FirstAlert, ProgressSnapshot, ScanProgress, Stage};
 pub use record::{FileRecord, MemorySink, Outcome, RecordSink};
 pub use resume::ResumeSet;
 
@@ -39,6 +45,8 @@ pub type Notify = Arc<dyn Fn() + Send + Sync>;
 
 /// A typed event from a running scan. The last event is always `Finished`.
 #[derive(Debug)]
+// A handful of events per scan: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum ScanEvent {
     /// How the evidence is mounted (sent once, before the walk): front ends
     /// warn loudly when it is writable.
@@ -92,6 +100,10 @@ pub struct ScanSummary {
     pub started: Option<UtcTime>,
     /// End, UTC.
     pub finished: Option<UtcTime>,
+    /// When the first alert hit was found, and how much had been read.
+    pub first_alert: Option<FirstAlert>,
+    /// The evidence device as the scan saw it (decides the readers).
+    pub device: Option<DeviceProfile>,
 }
 
 impl ScanSummary {

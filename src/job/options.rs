@@ -18,7 +18,14 @@ pub struct ScanOptions {
     catalog: HashSetCatalog,
     resume: Option<std::sync::Arc<super::ResumeSet>>,
     cancel: CancelToken,
+    order: super::Order,
+    device: Option<super::DeviceKind>,
+    split_min: u64,
 }
+
+/// Files from this size up have their digests spread over two threads when
+/// few files remain (or always, on a spinning disk's single reader).
+pub const SPLIT_MIN: u64 = 64 << 20;
 
 impl ScanOptions {
     /// Options for scanning `root` with every algorithm, one worker per core.
@@ -32,6 +39,9 @@ impl ScanOptions {
             catalog: HashSetCatalog::default(),
             resume: None,
             cancel: CancelToken::new(),
+            order: super::Order::HitsFirst,
+            device: None,
+            split_min: SPLIT_MIN,
         }
     }
 
@@ -80,6 +90,40 @@ impl ScanOptions {
     /// What a resumed scan skips.
     pub fn resume_set(&self) -> Option<&super::ResumeSet> {
         self.resume.as_deref()
+    }
+
+    /// Hashing order (default: likely hits first).
+    pub fn order(mut self, order: super::Order) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// Overrides device detection.
+    pub fn device(mut self, kind: super::DeviceKind) -> Self {
+        self.device = Some(kind);
+        self
+    }
+
+    /// Size from which one file's digests may be spread over two threads
+    /// (default [`SPLIT_MIN`]; tests lower it; `u64::MAX` never splits).
+    pub fn split_min(mut self, bytes: u64) -> Self {
+        self.split_min = bytes;
+        self
+    }
+
+    /// The hashing order.
+    pub fn hashing_order(&self) -> super::Order {
+        self.order
+    }
+
+    /// The device kind chosen by the examiner, if any.
+    pub fn device_override(&self) -> Option<super::DeviceKind> {
+        self.device
+    }
+
+    /// See [`split_min`](Self::split_min).
+    pub fn split_threshold(&self) -> u64 {
+        self.split_min
     }
 
     /// Uses an existing token (e.g. one a Ctrl-C handler already holds).

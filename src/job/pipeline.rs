@@ -1,20 +1,20 @@
-//! The scan pipeline as named stages: [`prewalk`] then [`hash_task`] per
-//! file, run by [`start`] on a coordinator thread with a job-owned pool.
+//! The scan pipeline as named stages: [`prewalk`], [`arrange`](super::arrange)
+//! then [`hash_task`] per file, run by [`start`] on a coordinator thread
+//! with job-owned reader threads.
 
-use std::cell::RefCell;
 use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::{Sender, bounded};
-use rayon::prelude::*;
 
 use super::{
-    CancelToken, FileRecord, Notify, Outcome, RecordSink, ScanEvent, ScanOptions, ScanProgress,
-    ScanSummary, Stage,
+    CancelToken, DeviceKind, DeviceProfile, FileRecord, Notify, Outcome, RecordSink, ScanEvent,
+    ScanOptions, ScanProgress, ScanSummary, Stage,
 };
 use crate::classify::classify;
 use crate::error::{ItemError, Op, ScanError};
@@ -144,6 +144,20 @@ pub fn hash_task(
     buf: &mut Vec<u8>,
     progress: Option<&ScanProgress>,
 ) -> FileRecord {
+    hash_task_with(root, task, algorithms, catalog, buf, progress, false)
+}
+
+/// [`hash_task`], with the digests spread over this thread and a helper
+/// when `split` (a large file and a core to spare).
+fn hash_task_with(
+    root: &EvidenceRoot,
+    task: &FileTask,
+    algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
+    buf: &mut Vec<u8>,
+    progress: Option<&ScanProgress>,
+    split: bool,
+) -> FileRecord {
     let failed = |e: ItemError, meta: Meta| FileRecord {
         rel_path: task.rel_path.clone(),
         kind: Some(EntryKind::File),
@@ -161,11 +175,103 @@ pub fn hash_task(
         inner: file,
         progress,
     };
-    let hashed = match hashing::hash_stream(&mut reader, algorithms, buf) {
+    let hashed = if split {
+        hashing::hash_stream_split(&mut reader, algorithms, buf)
+    } else {
+        hashing::hash_stream(&mut reader, algorithms, buf)
+    };
+    let hashed = match hashed {
         Ok(h) => h,
         Err(e) => return failed(ItemError::new(&task.rel_path, Op::Read, e), meta),
     };
     let changed = hashed.len != meta.size || reader.inner.changed_since_open().unwrap_or(true);
+    hashed_record(task, meta, hashed, changed, catalog)
+}
+
+/// A small file read whole by a spinning disk's reader, to be hashed on
+/// another thread.
+struct Loaded {
+    index: usize,
+    meta: Meta,
+    data: Vec<u8>,
+    changed: bool,
+}
+
+/// Files up to this size are read whole by the spinning disk's reader and
+/// hashed elsewhere (at most [`LOADED_DEPTH`] of them wait: bounded memory).
+const LOAD_MAX: u64 = 1 << 20;
+const LOADED_DEPTH: usize = 64;
+
+/// Reads a small file whole (the reader's half of [`hash_task`]).
+fn load_task(
+    root: &EvidenceRoot,
+    index: usize,
+    task: &FileTask,
+    progress: Option<&ScanProgress>,
+) -> Result<Loaded, Box<FileRecord>> {
+    let failed = |e: ItemError, meta: Meta| {
+        Box::new(FileRecord {
+            rel_path: task.rel_path.clone(),
+            kind: Some(EntryKind::File),
+            meta: Some(meta),
+            link_target: None,
+            outcome: Outcome::Failed(e),
+            hits: Vec::new(),
+        })
+    };
+    let mut file = root
+        .open_file(&task.rel_path)
+        .map_err(|e| failed(e, task.meta))?;
+    let meta = file.meta;
+    let mut data = Vec::with_capacity(
+        usize::try_from(meta.size)
+            .unwrap_or(0)
+            .min(LOAD_MAX as usize)
+            + 1,
+    );
+    loop {
+        match file.read_to_end(&mut data) {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(failed(ItemError::new(&task.rel_path, Op::Read, e), meta)),
+        }
+    }
+    if let Some(p) = progress {
+        p.hashed_bytes(data.len() as u64);
+    }
+    let changed = data.len() as u64 != meta.size || file.changed_since_open().unwrap_or(true);
+    Ok(Loaded {
+        index,
+        meta,
+        data,
+        changed,
+    })
+}
+
+/// Hashes a loaded file (the hasher's half).
+fn hash_loaded(
+    task: &FileTask,
+    loaded: Loaded,
+    algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
+) -> FileRecord {
+    let data = &loaded.data;
+    let hashed = hashing::HashedStream {
+        digests: hashing::hash_bytes(data, algorithms),
+        len: data.len() as u64,
+        header: data[..data.len().min(hashing::HEADER_LEN)].to_vec(),
+    };
+    hashed_record(task, loaded.meta, hashed, loaded.changed, catalog)
+}
+
+/// The record of a file read to the end: classification and set matches.
+fn hashed_record(
+    task: &FileTask,
+    meta: Meta,
+    hashed: hashing::HashedStream,
+    changed: bool,
+    catalog: &HashSetCatalog,
+) -> FileRecord {
     let class = classify(&hashed.header, &task.rel_path);
     let hits = if catalog.is_empty() {
         Vec::new()
@@ -185,11 +291,6 @@ pub fn hash_task(
         },
         hits,
     }
-}
-
-thread_local! {
-    /// One read buffer per hashing thread, reused for every file.
-    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The sink thread: accepts records, counts them, and remembers the first
@@ -289,9 +390,10 @@ struct Run<'a> {
     progress: &'a ScanProgress,
     stage: &'a dyn Fn(Stage),
     records: Sender<FileRecord>,
+    device: &'a mut Option<DeviceProfile>,
 }
 
-/// Walk then hash. Returns whether the scan ran to the end.
+/// Walk, order, then hash. Returns whether the scan ran to the end.
 fn run(r: Run<'_>) -> Result<bool, ScanError> {
     let opts = r.options;
     let cancel = opts.cancel_token();
@@ -314,46 +416,158 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         // A closed channel means the sink failed; that is reported at the end.
         let _ = r.records.send(rec);
     };
-    let tasks = prewalk(&root, &walk_opts, cancel, Some(r.progress), &mut |rec| {
-        send(rec)
-    })
+    let tasks = prewalk_resuming(
+        &root,
+        &walk_opts,
+        cancel,
+        Some(r.progress),
+        opts.resume_set(),
+        &mut |rec| send(rec),
+    )
     .map_err(|source| ScanError::Root {
         path: opts.root().to_path_buf(),
         source,
     })?;
-    let Some(tasks) = tasks else {
+    let Some(mut tasks) = tasks else {
         return Ok(false);
     };
 
+    let device = match opts.device_override() {
+        Some(kind) => DeviceProfile::forced(kind),
+        None => {
+            let info = crate::evidence::mount_info(opts.root());
+            DeviceProfile::detect(opts.root(), info.as_ref().map(|m| m.device.as_str()))
+        }
+    };
+    let rotational = device.kind == DeviceKind::Rotational;
+    *r.device = Some(device);
+    super::arrange(
+        &mut tasks,
+        opts.hashing_order(),
+        r.device.as_ref().map_or(DeviceKind::SolidState, |d| d.kind),
+    );
+
     (r.stage)(Stage::Hashing);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.thread_count())
-        .thread_name(|i| format!("ferret-hash-{i}"))
-        .build()
-        .map_err(|e| ScanError::Workers(e.to_string()))?;
+    // A spinning disk gets one reader (parallel readers make it seek).
+    let readers = opts.thread_count();
+    let split_min = if rotational {
+        opts.split_threshold().min(LOAD_MAX)
+    } else {
+        opts.split_threshold()
+    };
     let algorithms = opts.selected_algorithms();
     let catalog = opts.catalog();
-    pool.install(|| {
-        tasks.par_iter().for_each(|task| {
-            if cancel.is_cancelled() {
-                return;
+    let deliver = |rec: FileRecord| {
+        if rec.error().is_some() {
+            r.progress.error();
+        }
+        if let Outcome::Hashed { class, .. } = &rec.outcome {
+            use crate::hashsets::catalog::Verdict;
+            let v = rec.verdict();
+            r.progress
+                .classified(v == Verdict::Alert, v == Verdict::KnownGood, class.mismatch);
+        }
+        r.progress.file_done();
+        send(rec);
+    };
+    if rotational {
+        // One reader in order; small files are read whole and hashed on the
+        // other threads, large ones stream with their digests split.
+        let hashers = opts.thread_count().saturating_sub(1).max(1);
+        let ran = std::thread::scope(|s| {
+            let (tx, rx) = bounded::<Loaded>(LOADED_DEPTH);
+            let started = (0..hashers)
+                .filter(|i| {
+                    let rx = rx.clone();
+                    let (tasks, deliver) = (&tasks, &deliver);
+                    std::thread::Builder::new()
+                        .name(format!("ferret-hash-{i}"))
+                        .spawn_scoped(s, move || {
+                            for loaded in rx {
+                                let task = &tasks[loaded.index];
+                                deliver(hash_loaded(task, loaded, algorithms, catalog));
+                            }
+                        })
+                        .is_ok()
+                })
+                .count();
+            if started == 0 {
+                return false;
             }
-            let rec = READ_BUF.with_borrow_mut(|buf| {
-                hash_task(&root, task, algorithms, catalog, buf, Some(r.progress))
-            });
-            if rec.error().is_some() {
-                r.progress.error();
+            let mut buf = Vec::new();
+            for (i, task) in tasks.iter().enumerate() {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                if task.meta.size <= LOAD_MAX {
+                    match load_task(&root, i, task, Some(r.progress)) {
+                        Ok(l) => {
+                            if tx.send(l).is_err() {
+                                break;
+                            }
+                        }
+                        Err(rec) => deliver(*rec),
+                    }
+                } else {
+                    let split = task.meta.size >= split_min;
+                    deliver(hash_task_with(
+                        &root,
+                        task,
+                        algorithms,
+                        catalog,
+                        &mut buf,
+                        Some(r.progress),
+                        split,
+                    ));
+                }
             }
-            if let Outcome::Hashed { class, .. } = &rec.outcome {
-                use crate::hashsets::catalog::Verdict;
-                let v = rec.verdict();
-                r.progress
-                    .classified(v == Verdict::Alert, v == Verdict::KnownGood, class.mismatch);
-            }
-            r.progress.file_done();
-            send(rec);
+            true
         });
+        if ran {
+            return Ok(!cancel.is_cancelled());
+        }
+    }
+    // Files are taken strictly in order (a shared cursor, not work
+    // stealing), so the hits-first order holds across readers.
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut buf = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(task) = tasks.get(i) else { break };
+            if cancel.is_cancelled() {
+                break;
+            }
+            // Split a large file when a core would otherwise idle: on the
+            // single reader of a spinning disk, or when fewer files are left
+            // than readers.
+            let left = tasks.len() - i - 1;
+            let split = task.meta.size >= split_min && (rotational || left < readers);
+            let rec = hash_task_with(
+                &root,
+                task,
+                algorithms,
+                catalog,
+                &mut buf,
+                Some(r.progress),
+                split,
+            );
+            deliver(rec);
+        }
+    };
+    let started = std::thread::scope(|s| {
+        (0..readers)
+            .filter(|i| {
+                std::thread::Builder::new()
+                    .name(format!("ferret-hash-{i}"))
+                    .spawn_scoped(s, worker)
+                    .is_ok()
+            })
+            .count()
     });
+    if started == 0 {
+        return Err(ScanError::Workers("cannot start a hashing thread".into()));
+    }
     Ok(!cancel.is_cancelled())
 }
 
@@ -398,6 +612,7 @@ fn coordinate(
         options.catalog().clone(),
     )
     .map_err(|e| ScanError::Workers(e.to_string()))?;
+    let mut device = None;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         run(Run {
             options,
@@ -405,6 +620,7 @@ fn coordinate(
             progress,
             stage: &stage,
             records: tx,
+            device: &mut device,
         })
     }));
     stage(Stage::Finishing);
@@ -414,6 +630,8 @@ fn coordinate(
     summary.started = Some(started_at);
     summary.finished = Some(UtcTime::now());
     summary.elapsed = started.elapsed();
+    summary.first_alert = progress.first_alert();
+    summary.device = device;
     match (outcome, sink_error) {
         (Err(_), _) => Err(ScanError::Panicked),
         (Ok(Err(e)), _) => Err(e),

@@ -1,5 +1,6 @@
 //! Live counters, bumped by workers and sampled by front ends.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,18 @@ pub struct ScanProgress {
     known_good: AtomicU64,
     mismatches: AtomicU64,
     started: Instant,
+    first_alert: OnceLock<FirstAlert>,
+}
+
+/// The moment the first alert hit was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstAlert {
+    /// Time since the scan started.
+    pub after: Duration,
+    /// Bytes read by then (all files, including ones still being read).
+    pub bytes_read: u64,
+    /// Files finished by then.
+    pub files_done: u64,
 }
 
 /// A copy of the counters at one moment.
@@ -111,6 +124,7 @@ impl ScanProgress {
             known_good: AtomicU64::new(0),
             mismatches: AtomicU64::new(0),
             started: Instant::now(),
+            first_alert: OnceLock::new(),
         }
     }
 
@@ -146,9 +160,21 @@ impl ScanProgress {
                 a.fetch_add(1, Ordering::Relaxed);
             }
         };
+        if alert {
+            self.first_alert.get_or_init(|| FirstAlert {
+                after: self.started.elapsed(),
+                bytes_read: self.bytes_hashed.load(Ordering::Relaxed),
+                files_done: self.files_done.load(Ordering::Relaxed),
+            });
+        }
         add(&self.alerts, alert);
         add(&self.known_good, known_good);
         add(&self.mismatches, mismatch);
+    }
+
+    /// The first alert hit, once there is one.
+    pub fn first_alert(&self) -> Option<FirstAlert> {
+        self.first_alert.get().copied()
     }
 
     /// Reads all counters.

@@ -97,3 +97,73 @@ fn agrees_with_coreutils_and_b3sum_on_hashdeep_testfiles() {
         assert_eq!(ours.len(), 17);
     }
 }
+
+#[test]
+fn split_hashing_equals_one_thread_at_every_boundary() {
+    use ferret::hashing::{hash_stream, hash_stream_split, split_groups};
+    let sets = [
+        AlgorithmSet::ALL,
+        AlgorithmSet::of(&[Algorithm::Md5, Algorithm::Sha1, Algorithm::Sha256]),
+        AlgorithmSet::of(&[Algorithm::Sha256, Algorithm::Blake3]),
+        AlgorithmSet::of(&[Algorithm::Blake3]),
+    ];
+    // The costliest selected digest goes to the helper, alone.
+    assert_eq!(
+        split_groups(AlgorithmSet::ALL),
+        Some((
+            AlgorithmSet::of(&[Algorithm::Sha1, Algorithm::Sha256, Algorithm::Blake3]),
+            AlgorithmSet::of(&[Algorithm::Md5])
+        ))
+    );
+    assert_eq!(split_groups(AlgorithmSet::of(&[Algorithm::Blake3])), None);
+    const MIB: usize = 1 << 20;
+    for len in [0, 1, 16 * 1024 + 1, MIB - 1, MIB, MIB + 1, 3 * MIB + 12_345] {
+        let data: Vec<u8> = (0..len)
+            .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
+            .collect();
+        for set in sets {
+            let one = hash_stream(&mut &data[..], set, &mut Vec::new()).unwrap();
+            // A reader returning odd-sized pieces, as a pipe or FUSE might.
+            let mut odd = Odd(&data[..], 0);
+            let two = hash_stream_split(&mut odd, set, &mut Vec::new()).unwrap();
+            assert_eq!(two.digests, one.digests, "len {len}, {set}");
+            assert_eq!(two.len, len as u64);
+            assert_eq!(two.header, one.header, "len {len}");
+        }
+    }
+    // A read error mid-file is returned, not swallowed.
+    let mut failing = Failing(3 * MIB);
+    let err = hash_stream_split(&mut failing, AlgorithmSet::ALL, &mut Vec::new()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+}
+
+/// Returns 1, 2, …, 7777 bytes per read, cycling.
+struct Odd<'a>(&'a [u8], usize);
+
+impl std::io::Read for Odd<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.1 = self.1 % 7777 + 1;
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Gives `left` zero bytes, then fails.
+struct Failing(usize);
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0 == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "bad sector",
+            ));
+        }
+        let n = buf.len().min(self.0);
+        buf[..n].fill(0);
+        self.0 -= n;
+        Ok(n)
+    }
+}

@@ -168,3 +168,209 @@ fn digests_are_identical_whatever_the_thread_count() {
     };
     assert_eq!(run(1), run(2));
 }
+
+/// A tree for ordering: pictures in user folders, system files, a renamed
+/// picture, tiny files, and files large enough to be split.
+fn triage_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |rel: &str, len: usize, seed: u8| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let data: Vec<u8> = (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect();
+        std::fs::write(p, data).unwrap();
+    };
+    for i in 0..20u8 {
+        w(&format!("Windows/System32/lib{i}.dll"), 40_000, i);
+        w(&format!("Program Files/App/data{i}.bin"), 30_000, i ^ 0x40);
+        w(&format!("usr/share/doc{i}.txt"), 2_000, i ^ 0x80);
+        w(&format!("notes/n{i}.txt"), 100 + usize::from(i), i ^ 0xc0);
+    }
+    w("Users/kim/Pictures/beach.jpg", 200_000, 1);
+    w("Users/kim/Videos/clip.mp4", 3_000_000, 2);
+    w("Users/kim/Downloads/photo.dat", 150_000, 3);
+    // Large files: split when few remain (split_min is lowered in the test).
+    w("Users/kim/disk.img", (3 << 20) + 17, 4);
+    w("Users/kim/exact.bin", 2 << 20, 5);
+    dir
+}
+
+fn digests_of(options: ScanOptions) -> Vec<(std::path::PathBuf, Option<ferret::DigestSet>, u64)> {
+    let (mut recs, r) = crate::util::scan(options);
+    let summary = r.unwrap();
+    assert_eq!(summary.errors, 0);
+    recs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    recs.iter()
+        .map(|r| {
+            let len = match &r.outcome {
+                ferret::Outcome::Hashed { len, .. } => *len,
+                _ => u64::MAX,
+            };
+            (r.rel_path.clone(), r.digests().copied(), len)
+        })
+        .collect()
+}
+
+#[test]
+fn digests_are_identical_under_every_order_device_and_split() {
+    use ferret::job::{DeviceKind, Order};
+    let dir = triage_tree();
+    let base = || ScanOptions::new(dir.path());
+    let reference = digests_of(
+        base()
+            .order(Order::Walk)
+            .device(DeviceKind::SolidState)
+            .split_min(u64::MAX),
+    );
+    assert_eq!(reference.iter().filter(|r| r.1.is_some()).count(), 85);
+    for (name, options) in [
+        (
+            "hits-first ssd",
+            base()
+                .order(Order::HitsFirst)
+                .device(DeviceKind::SolidState),
+        ),
+        (
+            "hits-first hdd",
+            base()
+                .order(Order::HitsFirst)
+                .device(DeviceKind::Rotational),
+        ),
+        (
+            "walk hdd",
+            base().order(Order::Walk).device(DeviceKind::Rotational),
+        ),
+        ("split everything, 1 thread", base().split_min(1).threads(1)),
+        (
+            "split 1 MiB up, 2 threads",
+            base().split_min(1 << 20).threads(2),
+        ),
+        (
+            "split, md5 only",
+            base()
+                .split_min(1)
+                .algorithms(ferret::AlgorithmSet::of(&[ferret::Algorithm::Md5])),
+        ),
+    ] {
+        let got = digests_of(options);
+        if name == "split, md5 only" {
+            let md5: Vec<_> = reference
+                .iter()
+                .map(|(p, d, l)| (p.clone(), d.map(|d| d.md5), *l))
+                .collect();
+            let got: Vec<_> = got
+                .iter()
+                .map(|(p, d, l)| (p.clone(), d.map(|d| d.md5), *l))
+                .collect();
+            assert_eq!(got, md5, "{name}");
+        } else {
+            assert_eq!(got, reference, "{name}");
+        }
+    }
+}
+
+#[test]
+fn hits_first_hashes_likely_pictures_before_system_files() {
+    use ferret::job::{DeviceKind, Order};
+    let dir = triage_tree();
+    let order_of = |order| {
+        let (recs, r) = crate::util::scan(
+            ScanOptions::new(dir.path())
+                .threads(1)
+                .order(order)
+                .device(DeviceKind::SolidState),
+        );
+        r.unwrap();
+        recs.iter()
+            .filter(|r| r.digests().is_some())
+            .map(|r| r.rel_path.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    let first = order_of(Order::HitsFirst);
+    assert_eq!(first.len(), 85);
+    let pos = |name: &str| first.iter().position(|p| p.ends_with(name)).unwrap();
+    // Band 0: the picture and the video, in walk order among themselves.
+    let mut top: Vec<&str> = first[..2].iter().map(String::as_str).collect();
+    top.sort();
+    assert_eq!(
+        top,
+        ["Users/kim/Pictures/beach.jpg", "Users/kim/Videos/clip.mp4"]
+    );
+    // Band 1 (no known extension, photo size): the renamed picture, before
+    // any system file; DLLs (likely known-good) are the very last.
+    assert!(pos("photo.dat") < pos("data0.bin"));
+    assert!(pos("photo.dat") < pos("doc0.txt"));
+    assert!(
+        first[first.len() - 20..]
+            .iter()
+            .all(|p| p.ends_with(".dll")),
+        "{first:?}"
+    );
+    // Tiny files come after the larger ones of their band.
+    assert!(pos("disk.img") < pos("n0.txt"));
+    // Walk order is the walk's: not this one.
+    assert_ne!(order_of(Order::Walk), first);
+}
+
+#[test]
+fn bands_follow_extension_size_and_path() {
+    use ferret::job::{FileTask, band};
+    let task = |path: &str, size: u64| FileTask {
+        rel_path: path.into(),
+        meta: ferret::evidence::Meta {
+            size,
+            ..Default::default()
+        },
+    };
+    let cases = [
+        ("Users/a/Pictures/IMG_0001.JPG", 2_500_000, 0),
+        ("DCIM/100APPLE/IMG_0002.HEIC", 1_800_000, 0),
+        ("home/a/Videos/v.mkv", 700_000_000, 0),
+        ("Users/a/icon.png", 900, 1),
+        ("Users/a/Pictures/scan.tif", 300 << 20, 1),
+        ("Users/a/archive.zip", 10 << 20, 1),
+        ("Users/a/no-extension", 400_000, 1),
+        ("Users/a/report.pdf", 400_000, 2),
+        ("Windows/Web/Wallpaper/img0.jpg", 400_000, 3),
+        ("usr/share/pixmaps/logo.png", 40_000, 3),
+        ("node_modules/x/index.js", 4_000, 3),
+        ("Windows/System32/kernel32.dll", 800_000, 4),
+        ("Users/a/Downloads/setup.exe", 8_000_000, 4),
+    ];
+    for (path, size, want) in cases {
+        assert_eq!(band(&task(path, size)), want, "{path}");
+    }
+}
+
+#[test]
+fn device_detection_reads_sysfs_and_the_summary_reports_it() {
+    use ferret::job::{DeviceKind, DeviceProfile};
+    let dir = tempfile::tempdir().unwrap();
+    let p = DeviceProfile::detect(dir.path(), None);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let dev = std::fs::metadata(dir.path()).unwrap().dev();
+        let sys = format!(
+            "/sys/dev/block/{}:{}",
+            rustix::fs::major(dev),
+            rustix::fs::minor(dev)
+        );
+        if std::path::Path::new(&sys).exists() {
+            assert!(p.source.ends_with("queue/rotational"), "{p:?}");
+            let value = std::fs::read_to_string(&p.source).unwrap();
+            let want = if value.trim() == "1" {
+                DeviceKind::Rotational
+            } else {
+                DeviceKind::SolidState
+            };
+            assert_eq!(p.kind, want);
+        } else {
+            println!("skip sysfs check: {sys} does not exist (not a block device here)");
+        }
+    }
+    let (_, r) = crate::util::scan(ScanOptions::new(dir.path()).device(DeviceKind::Rotational));
+    let device = r.unwrap().device.unwrap();
+    assert_eq!(device, DeviceProfile::forced(DeviceKind::Rotational));
+}

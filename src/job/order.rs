@@ -1,0 +1,156 @@
+//! The order files are hashed in.
+//!
+//! In the field the first question is "is there known material here?", so
+//! by default ([`Order::HitsFirst`]) files likely to match an alert set are
+//! hashed first. After the metadata pre-walk every file falls into a band,
+//! from what is known without reading it (extension, size, path):
+//!
+//! | band | files |
+//! |---|---|
+//! | 0 | picture/video extension, typical photo (16 KiB–32 MiB) or video (512 KiB–8 GiB) size, outside system folders |
+//! | 1 | picture/video extension at other sizes, archives, files without a known extension of photo size (renamed pictures), outside system folders |
+//! | 2 | everything else outside system folders, tiny files (< 1 KiB) last within it |
+//! | 3 | system and program folders (`Windows`, `Program Files`, `usr`, `Library`, `node_modules`, …) |
+//! | 4 | likely known-good: executables, libraries, drivers, bytecode |
+//!
+//! Within a band files keep walk order, except that on a spinning disk they
+//! go by inode number (close inodes sit close on disk on ext4/XFS/NTFS).
+//! Bands only change the order: every file is hashed. [`Order::Walk`]
+//! keeps the walk's order exactly (for comparison, `--order walk`).
+
+use super::FileTask;
+use super::device::DeviceKind;
+
+/// Order of hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Likely hits first (the default).
+    #[default]
+    HitsFirst,
+    /// The walk's order.
+    Walk,
+}
+
+impl std::str::FromStr for Order {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "hits-first" | "hits" => Ok(Order::HitsFirst),
+            "walk" => Ok(Order::Walk),
+            other => Err(format!("unknown order {other:?} (hits-first or walk)")),
+        }
+    }
+}
+
+const PICTURE: &[&str] = &[
+    "jpg", "jpeg", "jpe", "jfif", "png", "gif", "bmp", "webp", "heic", "heif", "tif", "tiff",
+    "avif", "jxl", "psd", "nef", "cr2", "cr3", "arw", "dng", "orf", "raf", "rw2",
+];
+const VIDEO: &[&str] = &[
+    "mp4", "m4v", "mov", "avi", "wmv", "mkv", "webm", "flv", "3gp", "3g2", "mpg", "mpeg", "ts",
+    "mts", "m2ts", "vob", "asf", "divx", "ogv",
+];
+const ARCHIVE: &[&str] = &["zip", "rar", "7z", "tar", "gz", "tgz", "cbz", "cbr"];
+const KNOWN_GOOD: &[&str] = &[
+    "exe", "dll", "sys", "drv", "ocx", "cpl", "mui", "cat", "msi", "msp", "so", "dylib", "ko", "a",
+    "o", "lib", "pyc", "pyo", "class", "jar", "dex", "nls", "pdb", "efi",
+];
+/// Path components (lower case) that mark operating-system and program
+/// folders.
+const SYSTEM: &[&str] = &[
+    "windows",
+    "program files",
+    "program files (x86)",
+    "programdata",
+    "winsxs",
+    "system32",
+    "syswow64",
+    "usr",
+    "lib",
+    "lib64",
+    "bin",
+    "sbin",
+    "etc",
+    "opt",
+    "boot",
+    "snap",
+    "system",
+    "library",
+    "applications",
+    "node_modules",
+    "site-packages",
+    "dist-packages",
+    ".git",
+    ".cargo",
+    ".rustup",
+    ".npm",
+    "steamapps",
+];
+
+/// The band of a file (0 = hash first).
+pub fn band(task: &FileTask) -> u8 {
+    let path = task.rel_path.as_os_str().as_encoded_bytes();
+    let lower = path.to_ascii_lowercase();
+    let name = lower
+        .rsplit(|&c| c == b'/' || c == b'\\')
+        .next()
+        .unwrap_or(&[]);
+    let ext = match name.iter().rposition(|&c| c == b'.') {
+        Some(i) if i > 0 => &name[i + 1..],
+        _ => &[][..],
+    };
+    let is = |list: &[&str]| list.iter().any(|e| e.as_bytes() == ext);
+    let system = lower
+        .split(|&c| c == b'/' || c == b'\\')
+        .rev()
+        .skip(1)
+        .any(|dir| SYSTEM.iter().any(|s| s.as_bytes() == dir));
+    let size = task.meta.size;
+    let (picture, video) = (is(PICTURE), is(VIDEO));
+    if is(KNOWN_GOOD) {
+        4
+    } else if system {
+        3
+    } else if (picture && (16 << 10..=32 << 20).contains(&size))
+        || (video && (512 << 10..=8 << 30).contains(&size))
+    {
+        0
+    } else if picture
+        || video
+        || is(ARCHIVE)
+        || (!known_extension(ext) && (16 << 10..=32 << 20).contains(&size))
+    {
+        1
+    } else {
+        2
+    }
+}
+
+/// Extensions that name a format other than a picture or video (a file
+/// carrying one is less likely a renamed picture).
+fn known_extension(ext: &[u8]) -> bool {
+    const OTHER: &[&str] = &[
+        "txt", "log", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "rtf",
+        "html", "htm", "xml", "json", "csv", "ini", "cfg", "conf", "db", "sqlite", "mp3", "wav",
+        "flac", "ogg", "m4a", "iso", "img", "vmdk", "vhd", "vhdx", "dd", "e01", "pst", "ost",
+        "eml", "msg", "js", "css", "py", "c", "h", "rs", "java", "md", "lnk", "tmp", "bak",
+    ];
+    OTHER.iter().any(|e| e.as_bytes() == ext)
+}
+
+/// Puts `tasks` in hashing order.
+pub fn arrange(tasks: &mut [FileTask], order: Order, device: DeviceKind) {
+    match (order, device) {
+        (Order::Walk, _) => {}
+        (Order::HitsFirst, DeviceKind::SolidState) => {
+            tasks.sort_by_cached_key(|t| {
+                let b = band(t);
+                // Tiny files go last within the "everything else" band.
+                (b, b == 2 && t.meta.size < 1024)
+            });
+        }
+        (Order::HitsFirst, DeviceKind::Rotational) => {
+            tasks.sort_by_cached_key(|t| (band(t), t.meta.dev, t.meta.inode));
+        }
+    }
+}
