@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ferret against its peers on one generated tree, in one run.
 #
-#   bench/compare.sh [-s mixed|small|large|tiny] [-d DIR] [-r RUNS] [--scale F]
+#   bench/compare.sh [-s mixed|small|large|huge|tiny|scattered] [-d DIR] [-r RUNS] [--scale F]
 #
 # Runs each tool RUNS times (default 3) with a warm page cache (the tree is
 # re-read, untimed, right before every timed run: this kernel drops page cache
@@ -9,6 +9,9 @@
 # Peers: hashdeep -c md5,sha1,sha256 -r -j2; rhash -r --md5 --sha1 --sha256;
 # b3sum; sha256sum via xargs -P2. Ferret computes the same digests as each
 # peer it is compared with (md5+sha1+sha256), and all four as a second line.
+# Then Ferret alone: the evidence device it detected, peak RSS of a scan into
+# a new case file, and, on the scattered tree (20 alert pictures among ~20k
+# files), time and bytes read before the first alert, hits-first vs walk order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shape=mixed dir="" runs=3 scale=1
@@ -67,3 +70,27 @@ for t in "${order[@]}"; do
     "$(echo "$files / $m" | bc -l)" "$(echo "$m / ${med[ferret]}" | bc -l)"
 done
 echo "(ferret faster = tool median / ferret median, ferret computing md5+sha1+sha256)"
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+warm
+/usr/bin/time -f '%M' -o "$tmp/rss" $ferret scan --new -c "$tmp/case.ferret" --case-number bench \
+  --examiner bench -a md5,sha1,sha256 "$dir" 2> "$tmp/scan.log" > /dev/null || true
+printf '\nferret scan into a new case: peak RSS %.0f MB; %s\n' "$(echo "$(cat "$tmp/rss") / 1024" | bc -l)" \
+  "$(grep -o 'evidence device: .*' "$tmp/scan.log" || echo 'device not reported')"
+
+alerts=${dir%/}.alert.txt
+if [ -f "$alerts" ]; then
+  $ferret hashset --library "$tmp/lib" import -k alert -n alerts "$alerts" > /dev/null 2>&1
+  printf '\nfirst alert (%d alert files), medians of %d:\n%-11s %9s %12s %9s %10s\n' "$(wc -l < "$alerts")" "$runs" \
+    order "seconds" "bytes read" "% bytes" "files done"
+  for order in hits-first walk; do
+    for _ in $(seq "$runs"); do
+      warm
+      $ferret inventory -a md5,sha1,sha256 --library "$tmp/lib" -s alerts --order "$order" "$dir" 2>&1 > /dev/null |
+        sed -n 's/.*first alert after \([0-9.]*\) s, \(.*\) read (\([0-9.]*\)% of the bytes), \([0-9]*\) files done.*/\1 \3 \4 \2/p'
+    done > "$tmp/first-$order"
+    m() { awk "{print \$$1}" "$tmp/first-$order" | median; }
+    printf '%-11s %9.2f %12s %9.1f %10.0f\n' "$order" "$(m 1)" \
+      "$(sort -n -k2 "$tmp/first-$order" | awk -v n="$runs" 'NR == int((n + 1) / 2) {print $4, $5}')" "$(m 2)" "$(m 3)"
+  done
+fi

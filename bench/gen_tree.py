@@ -6,10 +6,16 @@ shapes:
   mixed   ~20k files, ~3 GB: log-normal sizes (documents, photos, a few videos)
   small   200k files of 0-16 KiB in 2,000 folders
   large   4 files of 1 GiB
+  huge    1 file of 4 GiB (one disk image)
+  scattered  ~20k files, ~3 GB shaped like a Windows drive (system and
+          program folders, user documents, pictures, a few videos); 20 of
+          the pictures are "alert" files whose MD5s go to DIR.alert.txt
+          (beside the tree, never inside it)
   tiny    1M files of 0-1 KiB in 10,000 folders
 --scale multiplies file counts (and, for large, sizes), for quick trial runs.
 A finished tree is marked with DIR/.ferret-bench-done and not rebuilt.
 """
+import hashlib
 import os
 import random
 import sys
@@ -65,6 +71,47 @@ def main():
             size = rng.randrange(0, top + 1)
             write(os.path.join(d, f"f{i:07d}"), size, rng, pool)
             total += size
+    elif shape == "scattered":
+        n = int(20000 * scale)
+        users = ["alex", "kim", "sam"]
+        pictures = []
+        for i in range(n):
+            r = rng.random()
+            u = users[i % 3]
+            if r < 0.30:
+                d = os.path.join(root, "Windows", "System32", f"sub{i % 40:02d}")
+                name, size = f"mod{i:06d}" + rng.choice([".dll", ".exe", ".sys", ".mui"]), int(rng.lognormvariate(11.5, 1.2))
+            elif r < 0.42:
+                d = os.path.join(root, "Program Files", f"Vendor{i % 25:02d}", "bin")
+                name, size = f"p{i:06d}" + rng.choice([".dll", ".dat", ".pak", ".png"]), int(rng.lognormvariate(11.0, 1.5))
+            elif r < 0.65:
+                d = os.path.join(root, "Users", u, "Documents", f"folder{i % 50:02d}")
+                name, size = f"doc{i:06d}" + rng.choice([".pdf", ".docx", ".txt", ".xlsx"]), int(rng.lognormvariate(10.0, 1.5))
+            elif r < 0.80:
+                d = os.path.join(root, "Users", u, "AppData", "Local", "Cache", f"c{i % 64:02d}")
+                name, size = f"cache{i:06d}", int(rng.lognormvariate(9.5, 1.5))
+            elif r < 0.999:
+                d = os.path.join(root, "Users", u, rng.choice(["Pictures", "Downloads", "Desktop"]), f"set{i % 40:02d}")
+                name, size = f"IMG_{i:06d}.jpg", int(rng.lognormvariate(12.6, 0.5))
+            else:
+                d = os.path.join(root, "Users", u, "Videos")
+                name, size = f"VID_{i:06d}.mp4", rng.randrange(20 << 20, 80 << 20)
+            size = min(size, 80 << 20)
+            os.makedirs(d, exist_ok=True)
+            path = os.path.join(d, name)
+            write(path, size, rng, pool)
+            total += size
+            if name.endswith(".jpg"):
+                pictures.append(path)
+        alerts = rng.sample(pictures, min(20, len(pictures)))
+        with open(root.rstrip("/") + ".alert.txt", "w") as out:
+            for path in sorted(alerts):
+                with open(path, "rb") as f:
+                    out.write(hashlib.md5(f.read()).hexdigest() + "\n")
+    elif shape == "huge":
+        size = int((4 << 30) * scale)
+        write(os.path.join(root, "disk.img"), size, rng, pool)
+        total += size
     elif shape == "large":
         for i in range(4):
             size = int((1 << 30) * scale)

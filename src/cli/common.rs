@@ -25,6 +25,10 @@ pub struct ReadArgs {
     /// inode order within each band) or ssd (one reader per thread).
     #[arg(long, value_name = "KIND", default_value = "auto", value_parser = parse_device)]
     pub device: DeviceChoice,
+    /// Spread one file's digests over two threads from this size up, when
+    /// few files remain (benchmarks; 0 = never).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub split_min: Option<u64>,
 }
 
 /// `--device`: detected or chosen.
@@ -51,7 +55,10 @@ fn parse_device(s: &str) -> Result<DeviceChoice, String> {
 impl ReadArgs {
     /// Applies the choices to scan options.
     pub fn apply(&self, o: ScanOptions) -> ScanOptions {
-        let o = o.order(self.order);
+        let mut o = o.order(self.order);
+        if let Some(n) = self.split_min {
+            o = o.split_min(if n == 0 { u64::MAX } else { n });
+        }
         match self.device {
             DeviceChoice::Auto => o,
             DeviceChoice::Kind(k) => o.device(k),

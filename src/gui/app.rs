@@ -89,6 +89,12 @@ pub struct ReviewView {
     pub changed: bool,
     /// Text contained in the path.
     pub search: String,
+    /// Only this review status (`None`: any).
+    pub status: Option<crate::case::review::ReviewStatus>,
+    /// Only this media kind (`image`, `video`, …; `None`: any).
+    pub media: Option<String>,
+    /// Only bookmarked items.
+    pub bookmarked: bool,
     /// Sort column.
     pub sort: SortKey,
     /// Sort descending.
@@ -105,6 +111,9 @@ impl Default for ReviewView {
             info: true,
             changed: true,
             search: String::new(),
+            status: None,
+            media: None,
+            bookmarked: false,
             sort: SortKey::Path,
             descending: false,
             note: String::new(),
@@ -158,6 +167,10 @@ pub struct FerretApp {
     pub show_shortcuts: bool,
     /// The About window is open.
     pub show_about: bool,
+    /// The window was asked to close while a scan runs: asking first.
+    pub confirm_quit: bool,
+    /// Close the window once the cancelled scan has been recorded.
+    quit_after_scan: bool,
     title: String,
     case_number: Option<String>,
     case_label: Option<String>,
@@ -188,6 +201,8 @@ impl FerretApp {
             confirm_cancel: false,
             show_shortcuts: false,
             show_about: false,
+            confirm_quit: false,
+            quit_after_scan: false,
             title: String::new(),
             case_number: None,
             case_label: None,
@@ -214,6 +229,7 @@ impl FerretApp {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.poll_scan(ui.ctx());
         self.update_title(ui.ctx());
+        self.guard_quit(ui.ctx());
         egui::Panel::top("menu").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("Ferret");
@@ -282,6 +298,43 @@ impl FerretApp {
         }
     }
 
+    /// Leaving mid-scan asks first; leaving then cancels the scan, waits
+    /// for it to be recorded (resumable), and only then closes.
+    fn guard_quit(&mut self, ctx: &egui::Context) {
+        if self.running.is_some()
+            && !self.quit_after_scan
+            && ctx.input(|i| i.viewport().close_requested())
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.confirm_quit = true;
+        }
+        if !self.confirm_quit {
+            return;
+        }
+        if self.running.is_none() {
+            self.confirm_quit = false;
+            return;
+        }
+        egui::Window::new("A scan is running")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.label("Quit now? The scan is cancelled; everything recorded so far is kept");
+                ui.label("in the case, and the scan can be resumed when the case is opened again.");
+                ui.horizontal(|ui| {
+                    if ui.button("Keep scanning").clicked() {
+                        self.confirm_quit = false;
+                    }
+                    if ui.button("Cancel the scan and quit").clicked() {
+                        self.confirm_quit = false;
+                        self.quit_after_scan = true;
+                        self.queue(Command::CancelScan);
+                    }
+                });
+            });
+    }
+
     fn poll_scan(&mut self, ctx: &egui::Context) {
         let Some(run) = &self.running else { return };
         let mut finished = None;
@@ -309,6 +362,9 @@ impl FerretApp {
                 self.set_case(Some(run.store));
                 self.screen = Screen::Review;
                 self.reload();
+                if self.quit_after_scan {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
             }
         }
     }
@@ -424,6 +480,9 @@ impl FerretApp {
         if let Some(store) = &self.case {
             let mut filter = FlagFilter {
                 reasons: self.view.reasons(),
+                status: self.view.status,
+                media: self.view.media.clone(),
+                bookmarked: self.view.bookmarked,
                 ..Default::default()
             };
             let text = self.view.search.trim();

@@ -26,7 +26,7 @@ pub use device::{DeviceKind, DeviceProfile};
 pub use options::ScanOptions;
 pub use order::{Order, arrange, band};
 pub use pipeline::{FileTask, hash_task, prewalk, prewalk_resuming};
-pub use progress::{FirstAlert, ProgressSnapshot, ScanProgress, Stage};
+pub use progress::{AlertNote, FirstAlert, ProgressSnapshot, ScanProgress, Stage};
 pub use record::{FileRecord, MemorySink, Outcome, RecordSink};
 pub use resume::ResumeSet;
 
@@ -176,6 +176,11 @@ impl ScanJob {
     /// A consistent-enough snapshot of the counters, for display.
     pub fn progress(&self) -> ProgressSnapshot {
         self.progress.snapshot()
+    }
+
+    /// The live progress itself (first alert, latest alert hits).
+    pub fn progress_handle(&self) -> &ScanProgress {
+        &self.progress
     }
 
     /// The token that cancels this scan.

@@ -466,14 +466,26 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             let v = rec.verdict();
             r.progress
                 .classified(v == Verdict::Alert, v == Verdict::KnownGood, class.mismatch);
+            if v == Verdict::Alert {
+                let mut sets: Vec<String> = rec
+                    .hits
+                    .iter()
+                    .filter(|h| h.kind == crate::hashsets::SetKind::Alert)
+                    .filter_map(|h| catalog.sets().get(usize::from(h.set)))
+                    .map(|s| s.provenance().name.clone())
+                    .collect();
+                sets.dedup();
+                r.progress.note_alert(&rec.rel_path, sets);
+            }
         }
         r.progress.file_done();
         send(rec);
     };
     if rotational {
-        // One reader in order; small files are read whole and hashed on the
-        // other threads, large ones stream with their digests split.
-        let hashers = opts.thread_count().saturating_sub(1).max(1);
+        // One reader in order; small files are read whole and hashed on
+        // one thread per core (the reader mostly waits for the disk, so it
+        // does not count as one), large ones stream with their digests split.
+        let hashers = opts.thread_count();
         let ran = std::thread::scope(|s| {
             let (tx, rx) = bounded::<Loaded>(LOADED_DEPTH);
             let started = (0..hashers)

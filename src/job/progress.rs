@@ -1,7 +1,9 @@
 //! Live counters, bumped by workers and sampled by front ends.
 
-use std::sync::OnceLock;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Where a scan is.
@@ -57,6 +59,21 @@ pub struct ScanProgress {
     mismatches: AtomicU64,
     started: Instant,
     first_alert: OnceLock<FirstAlert>,
+    recent_alerts: Mutex<VecDeque<AlertNote>>,
+}
+
+/// Alerts kept for live display (the case holds them all).
+const RECENT_ALERTS: usize = 50;
+
+/// One alert hit, for live display while the scan runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertNote {
+    /// Path relative to the evidence root.
+    pub rel_path: PathBuf,
+    /// Names of the alert sets that matched.
+    pub sets: Vec<String>,
+    /// Time since the scan started.
+    pub after: Duration,
 }
 
 /// The moment the first alert hit was found.
@@ -125,6 +142,7 @@ impl ScanProgress {
             mismatches: AtomicU64::new(0),
             started: Instant::now(),
             first_alert: OnceLock::new(),
+            recent_alerts: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -170,6 +188,30 @@ impl ScanProgress {
         add(&self.alerts, alert);
         add(&self.known_good, known_good);
         add(&self.mismatches, mismatch);
+    }
+
+    /// Remembers an alert hit for live display (newest kept).
+    pub(crate) fn note_alert(&self, rel_path: &Path, sets: Vec<String>) {
+        let note = AlertNote {
+            rel_path: rel_path.to_path_buf(),
+            sets,
+            after: self.started.elapsed(),
+        };
+        // A poisoned lock only means a display list is lost: never fatal.
+        if let Ok(mut q) = self.recent_alerts.lock() {
+            if q.len() == RECENT_ALERTS {
+                q.pop_front();
+            }
+            q.push_back(note);
+        }
+    }
+
+    /// The latest alert hits, newest first (at most 50).
+    pub fn recent_alerts(&self) -> Vec<AlertNote> {
+        self.recent_alerts
+            .lock()
+            .map(|q| q.iter().rev().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The first alert hit, once there is one.

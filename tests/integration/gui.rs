@@ -234,6 +234,43 @@ fn keyboard_filters_search_and_sort_select_exactly_the_expected_rows() {
     h.step();
     h.step();
     assert_eq!(names(h.state()), ["invoice.pdf", "beach.png", "photo.dat"]);
+    // Bookmarked only: the one bookmarked above.
+    h.get_by_label("Bookmarked only").click_accesskit();
+    h.step();
+    h.step();
+    let ids: Vec<i64> = h.state().rows.iter().map(|r| r.file_id).collect();
+    assert_eq!(ids, [second]);
+    h.get_by_label("Bookmarked only").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(h.state().rows.len(), 3);
+    // Review status and media kind (what the combo boxes set).
+    h.state_mut().view.status = Some(ReviewStatus::Confirmed);
+    h.state_mut().queue(ferret::gui::Command::Reload);
+    h.step();
+    h.step();
+    let ids: Vec<i64> = h.state().rows.iter().map(|r| r.file_id).collect();
+    assert_eq!(ids, [second]);
+    h.state_mut().view.status = Some(ReviewStatus::Unreviewed);
+    h.state_mut().queue(ferret::gui::Command::Reload);
+    h.step();
+    h.step();
+    assert_eq!(h.state().rows.len(), 2);
+    h.state_mut().view.status = None;
+    h.state_mut().view.media = Some("image".into());
+    h.state_mut().queue(ferret::gui::Command::Reload);
+    h.step();
+    h.step();
+    // All three demo items are pictures by signature (invoice.pdf is a
+    // JPEG); none is a document.
+    let mut images = names(h.state());
+    images.sort();
+    assert_eq!(images, ["beach.png", "invoice.pdf", "photo.dat"]);
+    h.state_mut().view.media = Some("document".into());
+    h.state_mut().queue(ferret::gui::Command::Reload);
+    h.step();
+    h.step();
+    assert!(h.state().rows.is_empty());
 }
 
 #[test]

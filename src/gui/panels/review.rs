@@ -40,6 +40,64 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             }
         });
         ui.horizontal(|ui| {
+            let mut changed = false;
+            let status_label = |s: Option<ReviewStatus>| match s {
+                None => "any",
+                Some(ReviewStatus::Unreviewed) => "unreviewed",
+                Some(ReviewStatus::Confirmed) => "confirmed",
+                Some(ReviewStatus::FalsePositive) => "false positive",
+                Some(ReviewStatus::SecondLook) => "needs second look",
+            };
+            ui.label("Review status");
+            egui::ComboBox::from_id_salt("status-filter")
+                .selected_text(status_label(app.view.status))
+                .show_ui(ui, |ui| {
+                    for s in [
+                        None,
+                        Some(ReviewStatus::Unreviewed),
+                        Some(ReviewStatus::Confirmed),
+                        Some(ReviewStatus::FalsePositive),
+                        Some(ReviewStatus::SecondLook),
+                    ] {
+                        changed |= ui
+                            .selectable_value(&mut app.view.status, s, status_label(s))
+                            .changed();
+                    }
+                });
+            ui.label("Media");
+            egui::ComboBox::from_id_salt("media-filter")
+                .selected_text(app.view.media.as_deref().unwrap_or("any"))
+                .show_ui(ui, |ui| {
+                    for m in [
+                        None,
+                        Some("image"),
+                        Some("video"),
+                        Some("audio"),
+                        Some("archive"),
+                        Some("document"),
+                        Some("executable"),
+                        Some("text"),
+                        Some("high_entropy"),
+                        Some("unknown"),
+                        Some("other"),
+                    ] {
+                        changed |= ui
+                            .selectable_value(
+                                &mut app.view.media,
+                                m.map(str::to_string),
+                                m.unwrap_or("any"),
+                            )
+                            .changed();
+                    }
+                });
+            changed |= ui
+                .toggle_value(&mut app.view.bookmarked, "Bookmarked only")
+                .changed();
+            if changed {
+                app.queue(Command::Reload);
+            }
+        });
+        ui.horizontal(|ui| {
             ui.label(format!("{} flagged items", app.rows.len()));
             if ui.button("Export report").clicked() {
                 app.queue(Command::ExportReport);
