@@ -20,8 +20,12 @@ pub fn default_workspace() -> PathBuf {
 }
 
 /// The keyboard shortcuts, as shown in Help.
-pub const SHORTCUTS: [(&str, &str); 7] = [
+pub const SHORTCUTS: [(&str, &str); 8] = [
     ("Up / Down, k / j", "previous / next item"),
+    (
+        "x, Ctrl+click",
+        "add the item to / remove it from the multi-selection",
+    ),
     ("c", "mark Confirmed"),
     ("f", "mark False positive"),
     ("n", "mark Needs second look"),
@@ -58,8 +62,15 @@ pub enum Command {
     CancelScan,
     /// Select a row of the review table.
     Select(i64),
-    /// Set the review status of the selected items.
+    /// Set the review status of the selected items (the multi-selection
+    /// when there is one, else the selected item).
     SetStatus(ReviewStatus),
+    /// Add an item to the multi-selection, or take it out.
+    ToggleMark(i64),
+    /// Put every item the table shows in the multi-selection.
+    MarkAllShown,
+    /// Empty the multi-selection.
+    ClearMarks,
     /// Back to the home screen.
     CloseCase,
     /// Export every report format of the open case into a new folder.
@@ -158,6 +169,8 @@ pub struct FerretApp {
     pub rows: Vec<FlaggedRow>,
     /// The selected item (file id).
     pub selected: Option<i64>,
+    /// The multi-selection for bulk marking (file ids).
+    pub marked: std::collections::BTreeSet<i64>,
     /// A message for the user (errors, what just happened).
     pub message: Option<String>,
     pub(crate) case_path_input: String,
@@ -196,6 +209,7 @@ impl FerretApp {
             case: None,
             rows: Vec::new(),
             selected: None,
+            marked: Default::default(),
             message: None,
             case_path_input: String::new(),
             confirm_cancel: false,
@@ -490,7 +504,15 @@ impl FerretApp {
                 filter.text = Some(text.to_string());
             }
             match store.flagged(&filter, self.view.sort, self.view.descending, 0, 100_000) {
-                Ok(rows) => self.rows = rows,
+                Ok(rows) => {
+                    self.rows = rows;
+                    // Bulk actions apply only to what the table shows.
+                    if !self.marked.is_empty() {
+                        let shown: std::collections::HashSet<i64> =
+                            self.rows.iter().map(|r| r.file_id).collect();
+                        self.marked.retain(|id| shown.contains(id));
+                    }
+                }
                 Err(e) => self.message = Some(format!("Cannot read the case: {e}")),
             }
         }
@@ -528,13 +550,36 @@ impl FerretApp {
                     .unwrap_or_default();
             }
             Command::SetStatus(status) => {
-                if let (Some(store), Some(id)) = (&self.case, self.selected) {
-                    match store.set_status(&[id], status, &self.examiner) {
-                        Ok(()) => self.reload(),
+                let ids: Vec<i64> = if self.marked.is_empty() {
+                    self.selected.into_iter().collect()
+                } else {
+                    self.marked.iter().copied().collect()
+                };
+                if let Some(store) = &self.case
+                    && !ids.is_empty()
+                {
+                    match store.set_status(&ids, status, &self.examiner) {
+                        Ok(()) => {
+                            if ids.len() > 1 {
+                                self.message = Some(format!(
+                                    "{} items marked {}.",
+                                    ids.len(),
+                                    status.as_str().replace('_', " ")
+                                ));
+                            }
+                            self.reload();
+                        }
                         Err(e) => self.message = Some(e.to_string()),
                     }
                 }
             }
+            Command::ToggleMark(id) => {
+                if !self.marked.remove(&id) {
+                    self.marked.insert(id);
+                }
+            }
+            Command::MarkAllShown => self.marked = self.rows.iter().map(|r| r.file_id).collect(),
+            Command::ClearMarks => self.marked.clear(),
             Command::ExportReport => self.export(),
             Command::NewCase => {
                 self.setup.examiner = self.examiner.clone();

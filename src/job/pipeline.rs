@@ -158,14 +158,7 @@ fn hash_task_with(
     progress: Option<&ScanProgress>,
     split: bool,
 ) -> FileRecord {
-    let failed = |e: ItemError, meta: Meta| FileRecord {
-        rel_path: task.rel_path.clone(),
-        kind: Some(EntryKind::File),
-        meta: Some(meta),
-        link_target: None,
-        outcome: Outcome::Failed(e),
-        hits: Vec::new(),
-    };
+    let failed = |e: ItemError, meta: Meta| failed_record(task, e, meta);
     let file = match root.open_file(&task.rel_path) {
         Ok(f) => f,
         Err(e) => return failed(e, task.meta),
@@ -186,6 +179,18 @@ fn hash_task_with(
     };
     let changed = hashed.len != meta.size || reader.inner.changed_since_open().unwrap_or(true);
     hashed_record(task, meta, hashed, changed, catalog)
+}
+
+/// The record of a regular file that could not be opened or read.
+fn failed_record(task: &FileTask, e: ItemError, meta: Meta) -> FileRecord {
+    FileRecord {
+        rel_path: task.rel_path.clone(),
+        kind: Some(EntryKind::File),
+        meta: Some(meta),
+        link_target: None,
+        outcome: Outcome::Failed(e),
+        hits: Vec::new(),
+    }
 }
 
 /// A small file read whole by a spinning disk's reader, to be hashed on
@@ -209,16 +214,7 @@ fn load_task(
     task: &FileTask,
     progress: Option<&ScanProgress>,
 ) -> Result<Loaded, Box<FileRecord>> {
-    let failed = |e: ItemError, meta: Meta| {
-        Box::new(FileRecord {
-            rel_path: task.rel_path.clone(),
-            kind: Some(EntryKind::File),
-            meta: Some(meta),
-            link_target: None,
-            outcome: Outcome::Failed(e),
-            hits: Vec::new(),
-        })
-    };
+    let failed = |e: ItemError, meta: Meta| Box::new(failed_record(task, e, meta));
     let mut file = root
         .open_file(&task.rel_path)
         .map_err(|e| failed(e, task.meta))?;
@@ -481,6 +477,17 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         r.progress.file_done();
         send(rec);
     };
+    let hash_one = |task: &FileTask, buf: &mut Vec<u8>, split: bool| {
+        deliver(hash_task_with(
+            &root,
+            task,
+            algorithms,
+            catalog,
+            buf,
+            Some(r.progress),
+            split,
+        ));
+    };
     if rotational {
         // One reader in order; small files are read whole and hashed on
         // one thread per core (the reader mostly waits for the disk, so it
@@ -521,16 +528,7 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
                         Err(rec) => deliver(*rec),
                     }
                 } else {
-                    let split = task.meta.size >= split_min;
-                    deliver(hash_task_with(
-                        &root,
-                        task,
-                        algorithms,
-                        catalog,
-                        &mut buf,
-                        Some(r.progress),
-                        split,
-                    ));
+                    hash_one(task, &mut buf, task.meta.size >= split_min);
                 }
             }
             true
@@ -555,16 +553,7 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             // than readers.
             let left = tasks.len() - i - 1;
             let split = task.meta.size >= split_min && (rotational || left < readers);
-            let rec = hash_task_with(
-                &root,
-                task,
-                algorithms,
-                catalog,
-                &mut buf,
-                Some(r.progress),
-                split,
-            );
-            deliver(rec);
+            hash_one(task, &mut buf, split);
         }
     };
     let started = std::thread::scope(|s| {

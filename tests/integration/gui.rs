@@ -352,3 +352,154 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     assert_eq!(store.info().unwrap().case_number, "2026-0007");
     assert_eq!(store.info().unwrap().examiner, "J. Doe");
 }
+
+#[test]
+fn bulk_marking_updates_every_selected_row_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Open demo case").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let ids: Vec<i64> = h.state().rows.iter().map(|r| r.file_id).collect();
+    assert_eq!(ids.len(), 3);
+    // x toggles the selected row into the multi-selection.
+    h.key_press(egui::Key::ArrowDown);
+    h.step();
+    h.step();
+    h.key_press(egui::Key::X);
+    h.step();
+    h.step();
+    assert_eq!(
+        h.state().marked.iter().copied().collect::<Vec<_>>(),
+        [ids[0]]
+    );
+    h.key_press(egui::Key::X);
+    h.step();
+    h.step();
+    assert!(h.state().marked.is_empty());
+    // Select all shown, then one bulk action marks all three.
+    h.get_by_label("Select all shown").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(h.state().marked.len(), 3);
+    h.get_by_label("False positive all").click_accesskit();
+    h.step();
+    h.step();
+    assert!(
+        h.state()
+            .rows
+            .iter()
+            .all(|r| r.status == ReviewStatus::FalsePositive),
+        "{:?}",
+        h.state().rows.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    // Filtered to confirmed items, nothing is shown, and the selection
+    // follows what is shown (a bulk action never reaches hidden rows).
+    h.state_mut().view.status = Some(ReviewStatus::Confirmed);
+    h.state_mut().queue(ferret::gui::Command::Reload);
+    h.step();
+    h.step();
+    assert!(h.state().rows.is_empty());
+    assert!(h.state().marked.is_empty());
+    // Persisted, one audit row per item.
+    let store = h.state().case().unwrap();
+    let all = store
+        .flagged(&FlagFilter::default(), SortKey::Path, false, 0, 100)
+        .unwrap();
+    assert!(all.iter().all(|r| r.status == ReviewStatus::FalsePositive));
+    let audited = ferret::case::audit::rows(store.conn())
+        .unwrap()
+        .iter()
+        .filter(|a| a.action == "review_status" && a.detail.contains("false_positive"))
+        .count();
+    assert_eq!(audited, 3, "one audit row per item");
+}
+
+#[test]
+fn malformed_images_show_cannot_preview_and_never_crash_the_app() {
+    let Some(corpus) = crate::util::corpus() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    // Every malformed image, flagged through an alert set of their MD5s.
+    let mut list = String::new();
+    for sub in std::fs::read_dir(corpus.join("malformed-images")).unwrap() {
+        let sub = sub.unwrap().path();
+        if !sub.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&sub).unwrap() {
+            let f = f.unwrap().path();
+            let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !["jpg", "png", "tif", "tiff", "gif", "bmp", "webp"].contains(&ext) {
+                continue;
+            }
+            let bytes = std::fs::read(&f).unwrap();
+            let name = format!(
+                "{}-{}",
+                sub.file_name().unwrap().to_string_lossy(),
+                f.file_name().unwrap().to_string_lossy()
+            );
+            std::fs::write(ev.join(name), &bytes).unwrap();
+            let md5 = ferret::hashing::hash_bytes(&bytes, ferret::AlgorithmSet::ALL)
+                .hex(ferret::Algorithm::Md5)
+                .unwrap();
+            list.push_str(&format!("{md5}\n"));
+        }
+    }
+    std::fs::write(dir.path().join("malformed.txt"), list).unwrap();
+    let lib = dir.path().join("lib");
+    ferret::hashsets::HashLibrary::open(&lib)
+        .unwrap()
+        .import(
+            &dir.path().join("malformed.txt"),
+            &ferret::hashsets::library::ImportOptions::new(ferret::hashsets::SetKind::Alert),
+            &mut |_| {},
+        )
+        .unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("New case").click_accesskit();
+    h.step();
+    h.step();
+    {
+        let f = &mut h.state_mut().setup;
+        f.case_number = "MALFORMED-1".into();
+        f.examiner = "Tester".into();
+        f.evidence = ev.display().to_string();
+        f.library = lib.display().to_string();
+    }
+    h.step();
+    h.step();
+    h.get_by_label("malformed (alert, 51 entries)")
+        .click_accesskit();
+    h.step();
+    h.get_by_label("Start scan").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let ids: Vec<i64> = h.state().rows.iter().map(|r| r.file_id).collect();
+    assert!(ids.len() >= 30, "{} flagged", ids.len());
+    let (mut shown, mut refused, mut not_images) = (0, 0, 0);
+    for id in ids {
+        h.state_mut().queue(ferret::gui::Command::Select(id));
+        h.step();
+        h.step();
+        step_until(&mut h, |a| !a.preview.loading());
+        let p = &h.state().preview;
+        assert!(!p.revealed, "a new selection starts blurred");
+        match &p.unavailable {
+            None => {
+                assert!(p.ready(), "item {id}: neither a preview nor a reason");
+                shown += 1;
+            }
+            Some(why) if why.starts_with("Cannot preview") => refused += 1,
+            Some(why) if why.starts_with("No preview for") => not_images += 1,
+            Some(why) => panic!("item {id}: unexpected {why}"),
+        }
+    }
+    eprintln!(
+        "GUI preview of malformed images: {shown} shown blurred, {refused} 'cannot preview', {not_images} not recognised as images"
+    );
+    assert!(refused > 0);
+}

@@ -98,6 +98,26 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             }
         });
         ui.horizontal(|ui| {
+            if ui.button("Select all shown").clicked() {
+                app.queue(Command::MarkAllShown);
+            }
+            if !app.marked.is_empty() {
+                ui.label(format!("{} selected:", app.marked.len()));
+                for (label, status) in [
+                    ("Confirm all", ReviewStatus::Confirmed),
+                    ("False positive all", ReviewStatus::FalsePositive),
+                    ("Second look all", ReviewStatus::SecondLook),
+                ] {
+                    if ui.button(label).clicked() {
+                        app.queue(Command::SetStatus(status));
+                    }
+                }
+                if ui.button("Clear selection").clicked() {
+                    app.queue(Command::ClearMarks);
+                }
+            }
+        });
+        ui.horizontal(|ui| {
             ui.label(format!("{} flagged items", app.rows.len()));
             if ui.button("Export report").clicked() {
                 app.queue(Command::ExportReport);
@@ -119,7 +139,9 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         ui.style_mut().interaction.selectable_labels = false;
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         let mut clicked = None;
+        let mut toggled = None;
         let mut sort_by = None;
+        let ctrl = ui.input(|i| i.modifiers.command || i.modifiers.ctrl);
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
@@ -155,9 +177,15 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             .body(|body| {
                 body.rows(20.0, app.rows.len(), |mut row| {
                     let r = &app.rows[row.index()];
-                    row.set_selected(app.selected == Some(r.file_id));
+                    let marked = app.marked.contains(&r.file_id);
+                    row.set_selected(app.selected == Some(r.file_id) || marked);
                     row.col(|ui| {
-                        let mark = if r.bookmark { "* " } else { "" };
+                        let mark = match (marked, r.bookmark) {
+                            (true, true) => "[x] * ",
+                            (true, false) => "[x] ",
+                            (false, true) => "* ",
+                            (false, false) => "",
+                        };
                         ui.label(format!("{mark}{}", r.status.as_str()));
                     });
                     row.col(|ui| {
@@ -173,12 +201,19 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                         ui.label(&r.path);
                     });
                     if row.response().clicked() {
-                        clicked = Some(r.file_id);
+                        if ctrl {
+                            toggled = Some(r.file_id);
+                        } else {
+                            clicked = Some(r.file_id);
+                        }
                     }
                 });
             });
         if let Some(id) = clicked {
             app.queue(Command::Select(id));
+        }
+        if let Some(id) = toggled {
+            app.queue(Command::ToggleMark(id));
         }
         if let Some(key) = sort_by {
             app.queue(Command::SortBy(key));
@@ -291,6 +326,11 @@ fn keyboard(ui: &mut egui::Ui, app: &mut FerretApp) {
     }
     if pressed(egui::Key::B) {
         app.queue(Command::ToggleBookmark);
+    }
+    if pressed(egui::Key::X)
+        && let Some(id) = app.selected
+    {
+        app.queue(Command::ToggleMark(id));
     }
     if pressed(egui::Key::Slash) {
         ui.memory_mut(|m| m.request_focus(egui::Id::unique(SEARCH_ID)));
