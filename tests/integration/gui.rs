@@ -145,6 +145,31 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
     assert!(store.verify_audit().unwrap().is_ok());
 }
 
+/// Imports the MD5 list `text` as alert set `name` into `dir/lib`.
+fn alert_library(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let src = dir.join(format!("{name}.txt"));
+    std::fs::write(&src, text).unwrap();
+    let lib = dir.join("lib");
+    ferret::hashsets::HashLibrary::open(&lib)
+        .unwrap()
+        .import(
+            &src,
+            &ferret::hashsets::library::ImportOptions::new(ferret::hashsets::SetKind::Alert),
+            &mut |_| {},
+        )
+        .unwrap();
+    lib
+}
+
+/// Opens the new-case form from Home (the harness's first screen).
+fn open_new_case_form(h: &mut Harness<'static, FerretApp>) {
+    h.step();
+    h.get_by_label("New case").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen, Screen::Setup);
+}
+
 fn ferret_demo() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
 }
@@ -308,22 +333,9 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     let md5 = ferret::hashing::hash_bytes(b"pretend contraband", ferret::AlgorithmSet::ALL)
         .hex(ferret::Algorithm::Md5)
         .unwrap();
-    let lib = dir.path().join("lib");
-    std::fs::write(dir.path().join("bad.txt"), format!("{md5}\n")).unwrap();
-    ferret::hashsets::HashLibrary::open(&lib)
-        .unwrap()
-        .import(
-            &dir.path().join("bad.txt"),
-            &ferret::hashsets::library::ImportOptions::new(ferret::hashsets::SetKind::Alert),
-            &mut |_| {},
-        )
-        .unwrap();
+    let lib = alert_library(dir.path(), "bad", &format!("{md5}\n"));
     let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("New case").click_accesskit();
-    h.step();
-    h.step();
-    assert_eq!(h.state().screen, Screen::Setup);
+    open_new_case_form(&mut h);
     // Missing fields are named, and Start is refused.
     h.state_mut().setup.examiner.clear();
     h.step();
@@ -449,21 +461,9 @@ fn malformed_images_show_cannot_preview_and_never_crash_the_app() {
             list.push_str(&format!("{md5}\n"));
         }
     }
-    std::fs::write(dir.path().join("malformed.txt"), list).unwrap();
-    let lib = dir.path().join("lib");
-    ferret::hashsets::HashLibrary::open(&lib)
-        .unwrap()
-        .import(
-            &dir.path().join("malformed.txt"),
-            &ferret::hashsets::library::ImportOptions::new(ferret::hashsets::SetKind::Alert),
-            &mut |_| {},
-        )
-        .unwrap();
+    let lib = alert_library(dir.path(), "malformed", &list);
     let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("New case").click_accesskit();
-    h.step();
-    h.step();
+    open_new_case_form(&mut h);
     {
         let f = &mut h.state_mut().setup;
         f.case_number = "MALFORMED-1".into();
