@@ -415,6 +415,10 @@ impl FerretApp {
                 examiner: f.examiner.trim().into(),
                 agency: f.agency.trim().into(),
                 notes: f.notes.clone(),
+                display_tz: match f.display_tz.trim() {
+                    "" => "UTC".into(),
+                    tz => tz.into(),
+                },
                 ..Default::default()
             };
             let store = CaseStore::create(&path, &info, &info.examiner).map_err(|e| e.to_string())?;
@@ -584,6 +588,9 @@ impl FerretApp {
             Command::NewCase => {
                 self.setup.examiner = self.examiner.clone();
                 self.setup.exhibit = "1".into();
+                if self.setup.display_tz.is_empty() {
+                    self.setup.display_tz = super::time::system_zone();
+                }
                 self.screen = Screen::Setup;
                 self.message = None;
             }

@@ -9,6 +9,7 @@
 mod app;
 mod demo;
 mod panels;
+mod time;
 
 pub use app::{Command, FerretApp, Screen};
 

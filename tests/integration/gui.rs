@@ -348,7 +348,12 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
         f.examiner = "J. Doe".into();
         f.evidence = ev.display().to_string();
         f.library = lib.display().to_string();
+        f.display_tz = "Nowhere/Else".into();
     }
+    h.step();
+    h.step();
+    h.get_by_label_contains("Unknown time zone \"Nowhere/Else\"");
+    h.state_mut().setup.display_tz = "Europe/Berlin".into();
     h.step();
     h.step();
     h.get_by_label("WARNING: the evidence is mounted READ-WRITE. Mount it read-only before scanning (Ferret never writes to it, but the OS may).");
@@ -363,6 +368,16 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     let store = h.state().case().unwrap();
     assert_eq!(store.info().unwrap().case_number, "2026-0007");
     assert_eq!(store.info().unwrap().examiner, "J. Doe");
+    assert_eq!(store.info().unwrap().display_tz, "Europe/Berlin");
+    // MACB in UTC and in the case's display time zone.
+    let id = h.state().rows[0].file_id;
+    h.state_mut().queue(ferret::gui::Command::Select(id));
+    h.step();
+    h.step();
+    h.get_by_label_contains("Modified (M): ");
+    h.get_by_label_contains("Created (B): ");
+    let local = h.get_all_by_label_contains("(Europe/Berlin)").count();
+    assert!(local >= 3, "M, A and C in the display zone: {local}");
 }
 
 #[test]

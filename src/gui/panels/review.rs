@@ -11,6 +11,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     egui::Panel::right("detail")
         .default_size(440.0)
         .min_size(380.0)
+        .max_size(520.0)
         .show(ui, |ui| detail_ui(ui, app));
     egui::CentralPanel::default().show(ui, |ui| {
         if let Some(m) = &app.message {
@@ -142,73 +143,90 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         let mut toggled = None;
         let mut sort_by = None;
         let ctrl = ui.input(|i| i.modifiers.command || i.modifiers.ctrl);
-        TableBuilder::new(ui)
-            .striped(true)
-            .sense(egui::Sense::click())
-            .column(Column::exact(110.0))
-            .column(Column::exact(140.0))
-            .column(Column::initial(220.0).at_least(120.0).resizable(true))
-            .column(Column::exact(70.0))
-            .column(Column::remainder())
-            .header(20.0, |mut h| {
-                for (t, key) in [
-                    ("Status", SortKey::Status),
-                    ("Reason", SortKey::Reason),
-                    ("Name", SortKey::Name),
-                    ("Size", SortKey::Size),
-                    ("Path", SortKey::Path),
-                ] {
-                    h.col(|ui| {
-                        let arrow = match (app.view.sort == key, app.view.descending) {
-                            (true, false) => " ^",
-                            (true, true) => " v",
-                            _ => "",
-                        };
-                        if ui
-                            .button(format!("{t}{arrow}"))
-                            .on_hover_text(format!("Sort by {t}"))
-                            .clicked()
-                        {
-                            sort_by = Some(key);
-                        }
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(20.0, app.rows.len(), |mut row| {
-                    let r = &app.rows[row.index()];
-                    let marked = app.marked.contains(&r.file_id);
-                    row.set_selected(app.selected == Some(r.file_id) || marked);
-                    row.col(|ui| {
-                        let mark = match (marked, r.bookmark) {
-                            (true, true) => "[x] * ",
-                            (true, false) => "[x] ",
-                            (false, true) => "* ",
-                            (false, false) => "",
-                        };
-                        ui.label(format!("{mark}{}", r.status.as_str()));
-                    });
-                    row.col(|ui| {
-                        ui.label(&r.reasons);
-                    });
-                    row.col(|ui| {
-                        ui.label(&r.name);
-                    });
-                    row.col(|ui| {
-                        ui.label(r.size.map(|s| s.to_string()).unwrap_or_default());
-                    });
-                    row.col(|ui| {
-                        ui.label(&r.path);
-                    });
-                    if row.response().clicked() {
-                        if ctrl {
-                            toggled = Some(r.file_id);
-                        } else {
-                            clicked = Some(r.file_id);
-                        }
+        // Wider than the space beside the detail pane: scrolls sideways.
+        egui::ScrollArea::horizontal().show(ui, |ui| {
+            TableBuilder::new(ui)
+                .striped(true)
+                .sense(egui::Sense::click())
+                .column(Column::exact(100.0))
+                .column(Column::exact(110.0))
+                .column(Column::initial(150.0).at_least(90.0).resizable(true))
+                .column(Column::exact(64.0))
+                .column(Column::exact(150.0))
+                .column(Column::exact(90.0))
+                .column(Column::remainder().at_least(220.0))
+                .header(20.0, |mut h| {
+                    for (t, key) in [
+                        ("Status", SortKey::Status),
+                        ("Reason", SortKey::Reason),
+                        ("Name", SortKey::Name),
+                        ("Size", SortKey::Size),
+                        ("Modified (UTC)", SortKey::Modified),
+                        ("Type", SortKey::Type),
+                        ("Path", SortKey::Path),
+                    ] {
+                        h.col(|ui| {
+                            let arrow = match (app.view.sort == key, app.view.descending) {
+                                (true, false) => " ^",
+                                (true, true) => " v",
+                                _ => "",
+                            };
+                            if ui
+                                .button(format!("{t}{arrow}"))
+                                .on_hover_text(format!("Sort by {t}"))
+                                .clicked()
+                            {
+                                sort_by = Some(key);
+                            }
+                        });
                     }
+                })
+                .body(|body| {
+                    body.rows(20.0, app.rows.len(), |mut row| {
+                        let r = &app.rows[row.index()];
+                        let marked = app.marked.contains(&r.file_id);
+                        row.set_selected(app.selected == Some(r.file_id) || marked);
+                        row.col(|ui| {
+                            let mark = match (marked, r.bookmark) {
+                                (true, true) => "[x] * ",
+                                (true, false) => "[x] ",
+                                (false, true) => "* ",
+                                (false, false) => "",
+                            };
+                            ui.label(format!("{mark}{}", r.status.as_str()));
+                        });
+                        row.col(|ui| {
+                            ui.label(&r.reasons).on_hover_text(&r.details);
+                        });
+                        row.col(|ui| {
+                            ui.label(&r.name);
+                        });
+                        row.col(|ui| {
+                            ui.label(r.size.map(|s| s.to_string()).unwrap_or_default());
+                        });
+                        row.col(|ui| {
+                            ui.label(
+                                r.mtime_ns
+                                    .map(crate::gui::time::utc_seconds)
+                                    .unwrap_or_default(),
+                            );
+                        });
+                        row.col(|ui| {
+                            ui.label(r.mime.as_deref().unwrap_or(""));
+                        });
+                        row.col(|ui| {
+                            ui.label(&r.path);
+                        });
+                        if row.response().clicked() {
+                            if ctrl {
+                                toggled = Some(r.file_id);
+                            } else {
+                                clicked = Some(r.file_id);
+                            }
+                        }
+                    });
                 });
-            });
+        });
         if let Some(id) = clicked {
             app.queue(Command::Select(id));
         }
@@ -248,7 +266,6 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     ] {
         if let Some(h) = v {
             ui.horizontal(|ui| {
-                ui.label(format!("{name}: {h}"));
                 if ui
                     .small_button("Copy")
                     .on_hover_text(format!("Copy {name}"))
@@ -256,13 +273,30 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 {
                     ui.ctx().copy_text(h.clone());
                 }
+                ui.label(
+                    egui::RichText::new(format!("{name}: {h}"))
+                        .monospace()
+                        .small(),
+                );
             });
         }
     }
-    ui.label(format!(
-        "Modified: {}",
-        row.mtime.clone().unwrap_or_default()
-    ));
+    let tz = store.info().map(|i| i.display_tz).unwrap_or_default();
+    for (name, t) in [
+        ("Modified (M)", &row.mtime),
+        ("Accessed (A)", &row.atime),
+        ("Changed (C)", &row.ctime),
+        ("Created (B)", &row.crtime),
+    ] {
+        let Some(t) = t else {
+            ui.label(format!("{name}: not recorded"));
+            continue;
+        };
+        match crate::gui::time::in_zone(t, &tz) {
+            Some(local) => ui.label(format!("{name}: {t} = {local}")),
+            None => ui.label(format!("{name}: {t}")),
+        };
+    }
     if !row.matches.is_empty() {
         ui.label(format!("Matches: {}", row.matches));
     }

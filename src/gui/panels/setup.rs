@@ -22,6 +22,8 @@ pub struct SetupForm {
     pub exhibit: String,
     /// Notes.
     pub notes: String,
+    /// Time zone times are also shown in (IANA name; UTC is always shown).
+    pub display_tz: String,
     /// Evidence folder.
     pub evidence: String,
     /// Hash library folder (empty: the default).
@@ -41,6 +43,12 @@ pub fn validate(form: &SetupForm) -> (Vec<String>, Vec<String>) {
     }
     if form.examiner.trim().is_empty() {
         errors.push("Enter the examiner's name.".into());
+    }
+    let tz = form.display_tz.trim();
+    if !tz.is_empty() && !crate::gui::time::valid_zone(tz) {
+        errors.push(format!(
+            "Unknown time zone {tz:?}: use an IANA name such as Europe/Berlin, or UTC."
+        ));
     }
     let ev = form.evidence.trim();
     if ev.is_empty() {
@@ -101,6 +109,7 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         field(ui, "Agency", &mut f.agency);
         field(ui, "Exhibit", &mut f.exhibit);
         field(ui, "Notes", &mut f.notes);
+        field(ui, "Display time zone", &mut f.display_tz);
         field(ui, "Evidence folder", &mut f.evidence);
         field(ui, "Hash library", &mut f.library);
         ui.label(format!("Hash sets in {}:", library.display()));
