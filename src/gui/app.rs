@@ -169,6 +169,10 @@ pub struct FerretApp {
     pub rows: Vec<FlaggedRow>,
     /// The selected item (file id).
     pub selected: Option<i64>,
+    /// What is remembered between runs (eframe storage).
+    pub settings: super::Settings,
+    /// The settings window is open.
+    pub show_settings: bool,
     /// The multi-selection for bulk marking (file ids).
     pub marked: std::collections::BTreeSet<i64>,
     /// A message for the user (errors, what just happened).
@@ -210,6 +214,8 @@ impl FerretApp {
             rows: Vec::new(),
             selected: None,
             marked: Default::default(),
+            settings: Default::default(),
+            show_settings: false,
             message: None,
             case_path_input: String::new(),
             confirm_cancel: false,
@@ -249,17 +255,24 @@ impl FerretApp {
                 ui.strong("Ferret");
                 ui.menu_button("View", |ui| {
                     if ui.button("Dark theme").clicked() {
-                        ui.ctx().set_theme(egui::Theme::Dark);
+                        self.settings.dark = true;
+                        self.apply_settings(ui.ctx());
                     }
                     if ui.button("Light theme").clicked() {
-                        ui.ctx().set_theme(egui::Theme::Light);
+                        self.settings.dark = false;
+                        self.apply_settings(ui.ctx());
                     }
                     for (label, zoom) in
                         [("Text 100%", 1.0), ("Text 150%", 1.5), ("Text 200%", 2.0)]
                     {
                         if ui.button(label).clicked() {
-                            ui.ctx().set_zoom_factor(zoom);
+                            self.settings.zoom = zoom;
+                            self.apply_settings(ui.ctx());
                         }
+                    }
+                    if ui.button("Settings...").clicked() {
+                        self.show_settings = true;
+                        ui.close();
                     }
                 });
                 ui.menu_button("Help", |ui| {
@@ -288,6 +301,23 @@ impl FerretApp {
                     for (k, what) in SHORTCUTS {
                         ui.label(format!("{k}: {what}"));
                     }
+                });
+        }
+        if self.show_settings {
+            egui::Window::new("Settings")
+                .default_pos([320.0, 120.0])
+                .open(&mut self.show_settings)
+                .show(ui.ctx(), |ui| {
+                    ui.horizontal(|ui| {
+                        let label =
+                            ui.label("Blur a revealed preview again after (seconds, 0 = never)");
+                        ui.add(
+                            egui::DragValue::new(&mut self.settings.reveal_timeout_secs)
+                                .range(0..=3600),
+                        )
+                        .labelled_by(label.id);
+                    });
+                    ui.label("Settings are kept between runs.");
                 });
         }
         if self.show_about {
@@ -474,7 +504,20 @@ impl FerretApp {
     }
 
     /// Opens (or, with `None`, closes) the case shown.
+    /// Applies theme and text size from the settings.
+    pub fn apply_settings(&self, ctx: &egui::Context) {
+        ctx.set_theme(if self.settings.dark {
+            egui::Theme::Dark
+        } else {
+            egui::Theme::Light
+        });
+        ctx.set_zoom_factor(self.settings.zoom.clamp(0.5, 3.0));
+    }
+
     fn set_case(&mut self, store: Option<CaseStore>) {
+        if let Some(s) = &store {
+            self.settings.remember_case(s.path());
+        }
         let info = store.as_ref().and_then(|s| s.info().ok());
         self.case_number = info.as_ref().map(|i| i.case_number.clone());
         self.case_label = info.map(|i| format!("Case {} — {}", i.case_number, i.title));
@@ -588,13 +631,23 @@ impl FerretApp {
             Command::NewCase => {
                 self.setup.examiner = self.examiner.clone();
                 self.setup.exhibit = "1".into();
+                if self.setup.evidence.is_empty() {
+                    self.setup.evidence = self.settings.last_evidence.clone();
+                }
+                if self.setup.library.is_empty() {
+                    self.setup.library = self.settings.last_library.clone();
+                }
                 if self.setup.display_tz.is_empty() {
                     self.setup.display_tz = super::time::system_zone();
                 }
                 self.screen = Screen::Setup;
                 self.message = None;
             }
-            Command::StartNewCase => self.start_new_case(ctx),
+            Command::StartNewCase => {
+                self.settings.last_evidence = self.setup.evidence.trim().to_string();
+                self.settings.last_library = self.setup.library.trim().to_string();
+                self.start_new_case(ctx)
+            }
             Command::Reload => self.reload(),
             Command::SortBy(key) => {
                 if self.view.sort == key {
@@ -675,5 +728,9 @@ impl FerretApp {
 impl eframe::App for FerretApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         FerretApp::ui(self, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
     }
 }

@@ -9,9 +9,11 @@
 mod app;
 mod demo;
 mod panels;
+mod settings;
 mod time;
 
 pub use app::{Command, FerretApp, Screen};
+pub use settings::Settings;
 
 use eframe::egui;
 
@@ -28,8 +30,15 @@ pub fn run(demo: bool) -> std::process::ExitCode {
     match eframe::run_native(
         "Ferret",
         options,
-        Box::new(move |_cc| {
+        Box::new(move |cc| {
             let mut app = FerretApp::new(app::default_workspace());
+            if let Some(s) = cc
+                .storage
+                .and_then(|st| eframe::get_value::<Settings>(st, eframe::APP_KEY))
+            {
+                app.settings = s;
+            }
+            app.apply_settings(&cc.egui_ctx);
             if demo {
                 app.queue(Command::OpenDemo);
             }

@@ -518,3 +518,51 @@ fn malformed_images_show_cannot_preview_and_never_crash_the_app() {
     );
     assert!(refused > 0);
 }
+
+#[test]
+fn reveal_blurs_again_after_the_timeout_and_recent_cases_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Open demo case").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let case_path = h.state().case().unwrap().path().to_path_buf();
+    assert_eq!(h.state().settings.recent_cases.first(), Some(&case_path));
+    // The timeout is a setting (View > Settings...).
+    h.state_mut().settings.reveal_timeout_secs = 1;
+    h.get_by_label("beach.png").click();
+    h.step();
+    h.step();
+    step_until(&mut h, |a| {
+        a.preview.ready() || a.preview.unavailable.is_some()
+    });
+    h.get_by_label("Reveal preview").click_accesskit();
+    h.step();
+    h.step();
+    assert!(h.state().preview.revealed);
+    std::thread::sleep(Duration::from_millis(1100));
+    h.step();
+    h.step();
+    assert!(!h.state().preview.revealed, "blurred again after 1 s");
+    h.get_by_label("blurred greyscale preview");
+    // Close the case: Home lists it under Recent cases; one click reopens it.
+    h.get_by_label("Close case").click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen, Screen::Home);
+    let name = case_path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    h.get_by_label(&format!("Open {name}")).click_accesskit();
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen, Screen::Review);
+    assert_eq!(h.state().case().unwrap().path(), case_path);
+    assert_eq!(h.state().rows.len(), 3);
+    // Settings survive a restart through eframe's storage (serde).
+    let saved = serde_json::to_string(&h.state().settings).unwrap();
+    let back: ferret::gui::Settings = serde_json::from_str(&saved).unwrap();
+    assert_eq!(back, h.state().settings);
+}

@@ -21,6 +21,37 @@ pub fn home_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         if ui.button("New case").clicked() {
             app.queue(Command::NewCase);
         }
+        let recent: Vec<std::path::PathBuf> = app
+            .settings
+            .recent_cases
+            .iter()
+            .filter(|p| p.is_file())
+            .cloned()
+            .collect();
+        if !recent.is_empty() {
+            ui.add_space(12.0);
+            ui.strong("Recent cases");
+            for p in recent {
+                ui.horizontal(|ui| {
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if ui
+                        .button(format!("Open {name}"))
+                        .on_hover_text(p.display().to_string())
+                        .clicked()
+                    {
+                        app.queue(Command::OpenCase(p.clone()));
+                    }
+                    ui.label(
+                        p.parent()
+                            .map(|d| d.display().to_string())
+                            .unwrap_or_default(),
+                    );
+                });
+            }
+        }
         ui.add_space(12.0);
         ui.horizontal(|ui| {
             let label = ui.label("Case file");

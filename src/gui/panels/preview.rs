@@ -27,6 +27,8 @@ pub struct PreviewState {
     pub reveal_requested: bool,
     /// Why there is no preview ("cannot preview: …"), once known.
     pub unavailable: Option<String>,
+    /// When the preview was revealed (it blurs again after the timeout).
+    pub revealed_at: Option<std::time::Instant>,
     pending: Option<Receiver<Result<(egui::ColorImage, egui::ColorImage), String>>>,
     blurred: Option<egui::TextureHandle>,
     colour: Option<egui::TextureHandle>,
@@ -83,7 +85,20 @@ pub fn preview_ui(
     row: &ReportRow,
     store: &CaseStore,
     examiner: &str,
+    reveal_timeout: Option<std::time::Duration>,
 ) {
+    // A revealed image blurs again on its own after the timeout.
+    if state.revealed
+        && let (Some(at), Some(limit)) = (state.revealed_at, reveal_timeout)
+    {
+        match limit.checked_sub(at.elapsed()) {
+            Some(left) if !left.is_zero() => ui.ctx().request_repaint_after(left),
+            _ => {
+                state.revealed = false;
+                state.revealed_at = None;
+            }
+        }
+    }
     if state.file_id != Some(row.id) {
         *state = PreviewState {
             file_id: Some(row.id),
@@ -161,7 +176,10 @@ pub fn preview_ui(
                 .clicked()
         {
             match store.log_reveal(row.id, examiner) {
-                Ok(()) => state.revealed = true,
+                Ok(()) => {
+                    state.revealed = true;
+                    state.revealed_at = Some(std::time::Instant::now());
+                }
                 Err(e) => {
                     state.unavailable = Some(format!("Not revealed: cannot log the reveal ({e})"))
                 }

@@ -305,7 +305,11 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     ui.separator();
     let (store, examiner) = (app.case.as_ref(), app.examiner.clone());
     if let Some(store) = store {
-        super::preview::preview_ui(ui, &mut app.preview, &row, store, &examiner);
+        let timeout = match app.settings.reveal_timeout_secs {
+            0 => None,
+            s => Some(std::time::Duration::from_secs(u64::from(s))),
+        };
+        super::preview::preview_ui(ui, &mut app.preview, &row, store, &examiner, timeout);
     }
     ui.separator();
     ui.horizontal(|ui| {
