@@ -85,6 +85,8 @@ pub enum Command {
     Reload,
     /// Sort by a column (again: reverse).
     SortBy(SortKey),
+    /// Continue the open case's unfinished scan.
+    ResumeScan,
 }
 
 /// What the review table shows: reason chips, search text, sort.
@@ -152,6 +154,15 @@ impl ReviewView {
     }
 }
 
+/// What a scan into a case needs.
+struct ScanPlan<'a> {
+    evidence: i64,
+    root: &'a std::path::Path,
+    stored: &'a crate::case::StoredOptions,
+    catalog: &'a crate::hashsets::HashSetCatalog,
+    resumes: Option<i64>,
+}
+
 /// The running scan, if any.
 pub(crate) struct Running {
     pub(crate) scan: CaseScan,
@@ -173,6 +184,8 @@ pub struct FerretApp {
     pub settings: super::Settings,
     /// The settings window is open.
     pub show_settings: bool,
+    /// The open case's last scan did not finish (its id): Resume is offered.
+    pub resumable: Option<i64>,
     /// The multi-selection for bulk marking (file ids).
     pub marked: std::collections::BTreeSet<i64>,
     /// A message for the user (errors, what just happened).
@@ -216,6 +229,7 @@ impl FerretApp {
             marked: Default::default(),
             settings: Default::default(),
             show_settings: false,
+            resumable: None,
             message: None,
             case_path_input: String::new(),
             confirm_cancel: false,
@@ -379,6 +393,69 @@ impl FerretApp {
             });
     }
 
+    /// Resumes the open case's last unfinished scan with the options and
+    /// hash sets it ran with (sets from the hash library), skipping what the
+    /// case already holds.
+    fn resume(&mut self, ctx: &egui::Context) {
+        let Some(scan_id) = self.resumable else {
+            return;
+        };
+        let Some(store) = self.case.take() else {
+            return;
+        };
+        let plan = (|| -> Result<_, String> {
+            let scans = store.scans().map_err(|e| e.to_string())?;
+            let sc = scans
+                .iter()
+                .find(|s| s.id == scan_id)
+                .ok_or("the scan is gone from the case")?;
+            let evidence = store.evidence().map_err(|e| e.to_string())?;
+            let ev = evidence
+                .iter()
+                .find(|e| e.id == sc.evidence_id)
+                .ok_or("the scan's evidence item is missing")?;
+            let stored: crate::case::StoredOptions =
+                serde_json::from_str(&sc.options).unwrap_or_default();
+            let mut dir = self.library_dir();
+            if self.setup.library.trim().is_empty() && !self.settings.last_library.is_empty() {
+                dir = PathBuf::from(&self.settings.last_library);
+            }
+            let lib = crate::hashsets::HashLibrary::open(&dir).map_err(|e| e.to_string())?;
+            let sets = stored
+                .hash_sets
+                .iter()
+                .map(|n| {
+                    lib.load(n).map_err(|e| {
+                        format!("hash set {n} is not usable in {}: {e}", dir.display())
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((
+                ev.id,
+                ev.root.clone(),
+                stored,
+                crate::hashsets::HashSetCatalog::new(sets),
+            ))
+        })();
+        match plan {
+            Ok((evidence, root, stored, catalog)) => {
+                self.resumable = None;
+                let plan = ScanPlan {
+                    evidence,
+                    root: &root,
+                    stored: &stored,
+                    catalog: &catalog,
+                    resumes: Some(scan_id),
+                };
+                self.begin(store, plan, ctx);
+            }
+            Err(e) => {
+                self.message = Some(format!("Cannot resume: {e}"));
+                self.case = Some(store);
+            }
+        }
+    }
+
     fn poll_scan(&mut self, ctx: &egui::Context) {
         let Some(run) = &self.running else { return };
         let mut finished = None;
@@ -466,21 +543,27 @@ impl FerretApp {
         match result {
             Ok((store, ev, root, stored, catalog)) => {
                 self.examiner = f.examiner.trim().to_string();
-                self.begin(store, ev, &root, &stored, &catalog, ctx);
+                let plan = ScanPlan {
+                    evidence: ev,
+                    root: &root,
+                    stored: &stored,
+                    catalog: &catalog,
+                    resumes: None,
+                };
+                self.begin(store, plan, ctx);
             }
             Err(e) => self.message = Some(format!("Cannot start: {e}")),
         }
     }
 
-    fn begin(
-        &mut self,
-        store: CaseStore,
-        evidence: i64,
-        root: &std::path::Path,
-        stored: &crate::case::StoredOptions,
-        catalog: &crate::hashsets::HashSetCatalog,
-        ctx: &egui::Context,
-    ) {
+    fn begin(&mut self, store: CaseStore, plan: ScanPlan<'_>, ctx: &egui::Context) {
+        let ScanPlan {
+            evidence,
+            root,
+            stored,
+            catalog,
+            resumes,
+        } = plan;
         let ctx = ctx.clone();
         let notify: crate::job::Notify = Arc::new(move || ctx.request_repaint());
         match session::start_scan(
@@ -489,7 +572,7 @@ impl FerretApp {
             root,
             stored,
             catalog,
-            None,
+            resumes,
             &self.examiner,
             |o| o,
             notify,
@@ -503,7 +586,6 @@ impl FerretApp {
         }
     }
 
-    /// Opens (or, with `None`, closes) the case shown.
     /// Applies theme and text size from the settings.
     pub fn apply_settings(&self, ctx: &egui::Context) {
         ctx.set_theme(if self.settings.dark {
@@ -514,7 +596,15 @@ impl FerretApp {
         ctx.set_zoom_factor(self.settings.zoom.clamp(0.5, 3.0));
     }
 
+    /// Opens (or, with `None`, closes) the case shown.
     fn set_case(&mut self, store: Option<CaseStore>) {
+        // Only the newest scan counts: once a resume completes, the scan it
+        // continued stays "cancelled" in the record but is done.
+        self.resumable = store.as_ref().and_then(|s| {
+            let last = s.scans().ok()?.pop()?;
+            matches!(last.status.as_str(), "cancelled" | "interrupted" | "failed")
+                .then_some(last.id)
+        });
         if let Some(s) = &store {
             self.settings.remember_case(s.path());
         }
@@ -569,7 +659,14 @@ impl FerretApp {
         match c {
             Command::OpenDemo => match demo::prepare(&self.workspace) {
                 Ok((store, evidence, root, stored, catalog)) => {
-                    self.begin(store, evidence, &root, &stored, &catalog, ctx)
+                    let plan = ScanPlan {
+                        evidence,
+                        root: &root,
+                        stored: &stored,
+                        catalog: &catalog,
+                        resumes: None,
+                    };
+                    self.begin(store, plan, ctx)
                 }
                 Err(e) => self.message = Some(format!("Cannot prepare the demo: {e}")),
             },
@@ -582,6 +679,7 @@ impl FerretApp {
                 }
                 Err(e) => self.message = Some(e.to_string()),
             },
+            Command::ResumeScan => self.resume(ctx),
             Command::CancelScan => {
                 if let Some(r) = &self.running {
                     r.scan.job.cancel();

@@ -566,3 +566,62 @@ fn reveal_blurs_again_after_the_timeout_and_recent_cases_reopen() {
     let back: ferret::gui::Settings = serde_json::from_str(&saved).unwrap();
     assert_eq!(back, h.state().settings);
 }
+
+#[test]
+fn a_case_with_an_unfinished_scan_offers_resume_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("known-bad.bin"), b"pretend contraband").unwrap();
+    std::fs::write(ev.join("other.txt"), b"nothing").unwrap();
+    let md5 = ferret::hashing::hash_bytes(b"pretend contraband", ferret::AlgorithmSet::ALL)
+        .hex(ferret::Algorithm::Md5)
+        .unwrap();
+    let lib = alert_library(dir.path(), "bad", &format!("{md5}\n"));
+    // A case whose only scan was cancelled before it recorded anything.
+    let case_path = dir.path().join("r.ferret");
+    {
+        let info = ferret::case::CaseInfo {
+            case_number: "R-1".into(),
+            examiner: "T".into(),
+            ..Default::default()
+        };
+        let store = CaseStore::create(&case_path, &info, "T").unwrap();
+        let evidence = store.add_evidence("1", "", &ev, None, "T").unwrap();
+        let stored = ferret::case::StoredOptions {
+            algorithms: "md5,sha1,sha256,blake3".into(),
+            hash_sets: vec!["bad".into()],
+            cross_filesystems: false,
+        };
+        let set = ferret::hashsets::HashLibrary::open(&lib)
+            .unwrap()
+            .load("bad")
+            .unwrap();
+        let catalog = ferret::hashsets::HashSetCatalog::new(vec![set]);
+        let (scan, _) = store
+            .begin_scan(evidence, &stored, &catalog, None, "T")
+            .unwrap();
+        store
+            .finish_scan(scan, "cancelled", &serde_json::json!({}), "T")
+            .unwrap();
+    }
+    let mut h = harness(dir.path());
+    h.state_mut().settings.last_library = lib.display().to_string();
+    h.state_mut()
+        .queue(ferret::gui::Command::OpenCase(case_path.clone()));
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen, Screen::Review);
+    assert!(h.state().rows.is_empty());
+    h.get_by_label("Scan 1 of this case did not finish; what it recorded is kept.");
+    h.get_by_label("Resume scan").click_accesskit();
+    h.step();
+    assert_eq!(h.state().screen, Screen::Scanning);
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let names: Vec<String> = h.state().rows.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(names, ["known-bad.bin"]);
+    assert!(h.state().resumable.is_none());
+    let scans = h.state().case().unwrap().scans().unwrap();
+    assert_eq!(scans.len(), 2);
+    assert_eq!(scans[1].status, "complete");
+}

@@ -17,6 +17,21 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         if let Some(m) = &app.message {
             ui.label(m);
         }
+        if let Some(id) = app.resumable {
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Scan {id} of this case did not finish; what it recorded is kept."),
+                );
+                if ui
+                    .button("Resume scan")
+                    .on_hover_text("Continue it, skipping the entries already recorded")
+                    .clicked()
+                {
+                    app.queue(Command::ResumeScan);
+                }
+            });
+        }
         keyboard(ui, app);
         ui.horizontal(|ui| {
             let mut changed = false;
