@@ -184,6 +184,8 @@ pub struct FerretApp {
     pub settings: super::Settings,
     /// The settings window is open.
     pub show_settings: bool,
+    /// A hash-set import started from the new-case form.
+    pub(crate) import_job: Option<super::panels::setup::ImportJob>,
     /// The open case's last scan did not finish (its id): Resume is offered.
     pub resumable: Option<i64>,
     /// The multi-selection for bulk marking (file ids).
@@ -229,6 +231,7 @@ impl FerretApp {
             marked: Default::default(),
             settings: Default::default(),
             show_settings: false,
+            import_job: None,
             resumable: None,
             message: None,
             case_path_input: String::new(),

@@ -625,3 +625,46 @@ fn a_case_with_an_unfinished_scan_offers_resume_and_resumes() {
     assert_eq!(scans.len(), 2);
     assert_eq!(scans[1].status, "complete");
 }
+
+#[test]
+fn a_hash_set_imported_from_the_form_is_listed_with_its_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("partner-list.txt");
+    std::fs::write(
+        &list,
+        "900150983cd24fb0d6963f7d28e17f72\nnot-a-digest\nd41d8cd98f00b204e9800998ecf8427e\n",
+    )
+    .unwrap();
+    let lib = dir.path().join("lib");
+    let mut h = harness(dir.path());
+    open_new_case_form(&mut h);
+    h.state_mut().setup.library = lib.display().to_string();
+    h.step();
+    h.step();
+    h.get_by_label("(none yet: import one below, or with `ferret hashset import`)");
+    {
+        let f = &mut h.state_mut().setup;
+        f.import_path = list.display().to_string();
+        f.import_name = "Partner list".into();
+    }
+    h.step();
+    h.get_by_label("ignore").click_accesskit();
+    h.step();
+    h.get_by_label("Import hash set").click_accesskit();
+    step_until(&mut h, |a| {
+        a.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Import"))
+    });
+    let msg = h.state().message.clone().unwrap();
+    // The name is made safe for a file name; the format is sniffed.
+    assert!(msg.starts_with("Imported Partner_list (ignore, "), "{msg}");
+    assert!(
+        msg.contains("): 2 entries; 1 lines rejected, first: "),
+        "{msg}"
+    );
+    assert!(msg.contains("partner-list.txt:2: "), "{msg}");
+    h.step();
+    h.step();
+    h.get_by_label("Partner_list (ignore, 2 entries)");
+}
