@@ -8,11 +8,17 @@ use crate::gui::{Command, FerretApp};
 
 /// The review screen.
 pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
+    // The table keeps at least half the window, at any text size.
+    let half = (ui.available_width() * 0.5).max(260.0);
     egui::Panel::right("detail")
-        .default_size(440.0)
-        .min_size(380.0)
-        .max_size(520.0)
-        .show(ui, |ui| detail_ui(ui, app));
+        .default_size(440.0_f32.min(half))
+        .min_size(260.0)
+        .max_size(520.0_f32.min(half))
+        .show(ui, |ui| {
+            egui::ScrollArea::both()
+                .auto_shrink([false, false])
+                .show(ui, |ui| detail_ui(ui, app));
+        });
     egui::CentralPanel::default().show(ui, |ui| {
         if let Some(m) = &app.message {
             ui.label(m);
@@ -33,7 +39,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             });
         }
         keyboard(ui, app);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let mut changed = false;
             for (label, on) in [
                 ("Alerts", &mut app.view.alert),
@@ -55,7 +61,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 app.queue(Command::Reload);
             }
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let mut changed = false;
             let status_label = |s: Option<ReviewStatus>| match s {
                 None => "any",
