@@ -161,6 +161,19 @@ fn alert_library(dir: &std::path::Path, name: &str, text: &str) -> std::path::Pa
     lib
 }
 
+/// Evidence with one known-bad file (and one other), and a library whose
+/// alert set `bad` lists it: (evidence folder, library folder).
+fn contraband(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ev = dir.join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("known-bad.bin"), b"pretend contraband").unwrap();
+    std::fs::write(ev.join("other.txt"), b"nothing").unwrap();
+    let md5 = ferret::hashing::hash_bytes(b"pretend contraband", ferret::AlgorithmSet::ALL)
+        .hex(ferret::Algorithm::Md5)
+        .unwrap();
+    (ev, alert_library(dir, "bad", &format!("{md5}\n")))
+}
+
 /// Opens the new-case form from Home (the harness's first screen).
 fn open_new_case_form(h: &mut Harness<'static, FerretApp>) {
     h.step();
@@ -326,14 +339,7 @@ fn help_lists_the_keyboard_shortcuts_and_about_names_the_build() {
 #[test]
 fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     let dir = tempfile::tempdir().unwrap();
-    let ev = dir.path().join("evidence");
-    std::fs::create_dir(&ev).unwrap();
-    std::fs::write(ev.join("known-bad.bin"), b"pretend contraband").unwrap();
-    std::fs::write(ev.join("other.txt"), b"nothing").unwrap();
-    let md5 = ferret::hashing::hash_bytes(b"pretend contraband", ferret::AlgorithmSet::ALL)
-        .hex(ferret::Algorithm::Md5)
-        .unwrap();
-    let lib = alert_library(dir.path(), "bad", &format!("{md5}\n"));
+    let (ev, lib) = contraband(dir.path());
     let mut h = harness(dir.path());
     open_new_case_form(&mut h);
     // Missing fields are named, and Start is refused.
@@ -570,14 +576,7 @@ fn reveal_blurs_again_after_the_timeout_and_recent_cases_reopen() {
 #[test]
 fn a_case_with_an_unfinished_scan_offers_resume_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let ev = dir.path().join("evidence");
-    std::fs::create_dir(&ev).unwrap();
-    std::fs::write(ev.join("known-bad.bin"), b"pretend contraband").unwrap();
-    std::fs::write(ev.join("other.txt"), b"nothing").unwrap();
-    let md5 = ferret::hashing::hash_bytes(b"pretend contraband", ferret::AlgorithmSet::ALL)
-        .hex(ferret::Algorithm::Md5)
-        .unwrap();
-    let lib = alert_library(dir.path(), "bad", &format!("{md5}\n"));
+    let (ev, lib) = contraband(dir.path());
     // A case whose only scan was cancelled before it recorded anything.
     let case_path = dir.path().join("r.ferret");
     {
