@@ -206,6 +206,8 @@ pub struct FerretApp {
     title: String,
     case_number: Option<String>,
     case_label: Option<String>,
+    /// The open case's display time zone (read once when the case opens).
+    pub(crate) display_tz: String,
     /// The new-case form.
     pub setup: super::panels::setup::SetupForm,
     /// Filters, search and sort of the review table.
@@ -243,6 +245,7 @@ impl FerretApp {
             title: String::new(),
             case_number: None,
             case_label: None,
+            display_tz: String::new(),
             last_export: None,
             preview: Default::default(),
             view: ReviewView::default(),
@@ -612,6 +615,10 @@ impl FerretApp {
             self.settings.remember_case(s.path());
         }
         let info = store.as_ref().and_then(|s| s.info().ok());
+        self.display_tz = info
+            .as_ref()
+            .map(|i| i.display_tz.clone())
+            .unwrap_or_default();
         self.case_number = info.as_ref().map(|i| i.case_number.clone());
         self.case_label = info.map(|i| format!("Case {} — {}", i.case_number, i.title));
         self.case = store;

@@ -436,15 +436,12 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         }
     };
     let rotational = device.kind == DeviceKind::Rotational;
+    super::arrange(&mut tasks, opts.hashing_order(), device.kind);
     *r.device = Some(device);
-    super::arrange(
-        &mut tasks,
-        opts.hashing_order(),
-        r.device.as_ref().map_or(DeviceKind::SolidState, |d| d.kind),
-    );
 
     (r.stage)(Stage::Hashing);
-    // A spinning disk gets one reader (parallel readers make it seek).
+    // Solid state: one reader per thread (a spinning disk gets one reader,
+    // below, since parallel readers make it seek).
     let readers = opts.thread_count();
     let split_min = if rotational {
         opts.split_threshold().min(LOAD_MAX)

@@ -302,7 +302,7 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             });
         }
     }
-    let tz = store.info().map(|i| i.display_tz).unwrap_or_default();
+    let tz = &app.display_tz;
     for (name, t) in [
         ("Modified (M)", &row.mtime),
         ("Accessed (A)", &row.atime),
@@ -313,7 +313,7 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             ui.label(format!("{name}: not recorded"));
             continue;
         };
-        match crate::gui::time::in_zone(t, &tz) {
+        match crate::gui::time::in_zone(t, tz) {
             Some(local) => ui.label(format!("{name}: {t} = {local}")),
             None => ui.label(format!("{name}: {t}")),
         };
