@@ -296,6 +296,20 @@ impl CaseStore {
         Ok(store)
     }
 
+    /// A second connection to this (already checked) case, for a worker
+    /// thread such as a report export while the GUI keeps its own.
+    pub fn second_connection(&self) -> Result<CaseStore, CaseError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        Ok(CaseStore {
+            conn,
+            path: self.path.clone(),
+        })
+    }
+
     /// Opens an existing case read-only (reports, `case info`, `case verify`).
     pub fn open_read_only(path: &Path) -> Result<CaseStore, CaseError> {
         check(path)?;

@@ -47,7 +47,7 @@ impl ReviewStatus {
 #[derive(Debug, Clone, Default)]
 pub struct FlagFilter {
     /// Flag reasons to include (`alert`, `info`, `mismatch`,
-    /// `changed_during_read`); empty: all.
+    /// `changed_during_read`, and [`KNOWN_GOOD`]); empty: every flagged item.
     pub reasons: Vec<String>,
     /// Only items hit by this set (name).
     pub set: Option<String>,
@@ -112,16 +112,29 @@ pub struct FlaggedRow {
     pub note: String,
 }
 
+/// The pseudo-reason of [`FlagFilter::reasons`] that selects items hit by a
+/// known-good ("ignore") set. Such items carry no flag, so they are only
+/// listed when asked for.
+pub const KNOWN_GOOD: &str = "known_good";
+
 fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
-    let mut sql = String::from(" WHERE f.id IN (SELECT file_id FROM flags");
     let mut args: Vec<Value> = Vec::new();
-    if !f.reasons.is_empty() {
-        sql.push_str(" WHERE reason IN (");
-        sql.push_str(&vec!["?"; f.reasons.len()].join(","));
-        sql.push(')');
-        args.extend(f.reasons.iter().map(|r| Value::Text(r.clone())));
+    let flag_reasons: Vec<&String> = f.reasons.iter().filter(|r| *r != KNOWN_GOOD).collect();
+    let mut parts: Vec<String> = Vec::new();
+    if f.reasons.is_empty() {
+        parts.push("f.id IN (SELECT file_id FROM flags)".into());
     }
-    sql.push(')');
+    if !flag_reasons.is_empty() {
+        parts.push(format!(
+            "f.id IN (SELECT file_id FROM flags WHERE reason IN ({}))",
+            vec!["?"; flag_reasons.len()].join(",")
+        ));
+        args.extend(flag_reasons.iter().map(|r| Value::Text((*r).clone())));
+    }
+    if f.reasons.iter().any(|r| r == KNOWN_GOOD) {
+        parts.push("f.id IN (SELECT file_id FROM hits WHERE kind = 'ignore')".into());
+    }
+    let mut sql = format!(" WHERE ({})", parts.join(" OR "));
     if let Some(s) = &f.set {
         sql.push_str(" AND f.id IN (SELECT h.file_id FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE s.name = ?)");
         args.push(Value::Text(s.clone()));
@@ -148,8 +161,12 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
     (sql, args)
 }
 
-const REASONS: &str = "(SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason))";
-const DETAILS: &str = "(SELECT group_concat(reason || ': ' || detail, '; ') FROM (SELECT reason, detail FROM flags WHERE file_id = f.id ORDER BY reason))";
+/// Flag reasons of `f`, plus `known_good` when a known-good set hit it.
+const REASONS: &str = "(SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id \
+     UNION SELECT 'known_good' FROM hits WHERE file_id = f.id AND kind = 'ignore' ORDER BY reason))";
+const DETAILS: &str = "(SELECT group_concat(reason || ': ' || detail, '; ') FROM (SELECT reason, detail FROM flags WHERE file_id = f.id \
+     UNION SELECT 'known_good', 'in ' || group_concat(DISTINCT s.name) FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id \
+       WHERE h.file_id = f.id AND h.kind = 'ignore' HAVING count(*) > 0 ORDER BY reason))";
 
 impl CaseStore {
     /// How many flagged items match `filter`.

@@ -73,8 +73,15 @@ pub enum Command {
     ClearMarks,
     /// Back to the home screen.
     CloseCase,
-    /// Export every report format of the open case into a new folder.
+    /// Open the export window, filled for the open case.
+    ShowExport,
+    /// Write the report the export window describes (on a worker thread).
     ExportReport,
+    /// Open a native file or folder dialog; the answer fills the field it
+    /// was asked for (or, for a case file, opens it).
+    Browse(super::dialogs::Pick),
+    /// Close the window (asks first while a scan runs).
+    Quit,
     /// Move the selection by this many rows (keyboard).
     MoveSelection(i32),
     /// Toggle the bookmark of the selected item.
@@ -100,6 +107,9 @@ pub struct ReviewView {
     pub info: bool,
     /// Show files that changed while read.
     pub changed: bool,
+    /// Show items a known-good set matched (off by default: they are what
+    /// a reviewer does not need to see).
+    pub known_good: bool,
     /// Text contained in the path.
     pub search: String,
     /// Only this review status (`None`: any).
@@ -123,6 +133,7 @@ impl Default for ReviewView {
             mismatch: true,
             info: true,
             changed: true,
+            known_good: false,
             search: String::new(),
             status: None,
             media: None,
@@ -142,6 +153,7 @@ impl ReviewView {
             (self.mismatch, "mismatch"),
             (self.info, "info"),
             (self.changed, "changed_during_read"),
+            (self.known_good, crate::case::review::KNOWN_GOOD),
         ] {
             if on {
                 r.push(name.to_string());
@@ -152,6 +164,26 @@ impl ReviewView {
         }
         r
     }
+}
+
+/// Rows the review table loads at most; narrower filters show the rest.
+pub const TABLE_ROWS: u64 = 200_000;
+
+/// Counts shown beside the review filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReasonCounts {
+    /// Alert hits.
+    pub alert: u64,
+    /// Extension mismatches.
+    pub mismatch: u64,
+    /// Informational hits.
+    pub info: u64,
+    /// Changed while read.
+    pub changed: u64,
+    /// Known-good hits.
+    pub known_good: u64,
+    /// Items matching every filter.
+    pub total: u64,
 }
 
 /// What a scan into a case needs.
@@ -216,6 +248,19 @@ pub struct FerretApp {
     pub preview: super::panels::preview::PreviewState,
     /// The last export: folder and manifest SHA-256.
     pub last_export: Option<(PathBuf, String)>,
+    /// The export window.
+    pub export: super::panels::export::ExportForm,
+    pub(crate) export_job: Option<super::panels::export::ExportJob>,
+    /// Shows native dialogs (tests put a scripted one here).
+    pub picker: super::dialogs::Picker,
+    pending_pick: Option<super::dialogs::PendingPick>,
+    /// The "Import hash set" window is open.
+    pub show_import: bool,
+    /// Items per reason chip (with the other filters applied), and how many
+    /// match all filters (the table holds at most [`TABLE_ROWS`]).
+    pub counts: ReasonCounts,
+    /// Rows the table loads at most (default [`TABLE_ROWS`]).
+    pub table_rows: u64,
     commands: Vec<Command>,
     pub(crate) examiner: String,
 }
@@ -247,6 +292,13 @@ impl FerretApp {
             case_label: None,
             display_tz: String::new(),
             last_export: None,
+            export: Default::default(),
+            export_job: None,
+            picker: super::dialogs::native(),
+            pending_pick: None,
+            show_import: false,
+            counts: ReasonCounts::default(),
+            table_rows: TABLE_ROWS,
             preview: Default::default(),
             view: ReviewView::default(),
             setup: Default::default(),
@@ -260,6 +312,11 @@ impl FerretApp {
         self.commands.push(c);
     }
 
+    /// Where demo cases, new cases and (by default) reports go.
+    pub fn workspace(&self) -> &std::path::Path {
+        &self.workspace
+    }
+
     /// The open case, if any.
     pub fn case(&self) -> Option<&CaseStore> {
         self.case.as_ref()
@@ -270,9 +327,11 @@ impl FerretApp {
         self.poll_scan(ui.ctx());
         self.update_title(ui.ctx());
         self.guard_quit(ui.ctx());
+        self.poll_pick(ui.ctx());
         egui::Panel::top("menu").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("Ferret");
+                ui.menu_button("File", |ui| self.file_menu(ui));
                 ui.menu_button("View", |ui| {
                     if ui.button("Dark theme").clicked() {
                         self.settings.dark = true;
@@ -307,9 +366,6 @@ impl FerretApp {
                 });
                 if let Some(label) = &self.case_label {
                     ui.label(label);
-                }
-                if self.screen == Screen::Review && ui.button("Close case").clicked() {
-                    self.queue(Command::CloseCase);
                 }
             });
         });
@@ -351,6 +407,19 @@ impl FerretApp {
                     ui.label("each under its own open-source licence (MIT, Apache-2.0, BSD, Zlib, public domain).");
                 });
         }
+        if self.show_import {
+            let library = self.library_dir();
+            let mut open = true;
+            egui::Window::new("Import hash set")
+                .default_pos([300.0, 110.0])
+                .open(&mut open)
+                .show(ui.ctx(), |ui| {
+                    ui.label(format!("Into the hash library {}", library.display()));
+                    panels::setup::import_ui(ui, self, &library);
+                });
+            self.show_import &= open;
+        }
+        panels::export::export_ui(ui.ctx(), self);
         match self.screen {
             Screen::Home => panels::home::home_ui(ui, self),
             Screen::Setup => panels::setup::setup_ui(ui, self),
@@ -360,6 +429,111 @@ impl FerretApp {
         for c in std::mem::take(&mut self.commands) {
             self.apply(c, ui.ctx());
         }
+    }
+
+    fn file_menu(&mut self, ui: &mut egui::Ui) {
+        use super::dialogs::Pick;
+        let idle = self.running.is_none();
+        if ui
+            .add_enabled(idle, egui::Button::new("New case..."))
+            .clicked()
+        {
+            self.queue(Command::NewCase);
+            ui.close();
+        }
+        if ui
+            .add_enabled(idle, egui::Button::new("Open case..."))
+            .clicked()
+        {
+            self.queue(Command::Browse(Pick::CaseFile));
+            ui.close();
+        }
+        ui.add_enabled_ui(idle && !self.settings.recent_cases.is_empty(), |ui| {
+            ui.menu_button("Recent cases", |ui| {
+                for p in self.settings.recent_cases.clone() {
+                    if ui.button(p.display().to_string()).clicked() {
+                        self.queue(Command::OpenCase(p));
+                        ui.close();
+                    }
+                }
+            });
+        });
+        let open = self.case.is_some() && idle;
+        if ui
+            .add_enabled(open, egui::Button::new("Close case"))
+            .clicked()
+        {
+            self.queue(Command::CloseCase);
+            ui.close();
+        }
+        ui.separator();
+        if ui.button("Import hash set...").clicked() {
+            self.show_import = true;
+            ui.close();
+        }
+        if ui
+            .add_enabled(open, egui::Button::new("Export report..."))
+            .clicked()
+        {
+            self.queue(Command::ShowExport);
+            ui.close();
+        }
+        ui.separator();
+        if ui.button("Quit").clicked() {
+            self.queue(Command::Quit);
+            ui.close();
+        }
+    }
+
+    /// Takes the answer of a native dialog once it closes.
+    fn poll_pick(&mut self, ctx: &egui::Context) {
+        use super::dialogs::Pick;
+        let Some(pending) = &self.pending_pick else {
+            return;
+        };
+        let Some(answer) = pending.poll() else {
+            ctx.request_repaint_after(Duration::from_millis(150));
+            return;
+        };
+        let pick = pending.pick;
+        let never_shown = pending.never_shown();
+        self.pending_pick = None;
+        let Some(path) = answer else {
+            if never_shown {
+                self.message = Some(
+                    "No file dialog could be shown (is a desktop portal running?): type the path instead."
+                        .into(),
+                );
+            }
+            return;
+        };
+        let text = path.display().to_string();
+        match pick {
+            Pick::CaseFile => self.queue(Command::OpenCase(path)),
+            Pick::EvidenceFolder => self.setup.evidence = text,
+            Pick::HashSetFile => self.setup.import_path = text,
+            Pick::ExportFolder => {
+                self.settings.last_export_dir = text.clone();
+                self.export.parent = text;
+            }
+        }
+    }
+
+    /// Where a dialog opens: the folder of what the field holds now.
+    fn pick_start(&self, pick: super::dialogs::Pick) -> Option<PathBuf> {
+        use super::dialogs::Pick;
+        let typed = match pick {
+            Pick::CaseFile => self
+                .settings
+                .recent_cases
+                .first()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            Pick::EvidenceFolder => self.setup.evidence.clone(),
+            Pick::HashSetFile => self.setup.import_path.clone(),
+            Pick::ExportFolder => self.export.parent.clone(),
+        };
+        Some(PathBuf::from(typed.trim())).filter(|p| !p.as_os_str().is_empty())
     }
 
     /// Leaving mid-scan asks first; leaving then cancels the scan, waits
@@ -650,7 +824,14 @@ impl FerretApp {
             if !text.is_empty() {
                 filter.text = Some(text.to_string());
             }
-            match store.flagged(&filter, self.view.sort, self.view.descending, 0, 100_000) {
+            self.counts = Self::count(store, &filter);
+            match store.flagged(
+                &filter,
+                self.view.sort,
+                self.view.descending,
+                0,
+                self.table_rows,
+            ) {
                 Ok(rows) => {
                     self.rows = rows;
                     // Bulk actions apply only to what the table shows.
@@ -662,6 +843,25 @@ impl FerretApp {
                 }
                 Err(e) => self.message = Some(format!("Cannot read the case: {e}")),
             }
+        }
+    }
+
+    /// Items per reason (the other filters applied) and in all.
+    fn count(store: &CaseStore, filter: &FlagFilter) -> ReasonCounts {
+        let n = |reason: &str| {
+            let f = FlagFilter {
+                reasons: vec![reason.to_string()],
+                ..filter.clone()
+            };
+            store.count_flagged(&f).unwrap_or(0)
+        };
+        ReasonCounts {
+            alert: n("alert"),
+            mismatch: n("mismatch"),
+            info: n("info"),
+            changed: n("changed_during_read"),
+            known_good: n(crate::case::review::KNOWN_GOOD),
+            total: store.count_flagged(filter).unwrap_or(0),
         }
     }
 
@@ -735,7 +935,25 @@ impl FerretApp {
             }
             Command::MarkAllShown => self.marked = self.rows.iter().map(|r| r.file_id).collect(),
             Command::ClearMarks => self.marked.clear(),
-            Command::ExportReport => self.export(),
+            Command::ShowExport => self.show_export(),
+            Command::ExportReport => match super::panels::export::ExportJob::start(self) {
+                Ok(job) => {
+                    self.last_export = None;
+                    self.export_job = Some(job);
+                }
+                Err(e) => self.message = Some(format!("Export failed: {e}")),
+            },
+            Command::Browse(pick) => {
+                if self.pending_pick.is_none() {
+                    let start = self.pick_start(pick);
+                    self.pending_pick = Some(super::dialogs::PendingPick::start(
+                        &self.picker,
+                        pick,
+                        start,
+                    ));
+                }
+            }
+            Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Command::NewCase => {
                 self.setup.examiner = self.examiner.clone();
                 self.setup.exhibit = "1".into();
@@ -809,27 +1027,29 @@ impl FerretApp {
 }
 
 impl FerretApp {
-    fn export(&mut self) {
-        use crate::report::export::{ReportFormat, write_report};
-        use crate::report::rows::Scope;
+    /// Opens the export window with a fresh, never-existing folder name.
+    fn show_export(&mut self) {
         let Some(store) = &self.case else { return };
         let number = store.info().map(|i| i.case_number).unwrap_or_default();
-        let stamp = crate::evidence::UtcTime::now();
         let safe = crate::hashsets::library::sanitize_name(&number);
-        let dir = self.workspace.join(format!("report-{safe}-{}", stamp.secs));
-        match write_report(
-            store,
-            &dir,
-            &ReportFormat::ALL,
-            Scope::Flagged,
-            &self.examiner,
-        ) {
-            Ok(o) => {
-                self.message = Some(format!("Report written to {}", o.dir.display()));
-                self.last_export = Some((o.dir, o.manifest_sha256));
-            }
-            Err(e) => self.message = Some(format!("Export failed: {e}")),
+        let stamp = crate::evidence::UtcTime::now().to_iso8601();
+        // 2026-11-29T03:04:05.123Z -> 20261129T030405Z (safe in any file system)
+        let stamp: String = stamp
+            .chars()
+            .take(19)
+            .filter(|c| c.is_ascii_alphanumeric())
+            .chain(['Z'])
+            .collect();
+        self.export.name = format!("report-{safe}-{stamp}");
+        if self.export.parent.trim().is_empty() {
+            self.export.parent = if self.settings.last_export_dir.is_empty() {
+                self.workspace.display().to_string()
+            } else {
+                self.settings.last_export_dir.clone()
+            };
         }
+        self.last_export = None;
+        self.export.open = true;
     }
 }
 

@@ -8,11 +8,13 @@
 
 mod app;
 mod demo;
+pub mod dialogs;
 mod panels;
 mod settings;
 mod time;
 
-pub use app::{Command, FerretApp, Screen};
+pub use app::{Command, FerretApp, ReasonCounts, Screen, TABLE_ROWS};
+pub use panels::export::ExportForm;
 pub use settings::Settings;
 
 use eframe::egui;

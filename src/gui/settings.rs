@@ -25,6 +25,8 @@ pub struct Settings {
     pub last_evidence: String,
     /// The last hash library folder typed in the new-case form.
     pub last_library: String,
+    /// The folder the last report was written in.
+    pub last_export_dir: String,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             recent_cases: Vec::new(),
             last_evidence: String::new(),
             last_library: String::new(),
+            last_export_dir: String::new(),
         }
     }
 }

@@ -62,7 +62,8 @@ impl ReportFormat {
         }
     }
 
-    fn file_name(self) -> &'static str {
+    /// The file this format writes in the report folder.
+    pub fn file_name(self) -> &'static str {
         match self {
             ReportFormat::Csv => "items.csv",
             ReportFormat::Json => "report.json",

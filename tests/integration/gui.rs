@@ -116,10 +116,13 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
         h.state().message
     );
     // Export from the GUI: a report folder whose manifest verifies.
-    h.get_by_label("Export report").click_accesskit();
-    h.step();
-    h.step();
+    h.get_by_label("Export report...").click_accesskit();
+    h.run_steps(3); // the command, then the window's sizing frame
+    h.get_by_label("Write report").click_accesskit();
+    step_until(&mut h, |a| a.last_export.is_some());
     let (dir, sha) = h.state().last_export.clone().expect("exported");
+    assert!(dir.starts_with(h.state().workspace()));
+    h.get_by_label_contains(&format!("manifest.sha256 SHA-256: {sha}"));
     assert_eq!(sha.len(), 64);
     assert!(
         ferret::report::export::verify_report(&dir)
@@ -235,11 +238,11 @@ fn keyboard_filters_search_and_sort_select_exactly_the_expected_rows() {
     let r = h.state().rows.iter().find(|r| r.file_id == second).unwrap();
     assert_eq!((r.status, r.bookmark), (ReviewStatus::Confirmed, true));
     // Chips: without mismatches, only the alerts remain.
-    h.get_by_label("Mismatches").click_accesskit();
+    h.get_by_label("Mismatches (2)").click_accesskit();
     h.step();
     h.step();
     assert_eq!(names(h.state()), ["invoice.pdf", "beach.png"]);
-    h.get_by_label("Mismatches").click_accesskit();
+    h.get_by_label("Mismatches (2)").click_accesskit();
     h.step();
     h.step();
     assert_eq!(h.state().rows.len(), 3);
@@ -309,6 +312,221 @@ fn keyboard_filters_search_and_sort_select_exactly_the_expected_rows() {
     h.step();
     h.step();
     assert!(h.state().rows.is_empty());
+    h.state_mut().view.media = None;
+    h.state_mut().queue(ferret::gui::Command::Reload);
+    h.run_steps(2);
+    // Known-good: hidden by default, listed (with its set) when asked for.
+    h.get_by_label("Known-good (2)").click_accesskit();
+    h.step();
+    h.step();
+    let mut good: Vec<(String, String)> = h
+        .state()
+        .rows
+        .iter()
+        .filter(|r| r.reasons == "known_good")
+        .map(|r| (r.name.clone(), r.details.clone()))
+        .collect();
+    good.sort();
+    assert_eq!(
+        good,
+        [
+            ("notepad.exe".into(), "known_good: in demo-ignore".into()),
+            ("notes.txt".into(), "known_good: in demo-ignore".into()),
+        ]
+    );
+    assert_eq!(h.state().rows.len(), 5);
+    assert_eq!(h.state().counts.total, 5);
+    // Counts per chip, with the other filters applied.
+    let c = h.state().counts.clone();
+    assert_eq!((c.alert, c.mismatch, c.info, c.changed), (2, 2, 0, 0));
+    // More items than the table loads: it says so.
+    h.state_mut().table_rows = 2;
+    h.state_mut().queue(ferret::gui::Command::Reload);
+    h.step();
+    h.step();
+    assert_eq!(h.state().rows.len(), 2);
+    h.get_by_label("2 of 5 items shown: narrow the filters or search to see the rest");
+}
+
+/// A picker that answers each dialog with a fixed path (no window).
+fn scripted_picker(
+    answers: Vec<(ferret::gui::dialogs::Pick, std::path::PathBuf)>,
+) -> ferret::gui::dialogs::Picker {
+    std::sync::Arc::new(move |pick, _start| {
+        answers
+            .iter()
+            .find(|(p, _)| *p == pick)
+            .map(|(_, path)| path.clone())
+    })
+}
+
+/// Opens the File menu and clicks `item` in it.
+fn file_menu(h: &mut Harness<'static, FerretApp>, item: &str) {
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    if h.query_all_by_label(item).next().is_none() {
+        // A menu closed by an accessibility click can still count as open
+        // for one more click (egui keeps the popup's state per id).
+        h.get_by_label("File").click();
+        h.run_steps(2);
+    }
+    // The menu is drawn above the screen: its item is the last of the name.
+    h.get_all_by_label(item).last().unwrap().click_accesskit();
+    h.run_steps(3);
+}
+
+#[test]
+fn file_menu_and_dialogs_open_a_case_choose_folders_and_export_chosen_formats() {
+    use ferret::gui::dialogs::Pick;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Open demo case").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let case_path = h.state().case().unwrap().path().to_path_buf();
+    file_menu(&mut h, "Close case");
+    assert_eq!(h.state().screen, Screen::Home);
+    let out = dir.path().join("reports");
+    std::fs::create_dir(&out).unwrap();
+    let evidence = ferret_demo().join("evidence");
+    let set_file = ferret_demo().join("demo-alert.txt");
+    h.state_mut().picker = scripted_picker(vec![
+        (Pick::CaseFile, case_path.clone()),
+        (Pick::ExportFolder, out.clone()),
+        (Pick::EvidenceFolder, evidence.clone()),
+        (Pick::HashSetFile, set_file.clone()),
+    ]);
+    // File > Open case... : the dialog's answer opens the case.
+    file_menu(&mut h, "Open case...");
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    assert_eq!(h.state().case().unwrap().path(), case_path);
+    // File > Export report... : Browse picks the folder; two formats, all entries.
+    file_menu(&mut h, "Export report...");
+    h.get_by_label("Browse...").click_accesskit();
+    step_until(&mut h, |a| a.export.parent == out.display().to_string());
+    for label in [
+        "HTML report for reading (report.html)",
+        "JSON (report.json)",
+        "DFXML (report.dfxml)",
+        "CASE/UCO JSON-LD (case-uco.jsonld)",
+    ] {
+        h.get_by_label(label).click_accesskit();
+        h.step();
+    }
+    h.get_by_label("every entry of the case").click_accesskit();
+    h.run_steps(2);
+    h.get_by_label("Write report").click_accesskit();
+    step_until(&mut h, |a| a.last_export.is_some());
+    let (report, sha) = h.state().last_export.clone().unwrap();
+    assert_eq!(report.parent(), Some(out.as_path()));
+    let mut files: Vec<String> = std::fs::read_dir(&report)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["inventory.hashdeep", "items.csv", "manifest.sha256"]
+    );
+    assert!(
+        ferret::report::export::verify_report(&report)
+            .unwrap()
+            .is_empty()
+    );
+    h.get_by_label_contains(&format!("manifest.sha256 SHA-256: {sha}"));
+    // Scope "all": every entry of the demo evidence (6 files and 5 folders
+    // below the root, plus the root) is a CSV row.
+    let csv = std::fs::read_to_string(report.join("items.csv")).unwrap();
+    let store = CaseStore::open_read_only(&case_path).unwrap();
+    let entries: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM files", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(csv.lines().count() as i64, entries + 1, "{csv}");
+    // The same name again would overwrite: refused before writing.
+    // (the window no longer shows it as just written)
+    h.state_mut().last_export = None;
+    h.run_steps(2);
+    h.get_by_label_contains("exists and is not empty; reports never overwrite");
+    h.state_mut().export.open = false;
+    // File > New case... : Browse fills the evidence folder (with what was
+    // detected about it) and the hash-set file.
+    file_menu(&mut h, "Close case");
+    file_menu(&mut h, "New case...");
+    assert_eq!(h.state().screen, Screen::Setup);
+    h.get_all_by_label("Browse...")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    step_until(&mut h, |a| {
+        a.setup.evidence == evidence.display().to_string()
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("Detected: ");
+    h.get_all_by_label("Browse...")
+        .nth(1)
+        .unwrap()
+        .click_accesskit();
+    step_until(&mut h, |a| {
+        a.setup.import_path == set_file.display().to_string()
+    });
+    // A dialog that answers nothing changes nothing; one that could not
+    // even be shown (answered at once) says to type the path.
+    h.state_mut().picker = scripted_picker(Vec::new());
+    h.get_all_by_label("Browse...")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(5);
+    assert_eq!(h.state().setup.evidence, evidence.display().to_string());
+    let msg = h.state().message.clone().unwrap_or_default();
+    assert!(msg.contains("No file dialog could be shown"), "{msg}");
+}
+
+#[test]
+fn review_column_widths_are_dragged_and_kept_in_the_persisted_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Open demo case").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let case_path = h.state().case().unwrap().path().to_path_buf();
+    let size_x = |h: &Harness<'static, FerretApp>| h.get_by_label("Size").rect().left();
+    let before = size_x(&h);
+    // Drag the edge between Name and Size 80 px to the right.
+    let y = h.get_by_label("Size").rect().center().y;
+    let from = egui::pos2(before - 4.0, y);
+    let to = from + egui::vec2(80.0, 0.0);
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=8 {
+        h.hover_at(from + egui::vec2(10.0 * i as f32, 0.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.run_steps(3);
+    let after = size_x(&h);
+    assert!(
+        (after - before - 80.0).abs() < 2.0,
+        "Size column moved from {before} to {after}"
+    );
+    // eframe saves egui's memory between runs; a new window given that
+    // memory lays the table out with the dragged width.
+    let saved = h.ctx.memory(|m| ron::to_string(m).unwrap());
+    drop(h);
+    let mut h = harness(dir.path());
+    h.ctx.memory_mut(|m| *m = ron::from_str(&saved).unwrap());
+    h.state_mut()
+        .queue(ferret::gui::Command::OpenCase(case_path));
+    h.run_steps(4);
+    assert_eq!(h.state().screen, Screen::Review);
+    assert!(
+        (size_x(&h) - after).abs() < 2.0,
+        "{} vs {after}",
+        size_x(&h)
+    );
 }
 
 #[test]
@@ -552,7 +770,7 @@ fn reveal_blurs_again_after_the_timeout_and_recent_cases_reopen() {
     assert!(!h.state().preview.revealed, "blurred again after 1 s");
     h.get_by_label("blurred greyscale preview");
     // Close the case: Home lists it under Recent cases; one click reopens it.
-    h.get_by_label("Close case").click_accesskit();
+    file_menu(&mut h, "Close case");
     h.step();
     h.step();
     assert_eq!(h.state().screen, Screen::Home);

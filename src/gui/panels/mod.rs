@@ -1,5 +1,6 @@
 //! One file per screen.
 
+pub mod export;
 pub mod home;
 pub mod preview;
 pub mod review;

@@ -41,13 +41,18 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         keyboard(ui, app);
         ui.horizontal_wrapped(|ui| {
             let mut changed = false;
-            for (label, on) in [
-                ("Alerts", &mut app.view.alert),
-                ("Mismatches", &mut app.view.mismatch),
-                ("Info", &mut app.view.info),
-                ("Changed while read", &mut app.view.changed),
+            let c = &app.counts;
+            for (label, n, on) in [
+                ("Alerts", c.alert, &mut app.view.alert),
+                ("Mismatches", c.mismatch, &mut app.view.mismatch),
+                ("Info", c.info, &mut app.view.info),
+                ("Changed while read", c.changed, &mut app.view.changed),
+                ("Known-good", c.known_good, &mut app.view.known_good),
             ] {
-                changed |= ui.toggle_value(on, label).changed();
+                changed |= ui
+                    .toggle_value(on, format!("{label} ({n})"))
+                    .on_hover_text(format!("Show or hide {label}"))
+                    .changed();
             }
             let label = ui.label("Search path");
             let search = ui.add(
@@ -140,24 +145,26 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             }
         });
         ui.horizontal(|ui| {
-            ui.label(format!("{} flagged items", app.rows.len()));
-            if ui.button("Export report").clicked() {
-                app.queue(Command::ExportReport);
+            let shown = app.rows.len() as u64;
+            if shown < app.counts.total {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "{shown} of {} items shown: narrow the filters or search to see the rest",
+                        app.counts.total
+                    ),
+                );
+            } else {
+                ui.label(format!("{shown} flagged items"));
+            }
+            if ui
+                .button("Export report...")
+                .on_hover_text("Choose formats, scope and folder")
+                .clicked()
+            {
+                app.queue(Command::ShowExport);
             }
         });
-        if let Some((dir, sha)) = app.last_export.clone() {
-            ui.horizontal(|ui| {
-                ui.label(format!("manifest.sha256 SHA-256: {sha}"));
-                if ui
-                    .small_button("Copy")
-                    .on_hover_text("Copy the manifest SHA-256")
-                    .clicked()
-                {
-                    ui.ctx().copy_text(sha.clone());
-                }
-            });
-            ui.label(format!("Folder: {}", dir.display()));
-        }
         ui.style_mut().interaction.selectable_labels = false;
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         let mut clicked = None;
@@ -169,12 +176,15 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             TableBuilder::new(ui)
                 .striped(true)
                 .sense(egui::Sense::click())
-                .column(Column::exact(100.0))
-                .column(Column::exact(110.0))
-                .column(Column::initial(150.0).at_least(90.0).resizable(true))
-                .column(Column::exact(64.0))
-                .column(Column::exact(150.0))
-                .column(Column::exact(90.0))
+                // Widths are dragged by the header edges and kept between
+                // runs (egui memory, persisted by eframe).
+                .resizable(true)
+                .column(Column::initial(100.0).at_least(60.0))
+                .column(Column::initial(110.0).at_least(60.0))
+                .column(Column::initial(150.0).at_least(60.0))
+                .column(Column::initial(64.0).at_least(40.0))
+                .column(Column::initial(150.0).at_least(60.0))
+                .column(Column::initial(90.0).at_least(40.0))
                 .column(Column::remainder().at_least(220.0))
                 .header(20.0, |mut h| {
                     for (t, key) in [

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 
+use crate::gui::dialogs::Pick;
 use crate::gui::{Command, FerretApp};
 use crate::hashsets::SetKind;
 
@@ -43,6 +44,80 @@ pub struct SetupForm {
     pub import_kind: String,
     /// Name of the set to import (empty: the file name).
     pub import_name: String,
+    /// What the last import did.
+    pub import_result: String,
+    /// What was found about the evidence folder, and for which text.
+    pub evidence_check: Option<(String, EvidenceCheck)>,
+}
+
+/// What Ferret detects about an evidence folder before the scan.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceCheck {
+    /// Why it cannot be read, if it cannot.
+    pub error: Option<String>,
+    /// Mounted read-only (`None`: unknown).
+    pub read_only: Option<bool>,
+    /// Filesystem, device and mount options.
+    pub mount: Option<crate::evidence::MountInfo>,
+    /// Disk kind and how it was decided.
+    pub device: Option<String>,
+}
+
+impl EvidenceCheck {
+    /// Looks at the folder (opens it like a scan does; reads nothing in it).
+    pub fn of(path: &Path) -> EvidenceCheck {
+        match crate::evidence::EvidenceRoot::open(path) {
+            Err(e) => EvidenceCheck {
+                error: Some(e.to_string()),
+                ..Default::default()
+            },
+            Ok(root) => {
+                let mount = crate::evidence::mount_info(path);
+                let device = crate::job::DeviceProfile::detect(
+                    path,
+                    mount.as_ref().map(|m| m.device.as_str()),
+                );
+                EvidenceCheck {
+                    error: None,
+                    read_only: root.mount_state().ok().map(|m| m.read_only),
+                    device: Some(format!("{} ({})", device.kind.name(), device.source)),
+                    mount,
+                }
+            }
+        }
+    }
+
+    /// One line for the form.
+    pub fn summary(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("Cannot be read: {e}");
+        }
+        let ro = match self.read_only {
+            Some(true) => "mounted read-only",
+            Some(false) => "mounted READ-WRITE",
+            None => "mount state unknown",
+        };
+        let fs = self
+            .mount
+            .as_ref()
+            .map_or("filesystem unknown".into(), |m| {
+                format!("{} on {} ({})", m.fs_type, m.device, m.options)
+            });
+        let dev = self.device.as_deref().unwrap_or("disk kind unknown");
+        format!("Detected: {fs}, {ro}; disk: {dev}")
+    }
+}
+
+impl SetupForm {
+    /// The evidence check for the folder typed now (fresh if the cached one
+    /// is for other text).
+    fn evidence_now(&self) -> EvidenceCheck {
+        let ev = self.evidence.trim();
+        match &self.evidence_check {
+            Some((text, c)) if text == ev => c.clone(),
+            _ => EvidenceCheck::of(Path::new(ev)),
+        }
+    }
 }
 
 /// A hash-set import running on its own thread.
@@ -113,16 +188,15 @@ pub fn validate(form: &SetupForm) -> (Vec<String>, Vec<String>) {
     if ev.is_empty() {
         errors.push("Choose the evidence folder.".into());
     } else {
-        match crate::evidence::EvidenceRoot::open(Path::new(ev)) {
-            Err(e) => errors.push(format!("The evidence folder cannot be read: {e}")),
-            Ok(root) => match root.mount_state() {
-                Ok(m) if !m.read_only => warnings.push(
-                    "WARNING: the evidence is mounted READ-WRITE. Mount it read-only before scanning \
-                     (Ferret never writes to it, but the OS may)."
-                        .into(),
-                ),
-                _ => {}
-            },
+        let check = form.evidence_now();
+        if let Some(e) = check.error {
+            errors.push(format!("The evidence folder cannot be read: {e}"));
+        } else if check.read_only == Some(false) {
+            warnings.push(
+                "WARNING: the evidence is mounted READ-WRITE. Mount it read-only before scanning \
+                 (Ferret never writes to it, but the OS may)."
+                    .into(),
+            );
         }
     }
     if !form.sets.iter().any(|s| s.3) {
@@ -134,11 +208,28 @@ pub fn validate(form: &SetupForm) -> (Vec<String>, Vec<String>) {
 }
 
 fn field(ui: &mut egui::Ui, label: &str, value: &mut String) {
+    ui.horizontal(|ui| labelled_edit(ui, label, value));
+}
+
+fn labelled_edit(ui: &mut egui::Ui, label: &str, value: &mut String) {
+    let l = ui.add_sized([140.0, 20.0], egui::Label::new(label));
+    ui.add_sized([420.0, 20.0], egui::TextEdit::singleline(value))
+        .labelled_by(l.id);
+}
+
+/// A typed path with a "Browse..." button for the system dialog; true when
+/// the button was clicked.
+fn browse_field(ui: &mut egui::Ui, label: &str, value: &mut String) -> bool {
     ui.horizontal(|ui| {
-        let l = ui.add_sized([140.0, 20.0], egui::Label::new(label));
-        ui.add_sized([420.0, 20.0], egui::TextEdit::singleline(value))
-            .labelled_by(l.id);
-    });
+        labelled_edit(ui, label, value);
+        ui.button("Browse...")
+            .on_hover_text(format!(
+                "Choose the {} with the system dialog",
+                label.to_lowercase()
+            ))
+            .clicked()
+    })
+    .inner
 }
 
 /// The new-case screen.
@@ -169,7 +260,24 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         field(ui, "Exhibit", &mut f.exhibit);
         field(ui, "Notes", &mut f.notes);
         field(ui, "Display time zone", &mut f.display_tz);
-        field(ui, "Evidence folder", &mut f.evidence);
+        if browse_field(ui, "Evidence folder", &mut f.evidence) {
+            app.queue(Command::Browse(Pick::EvidenceFolder));
+        }
+        let f = &mut app.setup;
+        let ev = f.evidence.trim().to_string();
+        if !ev.is_empty() {
+            if f.evidence_check.as_ref().is_none_or(|(t, _)| *t != ev) {
+                f.evidence_check = Some((ev.clone(), EvidenceCheck::of(Path::new(&ev))));
+            }
+            if let Some((_, c)) = &f.evidence_check {
+                let line = c.summary();
+                if c.error.is_some() || c.read_only == Some(false) {
+                    ui.colored_label(ui.visuals().warn_fg_color, line);
+                } else {
+                    ui.label(line);
+                }
+            }
+        }
         field(ui, "Hash library", &mut f.library);
         ui.label(format!("Hash sets in {}:", library.display()));
         if f.sets.is_empty() {
@@ -180,57 +288,8 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         }
         ui.add_space(6.0);
         ui.strong("Import a hash set into this library");
-        field(ui, "Hash set file", &mut f.import_path);
-        ui.horizontal(|ui| {
-            ui.label("Kind");
-            if f.import_kind.is_empty() {
-                f.import_kind = "alert".into();
-            }
-            for k in ["alert", "ignore", "info"] {
-                ui.radio_value(&mut f.import_kind, k.to_string(), k);
-            }
-            let label = ui.label("Name");
-            ui.add(
-                egui::TextEdit::singleline(&mut f.import_name)
-                    .hint_text("the file name")
-                    .desired_width(180.0),
-            )
-            .labelled_by(label.id);
-        });
-        let running = app.import_job.is_some();
-        if let Some(job) = &app.import_job {
-            match job.done.try_recv() {
-                Ok(result) => {
-                    app.message = Some(result.unwrap_or_else(|e| e));
-                    app.import_job = None;
-                    // Read the set list again.
-                    f.sets_from = None;
-                }
-                Err(_) => {
-                    ui.label(format!(
-                        "Importing: {} entries read...",
-                        job.entries.load(Ordering::Relaxed)
-                    ));
-                    ui.ctx()
-                        .request_repaint_after(std::time::Duration::from_millis(100));
-                }
-            }
-        }
-        let can_import = !running && !f.import_path.trim().is_empty();
-        if ui
-            .add_enabled(can_import, egui::Button::new("Import hash set"))
-            .on_hover_text("Any supported format; the format is recognised from the content")
-            .clicked()
-        {
-            let kind = f.import_kind.parse().unwrap_or(SetKind::Alert);
-            let name = Some(f.import_name.trim().to_string()).filter(|n| !n.is_empty());
-            app.import_job = Some(ImportJob::start(
-                library.clone(),
-                PathBuf::from(f.import_path.trim()),
-                kind,
-                name,
-            ));
-        }
+        import_ui(ui, app, &library);
+        let f = &mut app.setup;
         let (errors, warnings) = validate(f);
         for w in &warnings {
             ui.colored_label(ui.visuals().warn_fg_color, w);
@@ -251,4 +310,68 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             ui.label(m);
         }
     });
+}
+
+/// Import a hash-set file into the library at `library`: file (typed or
+/// chosen), kind, name, progress, and the result with rejected lines.
+pub fn import_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
+    if browse_field(ui, "Hash set file", &mut app.setup.import_path) {
+        app.queue(Command::Browse(Pick::HashSetFile));
+    }
+    let f = &mut app.setup;
+    ui.horizontal(|ui| {
+        ui.label("Kind");
+        if f.import_kind.is_empty() {
+            f.import_kind = "alert".into();
+        }
+        for k in ["alert", "ignore", "info"] {
+            ui.radio_value(&mut f.import_kind, k.to_string(), k);
+        }
+        let label = ui.label("Name");
+        ui.add(
+            egui::TextEdit::singleline(&mut f.import_name)
+                .hint_text("the file name")
+                .desired_width(180.0),
+        )
+        .labelled_by(label.id);
+    });
+    let running = app.import_job.is_some();
+    if let Some(job) = &app.import_job {
+        match job.done.try_recv() {
+            Ok(result) => {
+                let m = result.unwrap_or_else(|e| e);
+                f.import_result = m.clone();
+                app.message = Some(m);
+                app.import_job = None;
+                // Read the set list again.
+                f.sets_from = None;
+            }
+            Err(_) => {
+                ui.label(format!(
+                    "Importing: {} entries read...",
+                    job.entries.load(Ordering::Relaxed)
+                ));
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(100));
+            }
+        }
+    }
+    let can_import = !running && !f.import_path.trim().is_empty();
+    if ui
+        .add_enabled(can_import, egui::Button::new("Import hash set"))
+        .on_hover_text("Any supported format; the format is recognised from the content")
+        .clicked()
+    {
+        let kind = f.import_kind.parse().unwrap_or(SetKind::Alert);
+        let name = Some(f.import_name.trim().to_string()).filter(|n| !n.is_empty());
+        app.import_job = Some(ImportJob::start(
+            library.to_path_buf(),
+            PathBuf::from(f.import_path.trim()),
+            kind,
+            name,
+        ));
+    }
+    if !app.setup.import_result.is_empty() {
+        ui.label(&app.setup.import_result);
+    }
 }
