@@ -165,6 +165,20 @@ impl HashLibrary {
         Ok(HashLibrary { dir })
     }
 
+    /// Opens a library folder that exists; creates nothing (for listing
+    /// what a typed path holds).
+    pub fn open_existing(dir: impl Into<PathBuf>) -> Result<Self, HashSetError> {
+        let dir = dir.into();
+        match std::fs::metadata(&dir) {
+            Ok(m) if m.is_dir() => Ok(HashLibrary { dir }),
+            Ok(_) => Err(HashSetError::Io {
+                source: std::io::Error::other("not a folder"),
+                path: dir,
+            }),
+            Err(source) => Err(HashSetError::Io { path: dir, source }),
+        }
+    }
+
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -463,6 +463,12 @@ fn file_menu_and_dialogs_open_a_case_choose_folders_and_export_chosen_formats() 
     });
     h.run_steps(2);
     h.get_by_label_contains("Detected: ");
+    // A library folder being typed is listed, never created.
+    let typed = dir.path().join("typo/lib");
+    h.state_mut().setup.library = typed.display().to_string();
+    h.run_steps(2);
+    assert!(!dir.path().join("typo").exists());
+    h.state_mut().setup.library.clear();
     h.get_all_by_label("Browse...")
         .nth(1)
         .unwrap()

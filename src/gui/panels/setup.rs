@@ -236,7 +236,8 @@ fn browse_field(ui: &mut egui::Ui, label: &str, value: &mut String) -> bool {
 pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     let library = app.library_dir();
     if app.setup.sets_from.as_deref() != Some(library.as_path()) {
-        app.setup.sets = crate::hashsets::HashLibrary::open(&library)
+        // Listing only: a folder typed key by key is never created.
+        app.setup.sets = crate::hashsets::HashLibrary::open_existing(&library)
             .map(|lib| {
                 lib.list()
                     .into_iter()
