@@ -181,6 +181,13 @@ fn process_alive(pid: i64) -> bool {
 
 /// Inspects a file read-only: is it a case, of a version we read, intact?
 fn check(path: &Path) -> Result<i32, CaseError> {
+    let version = check_header(path)?;
+    check_integrity(path)?;
+    Ok(version)
+}
+
+/// Is it a case of a version we read? (Reads the header only.)
+fn check_header(path: &Path) -> Result<i32, CaseError> {
     if !path.exists() {
         return Err(CaseError::Missing(path.to_path_buf()));
     }
@@ -215,16 +222,28 @@ fn check(path: &Path) -> Result<i32, CaseError> {
             supported: schema::SCHEMA_VERSION,
         });
     }
+    Ok(version)
+}
+
+/// SQLite's `quick_check` over the whole file, read-only (it reads every
+/// page: seconds for a cold 1M-file case).
+fn check_integrity(path: &Path) -> Result<(), CaseError> {
+    let corrupt = |reason: String| CaseError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
     let ok: String = conn
         .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
-        .map_err(corrupt)?;
+        .map_err(|e| corrupt(e.to_string()))?;
     if ok != "ok" {
-        return Err(CaseError::Corrupt {
-            path: path.to_path_buf(),
-            reason: ok,
-        });
+        return Err(corrupt(ok));
     }
-    Ok(version)
+    Ok(())
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -276,7 +295,22 @@ impl CaseStore {
     /// Opens an existing case for reading and writing. Scans left `running`
     /// by a process that is gone are marked `interrupted`.
     pub fn open(path: &Path) -> Result<CaseStore, CaseError> {
-        let version = check(path)?;
+        check(path)?;
+        Self::open_checked(path)
+    }
+
+    /// Checks the whole case file read-only (what [`CaseStore::open`] does
+    /// before writing anything). For a front end that shows a case at once
+    /// with [`CaseStore::open_read_only_unverified`], runs this on another
+    /// thread, then reopens with [`CaseStore::open_checked`].
+    pub fn verify_integrity(path: &Path) -> Result<(), CaseError> {
+        check_integrity(path)
+    }
+
+    /// [`CaseStore::open`] of a file [`CaseStore::verify_integrity`] passed:
+    /// checks the header again, not every page.
+    pub fn open_checked(path: &Path) -> Result<CaseStore, CaseError> {
+        let version = check_header(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -310,9 +344,21 @@ impl CaseStore {
         })
     }
 
+    /// Opens a case read-only after checking its header only: for showing
+    /// it at once while [`CaseStore::verify_integrity`] runs elsewhere.
+    /// Queries on damaged pages fail with an error, never write.
+    pub fn open_read_only_unverified(path: &Path) -> Result<CaseStore, CaseError> {
+        check_header(path)?;
+        Self::read_only_conn(path)
+    }
+
     /// Opens an existing case read-only (reports, `case info`, `case verify`).
     pub fn open_read_only(path: &Path) -> Result<CaseStore, CaseError> {
         check(path)?;
+        Self::read_only_conn(path)
+    }
+
+    fn read_only_conn(path: &Path) -> Result<CaseStore, CaseError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,

