@@ -21,6 +21,13 @@ pub fn home_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         if ui.button("New case").clicked() {
             app.queue(Command::NewCase);
         }
+        if ui
+            .button("Open case...")
+            .on_hover_text("Choose a case file with the system dialog")
+            .clicked()
+        {
+            app.queue(Command::Browse(crate::gui::dialogs::Pick::CaseFile));
+        }
         let recent: Vec<std::path::PathBuf> = app
             .settings
             .recent_cases

@@ -62,20 +62,21 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                     .on_hover_text(format!("Show or hide {label}"))
                     .changed();
             }
-            let label = ui.label("Search path");
-            let search = ui.add(
-                egui::TextEdit::singleline(&mut app.view.search)
-                    .id(egui::Id::unique(SEARCH_ID))
-                    .hint_text("/ to focus"),
-            );
-            let search = search.labelled_by(label.id);
-            changed |= search.changed();
             if changed {
                 app.queue(Command::Reload);
             }
         });
         ui.horizontal_wrapped(|ui| {
             let mut changed = false;
+            let label = ui.label("Search path");
+            let search = ui.add(
+                egui::TextEdit::singleline(&mut app.view.search)
+                    .id(egui::Id::unique(SEARCH_ID))
+                    .desired_width(180.0)
+                    .hint_text("/ to focus"),
+            );
+            let search = search.labelled_by(label.id);
+            changed |= search.changed();
             let status_label = |s: Option<ReviewStatus>| match s {
                 None => "any",
                 Some(ReviewStatus::Unreviewed) => "unreviewed",
@@ -353,7 +354,8 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     ui.separator();
     ui.horizontal(|ui| {
         let label = ui.label("Note");
-        ui.text_edit_singleline(&mut app.view.note)
+        let width = (ui.available_width() - 190.0).max(120.0);
+        ui.add(egui::TextEdit::singleline(&mut app.view.note).desired_width(width))
             .labelled_by(label.id);
         if ui.button("Save note").clicked() {
             app.queue(Command::SaveNote);
