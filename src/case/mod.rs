@@ -136,6 +136,12 @@ pub struct StoredOptions {
     pub hash_sets: Vec<String>,
     /// Whether other filesystems were entered.
     pub cross_filesystems: bool,
+    /// Hashing order (`hits-first` or `walk`; empty: the default).
+    #[serde(default)]
+    pub order: String,
+    /// Device kind (`hdd` or `ssd`; empty: detected).
+    #[serde(default)]
+    pub device: String,
 }
 
 /// An open case.

@@ -185,7 +185,60 @@ const REASONS: &str = "CASE WHEN kg.sets IS NULL THEN fl.reasons WHEN fl.reasons
 const DETAILS: &str = "CASE WHEN kg.sets IS NULL THEN fl.details WHEN fl.details IS NULL THEN 'known_good: in ' || kg.sets \
      ELSE fl.details || '; known_good: in ' || kg.sets END";
 
+/// One hash-set hit of an item, with the set's provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HitRow {
+    /// Set name.
+    pub set: String,
+    /// `alert`, `ignore` or `info`.
+    pub kind: String,
+    /// Digest that matched (`md5`, …).
+    pub algorithm: String,
+    /// Entry number in the set.
+    pub entry: i64,
+    /// Category (VICS), where the set has them.
+    pub category: Option<i64>,
+    /// The category's label in the set's profile, where known.
+    pub category_label: Option<String>,
+    /// The entry's name or path in the set.
+    pub entry_name: Option<String>,
+    /// VICS MediaID.
+    pub media_id: Option<i64>,
+    /// The set's provenance, as recorded when the scan ran.
+    pub provenance: Option<crate::hashsets::Provenance>,
+}
+
 impl CaseStore {
+    /// Every hash-set hit of an item, by set name then entry.
+    pub fn hits_of(&self, file_id: i64) -> Result<Vec<HitRow>, CaseError> {
+        let mut st = self.conn.prepare(
+            "SELECT s.name, h.kind, h.algorithm, h.entry, h.category, h.entry_name, h.media_id, s.provenance
+             FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id
+             WHERE h.file_id = ?1 ORDER BY s.name, h.entry",
+        )?;
+        let rows = st.query_map([file_id], |r| {
+            let provenance: Option<crate::hashsets::Provenance> =
+                serde_json::from_str(&r.get::<_, String>(7)?).ok();
+            let category: Option<i64> = r.get(4)?;
+            let category_label = category.and_then(|c| {
+                let profile = provenance.as_ref()?.categories.as_ref()?;
+                profile.label(c).map(str::to_string)
+            });
+            Ok(HitRow {
+                set: r.get(0)?,
+                kind: r.get(1)?,
+                algorithm: r.get(2)?,
+                entry: r.get(3)?,
+                category,
+                category_label,
+                entry_name: r.get(5)?,
+                media_id: r.get(6)?,
+                provenance,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many flagged items match `filter`.
     pub fn count_flagged(&self, filter: &FlagFilter) -> Result<u64, CaseError> {
         let (w, args) = where_clause(filter);

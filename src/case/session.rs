@@ -53,6 +53,12 @@ pub fn start_scan(
         .algorithms(algorithms)
         .cross_filesystems(stored.cross_filesystems)
         .hash_sets(catalog.clone());
+    if let Ok(order) = stored.order.parse() {
+        options = options.order(order);
+    }
+    if let Ok(kind) = stored.device.parse() {
+        options = options.device(kind);
+    }
     if let Some(r) = resume_set {
         options = options.resume(r);
     }

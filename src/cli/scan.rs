@@ -168,6 +168,7 @@ fn plan(args: &ScanArgs) -> Result<Plan, String> {
         algorithms: args.algorithms.unwrap_or(AlgorithmSet::ALL).to_string(),
         hash_sets: args.hashsets.clone(),
         cross_filesystems: args.cross_filesystems,
+        ..Default::default()
     };
     Ok(Plan {
         store,

@@ -730,9 +730,14 @@ impl FerretApp {
             let exhibit = if f.exhibit.trim().is_empty() { "1" } else { f.exhibit.trim() };
             let ev = store.add_evidence(exhibit, "", &root, mount, &info.examiner).map_err(|e| e.to_string())?;
             let stored = StoredOptions {
-                algorithms: "md5,sha1,sha256,blake3".into(),
+                algorithms: f.algorithm_list(),
                 hash_sets: chosen,
-                cross_filesystems: false,
+                cross_filesystems: f.cross_filesystems,
+                order: if f.walk_order { "walk".into() } else { String::new() },
+                device: match f.device.as_str() {
+                    "hdd" | "ssd" => f.device.clone(),
+                    _ => String::new(),
+                },
             };
             Ok((store, ev, root, stored, crate::hashsets::HashSetCatalog::new(sets)))
         })();
@@ -1053,6 +1058,12 @@ impl FerretApp {
                 }
                 if self.setup.display_tz.is_empty() {
                     self.setup.display_tz = super::time::system_zone();
+                }
+                if !self.setup.algorithms.contains(&true) {
+                    self.setup.algorithms = [true; 4];
+                }
+                if self.setup.device.is_empty() {
+                    self.setup.device = "auto".into();
                 }
                 self.screen = Screen::Setup;
                 self.message = None;

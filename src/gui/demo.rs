@@ -59,6 +59,7 @@ pub fn prepare(
         algorithms: "md5,sha1,sha256,blake3".into(),
         hash_sets: vec!["demo-alert".into(), "demo-ignore".into()],
         cross_filesystems: false,
+        ..Default::default()
     };
     Ok((store, evidence, root, stored, HashSetCatalog::new(sets)))
 }

@@ -591,6 +591,12 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     h.step();
     h.step();
     assert!(h.state().setup.sets.iter().any(|s| s.3), "set chosen");
+    // Options: MD5 only (the set lists MD5s), walk order, spinning disk.
+    for label in ["SHA-1", "SHA-256", "BLAKE3", "Hash in walk order"] {
+        h.get_by_label(label).click_accesskit();
+        h.step();
+    }
+    h.state_mut().setup.device = "hdd".into();
     h.get_by_label("Start scan").click_accesskit();
     step_until(&mut h, |a| a.screen == Screen::Review);
     let names: Vec<String> = h.state().rows.iter().map(|r| r.name.clone()).collect();
@@ -599,6 +605,25 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     assert_eq!(store.info().unwrap().case_number, "2026-0007");
     assert_eq!(store.info().unwrap().examiner, "J. Doe");
     assert_eq!(store.info().unwrap().display_tz, "Europe/Berlin");
+    let scan = store.scans().unwrap().pop().unwrap();
+    let stored: ferret::case::StoredOptions = serde_json::from_str(&scan.options).unwrap();
+    assert_eq!(
+        (
+            stored.algorithms.as_str(),
+            stored.order.as_str(),
+            stored.device.as_str()
+        ),
+        ("md5", "walk", "hdd")
+    );
+    let (md5, sha256): (Option<Vec<u8>>, Option<Vec<u8>>) = store
+        .conn()
+        .query_row(
+            "SELECT md5, sha256 FROM files WHERE name_text = 'known-bad.bin'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(md5.is_some() && sha256.is_none(), "{md5:?} {sha256:?}");
     // MACB in UTC and in the case's display time zone.
     let id = h.state().rows[0].file_id;
     h.state_mut().queue(ferret::gui::Command::Select(id));
@@ -815,6 +840,7 @@ fn a_case_with_an_unfinished_scan_offers_resume_and_resumes() {
             algorithms: "md5,sha1,sha256,blake3".into(),
             hash_sets: vec!["bad".into()],
             cross_filesystems: false,
+            ..Default::default()
         };
         let set = ferret::hashsets::HashLibrary::open(&lib)
             .unwrap()
@@ -949,4 +975,52 @@ fn a_large_case_shows_at_once_read_only_and_a_damaged_one_is_closed_unchanged() 
     );
     drop(h);
     assert_eq!(std::fs::read(&cut).unwrap(), before, "byte-identical");
+}
+
+#[test]
+fn the_detail_pane_lists_each_hit_with_its_category_label_and_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("known-bad.bin"), b"pretend contraband").unwrap();
+    let md5 = ferret::hashing::hash_bytes(b"pretend contraband", ferret::AlgorithmSet::ALL)
+        .hex(ferret::Algorithm::Md5)
+        .unwrap()
+        .to_uppercase();
+    // A VICS 2.0 set (US profile): category 1 is an alert.
+    let lib = alert_library(
+        dir.path(),
+        "vics",
+        &format!(
+            r#"{{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Media",
+ "value":[{{"MediaID":7,"Category":1,"MD5":"{md5}","MediaSize":18}}]}}"#
+        ),
+    );
+    let mut h = harness(dir.path());
+    open_new_case_form(&mut h);
+    {
+        let f = &mut h.state_mut().setup;
+        f.case_number = "2026-0008".into();
+        f.evidence = ev.display().to_string();
+        f.library = lib.display().to_string();
+    }
+    h.run_steps(2);
+    h.get_by_label("vics (alert, 1 entries)").click_accesskit();
+    h.run_steps(2);
+    h.get_by_label("Start scan").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let id = h.state().rows[0].file_id;
+    h.state_mut().queue(ferret::gui::Command::Select(id));
+    h.run_steps(2);
+    h.get_by_label("Hash-set hits (1)");
+    // Its provenance on hover: the source file and its SHA-256.
+    h.get_by_label("vics (alert): entry 0, md5, category 1 (Child abuse material), media 7")
+        .hover();
+    h.run_steps(60); // tooltips wait for the pointer to rest
+    let source = dir.path().join("vics.txt");
+    let sha =
+        ferret::hashing::hash_bytes(&std::fs::read(&source).unwrap(), ferret::AlgorithmSet::ALL)
+            .hex(ferret::Algorithm::Sha256)
+            .unwrap();
+    h.get_by_label_contains(&format!("SHA-256 {sha}"));
 }

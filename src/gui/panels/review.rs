@@ -337,8 +337,44 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             None => ui.label(format!("{name}: {t}")),
         };
     }
-    if !row.matches.is_empty() {
-        ui.label(format!("Matches: {}", row.matches));
+    let hits = store.hits_of(id).unwrap_or_default();
+    if !hits.is_empty() {
+        ui.strong(format!("Hash-set hits ({})", hits.len()));
+    }
+    for h in &hits {
+        let mut line = format!("{} ({}): entry {}, {}", h.set, h.kind, h.entry, h.algorithm);
+        if let Some(c) = h.category {
+            line.push_str(&format!(", category {c}"));
+            if let Some(l) = &h.category_label {
+                line.push_str(&format!(" ({l})"));
+            }
+        }
+        if let Some(m) = h.media_id {
+            line.push_str(&format!(", media {m}"));
+        }
+        if let Some(n) = &h.entry_name {
+            line.push_str(&format!(", {n}"));
+        }
+        let about = h.provenance.as_ref().map_or_else(
+            || "provenance not recorded".to_string(),
+            |p| {
+                format!(
+                    "Source {} ({}, {} entries)\nSHA-256 {}\nImported {}",
+                    p.source_path.display(),
+                    p.format,
+                    p.entries,
+                    p.source_sha256,
+                    p.imported_at
+                )
+            },
+        );
+        ui.label(line).on_hover_text(about);
+    }
+    if let Some(reason) = &row.reason {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("Not hashed ({}): {reason}", row.status),
+        );
     }
     ui.label(format!("Flags: {}", row.flags));
     ui.label(format!("Review: {}", row.review));

@@ -34,8 +34,9 @@ pub struct SetupForm {
     pub evidence: String,
     /// Hash library folder (empty: the default).
     pub library: String,
-    /// Library sets: (name, kind, entries, chosen).
-    pub sets: Vec<(String, String, u64, bool)>,
+    /// Library sets: (name, kind, entries, chosen, provenance shown on
+    /// hover).
+    pub sets: Vec<(String, String, u64, bool, String)>,
     /// Library folder the set list was read from.
     pub sets_from: Option<PathBuf>,
     /// Hash-set file to import into the library.
@@ -46,6 +47,14 @@ pub struct SetupForm {
     pub import_name: String,
     /// What the last import did.
     pub import_result: String,
+    /// Digests to compute, in [`ALGORITHMS`] order; all off means all on.
+    pub algorithms: [bool; 4],
+    /// Enter other filesystems mounted below the evidence folder.
+    pub cross_filesystems: bool,
+    /// Hash in the walk's order instead of likely hits first.
+    pub walk_order: bool,
+    /// `auto`, `hdd` or `ssd`.
+    pub device: String,
     /// What was found about the evidence folder, and for which text.
     pub evidence_check: Option<(String, EvidenceCheck)>,
 }
@@ -116,6 +125,31 @@ impl SetupForm {
         match &self.evidence_check {
             Some((text, c)) if text == ev => c.clone(),
             _ => EvidenceCheck::of(Path::new(ev)),
+        }
+    }
+}
+
+/// The digests the form offers, with their names for `--algorithms`.
+pub const ALGORITHMS: [(&str, &str); 4] = [
+    ("MD5", "md5"),
+    ("SHA-1", "sha1"),
+    ("SHA-256", "sha256"),
+    ("BLAKE3", "blake3"),
+];
+
+impl SetupForm {
+    /// The chosen digests, comma-separated (all when none is chosen).
+    pub fn algorithm_list(&self) -> String {
+        let chosen: Vec<&str> = ALGORITHMS
+            .iter()
+            .zip(self.algorithms)
+            .filter(|(_, on)| *on)
+            .map(|((_, n), _)| *n)
+            .collect();
+        if chosen.is_empty() {
+            ALGORITHMS.map(|(_, n)| n).join(",")
+        } else {
+            chosen.join(",")
         }
     }
 }
@@ -244,7 +278,8 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                     .flatten()
                     .map(|s| {
                         let p = s.provenance();
-                        (p.name.clone(), p.kind.to_string(), p.entries, false)
+                        let about = serde_json::to_string_pretty(p).unwrap_or_default();
+                        (p.name.clone(), p.kind.to_string(), p.entries, false, about)
                     })
                     .collect()
             })
@@ -284,9 +319,39 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         if f.sets.is_empty() {
             ui.label("(none yet: import one below, or with `ferret hashset import`)");
         }
-        for (name, kind, entries, chosen) in &mut f.sets {
-            ui.checkbox(chosen, format!("{name} ({kind}, {entries} entries)"));
+        for (name, kind, entries, chosen, provenance) in &mut f.sets {
+            ui.checkbox(chosen, format!("{name} ({kind}, {entries} entries)"))
+                .on_hover_text(provenance.as_str());
         }
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Digests");
+            for ((label, _), on) in ALGORITHMS.iter().zip(f.algorithms.iter_mut()) {
+                ui.checkbox(on, *label);
+            }
+            ui.label("(hash sets match on the digests they list)");
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.checkbox(&mut f.walk_order, "Hash in walk order")
+                .on_hover_text(
+                    "Off: likely pictures and videos are hashed first, so alerts come early",
+                );
+            ui.checkbox(
+                &mut f.cross_filesystems,
+                "Enter other filesystems mounted inside",
+            );
+            ui.label("Disk");
+            egui::ComboBox::from_id_salt("device")
+                .selected_text(f.device.as_str())
+                .show_ui(ui, |ui| {
+                    for d in ["auto", "hdd", "ssd"] {
+                        ui.selectable_value(&mut f.device, d.to_string(), d);
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "auto: detected; hdd: one reader in disk order; ssd: parallel readers",
+                );
+        });
         ui.add_space(6.0);
         ui.strong("Import a hash set into this library");
         import_ui(ui, app, &library);
