@@ -81,6 +81,8 @@ pub enum SortKey {
     Status,
     /// Flag reasons.
     Reason,
+    /// Sets (and categories) that hit the item.
+    Set,
 }
 
 /// One row of the flagged-item table.
@@ -110,6 +112,9 @@ pub struct FlaggedRow {
     pub bookmark: bool,
     /// Note.
     pub note: String,
+    /// Sets that hit it, with the category where there is one (`vics cat
+    /// 1`); known-good sets only when nothing else did.
+    pub sets: String,
 }
 
 /// The pseudo-reason of [`FlagFilter::reasons`] that selects items hit by a
@@ -176,7 +181,9 @@ fn aggregates(f: &FlagFilter) -> String {
         "WITH fl AS (SELECT file_id, group_concat(reason, ',' ORDER BY reason) AS reasons,
            group_concat(reason || ': ' || detail, '; ' ORDER BY reason) AS details FROM flags GROUP BY file_id),
          kg AS (SELECT h.file_id, group_concat(DISTINCT s.name) AS sets FROM hits h
-           JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.kind = 'ignore'{only_flagged} GROUP BY h.file_id)"
+           JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.kind = 'ignore'{only_flagged} GROUP BY h.file_id),
+         hs AS (SELECT h.file_id, group_concat(DISTINCT s.name || coalesce(' cat ' || h.category, '')) AS sets
+           FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.kind != 'ignore' GROUP BY h.file_id)"
     )
 }
 /// Flag reasons, sorted, then `known_good` when a known-good set hit it.
@@ -266,13 +273,16 @@ impl CaseStore {
             SortKey::Type => "f.mime",
             SortKey::Status => "coalesce(r.status, 'unreviewed')",
             SortKey::Reason => "reasons",
+            SortKey::Set => "coalesce(hs.sets, kg.sets)",
         };
         let dir = if descending { "DESC" } else { "ASC" };
         let aggregates = aggregates(filter);
         let sql = format!(
             "{aggregates} SELECT f.id, f.path_text, f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
-                    {DETAILS}, coalesce(r.status, 'unreviewed'), coalesce(r.bookmark, 0), coalesce(r.note, '')
+                    {DETAILS}, coalesce(r.status, 'unreviewed'), coalesce(r.bookmark, 0), coalesce(r.note, ''),
+                    coalesce(hs.sets, kg.sets)
              FROM files f LEFT JOIN fl ON fl.file_id = f.id LEFT JOIN kg ON kg.file_id = f.id
+               LEFT JOIN hs ON hs.file_id = f.id
                LEFT JOIN review r ON r.file_id = f.id{w}
              ORDER BY {key} {dir}, f.id {dir} LIMIT ? OFFSET ?"
         );
@@ -294,6 +304,7 @@ impl CaseStore {
                     .unwrap_or(ReviewStatus::Unreviewed),
                 bookmark: r.get::<_, i64>(10)? != 0,
                 note: r.get(11)?,
+                sets: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -1010,6 +1010,12 @@ fn the_detail_pane_lists_each_hit_with_its_category_label_and_provenance() {
     h.get_by_label("Start scan").click_accesskit();
     step_until(&mut h, |a| a.screen == Screen::Review);
     let id = h.state().rows[0].file_id;
+    assert_eq!(
+        h.state().rows[0].sets,
+        "vics cat 1",
+        "the Set / category column"
+    );
+    h.get_by_label("vics cat 1");
     h.state_mut().queue(ferret::gui::Command::Select(id));
     h.run_steps(2);
     h.get_by_label("Hash-set hits (1)");

@@ -190,6 +190,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 .resizable(true)
                 .column(Column::initial(100.0).at_least(60.0))
                 .column(Column::initial(110.0).at_least(60.0))
+                .column(Column::initial(110.0).at_least(60.0))
                 .column(Column::initial(150.0).at_least(60.0))
                 .column(Column::initial(64.0).at_least(40.0))
                 .column(Column::initial(150.0).at_least(60.0))
@@ -199,6 +200,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                     for (t, key) in [
                         ("Status", SortKey::Status),
                         ("Reason", SortKey::Reason),
+                        ("Set / category", SortKey::Set),
                         ("Name", SortKey::Name),
                         ("Size", SortKey::Size),
                         ("Modified (UTC)", SortKey::Modified),
@@ -233,10 +235,17 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                                 (false, true) => "* ",
                                 (false, false) => "",
                             };
-                            ui.label(format!("{mark}{}", r.status.as_str()));
+                            let (sign, colour) = status_icon(ui, r.status);
+                            ui.colored_label(
+                                colour,
+                                format!("{mark}{sign} {}", r.status.as_str().replace('_', " ")),
+                            );
                         });
                         row.col(|ui| {
                             ui.label(&r.reasons).on_hover_text(&r.details);
+                        });
+                        row.col(|ui| {
+                            ui.label(&r.sets);
                         });
                         row.col(|ui| {
                             ui.label(&r.name);
@@ -414,6 +423,18 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
 }
 
 const SEARCH_ID: &str = "review-search";
+
+/// A sign and a colour per review status (ASCII: egui's bundled fonts
+/// have no check-mark glyphs).
+fn status_icon(ui: &egui::Ui, s: ReviewStatus) -> (&'static str, egui::Color32) {
+    let v = ui.visuals();
+    match s {
+        ReviewStatus::Unreviewed => ("o", v.weak_text_color()),
+        ReviewStatus::Confirmed => ("+", v.error_fg_color),
+        ReviewStatus::FalsePositive => ("-", v.weak_text_color()),
+        ReviewStatus::SecondLook => ("?", v.warn_fg_color),
+    }
+}
 
 /// Keyboard: Up/Down or k/j move, c/f/n set Confirmed / False positive /
 /// Needs second look, b bookmarks, `/` focuses the search, Space reveals
