@@ -572,6 +572,18 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     h.get_by_label("Enter a case number.");
     h.get_by_label("Enter the examiner's name.");
     h.get_by_label("Choose the evidence folder.");
+    // A folder that cannot be read: a clear error, and no scan starts.
+    for bad in [dir.path().join("missing"), ev.join("other.txt")] {
+        h.state_mut().setup.case_number = "X".into();
+        h.state_mut().setup.evidence = bad.display().to_string();
+        h.run_steps(2);
+        h.get_by_label_contains("The evidence folder cannot be read: ");
+        h.get_by_label_contains("Cannot be read: ");
+        h.get_by_label("Start scan").click_accesskit();
+        h.run_steps(2);
+        assert_eq!(h.state().screen, Screen::Setup);
+        assert!(h.state().case().is_none());
+    }
     {
         let f = &mut h.state_mut().setup;
         f.case_number = "2026-0007".into();
