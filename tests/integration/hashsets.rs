@@ -570,11 +570,28 @@ fn wide_prefix_table_and_skewed_buckets_find_every_digest() {
     let lib = HashLibrary::open(d.join("lib")).unwrap();
     lib.import(&src, &ImportOptions::new(SetKind::Ignore), &mut |_| {})
         .unwrap();
-    let set = lib.load("wide").unwrap();
+    let loaded = lib.load("wide").unwrap();
+    // The same file with its prefix table copied into huge pages (done for
+    // big sets only) must answer exactly the same.
+    let copied =
+        ferret::hashsets::CompiledSet::open_copying_prefix(&d.join("lib").join("wide.fhs"), 0)
+            .unwrap();
+    assert!(copied.prefix_copied() && !loaded.prefix_copied());
+    for set in [&loaded, &copied] {
+        check_wide(set, &digests, &dups, &mut next);
+    }
+}
+
+fn check_wide(
+    set: &ferret::hashsets::CompiledSet,
+    digests: &[[u8; 16]],
+    dups: &[[u8; 16]],
+    next: &mut impl FnMut() -> u64,
+) {
     assert_eq!(set.entry_count(), 600_600);
 
     let mut want: BTreeMap<[u8; 16], usize> = BTreeMap::new();
-    for k in digests.iter().chain(&dups) {
+    for k in digests.iter().chain(dups) {
         *want.entry(*k).or_default() += 1;
     }
     let mut ids = Vec::new();
