@@ -289,12 +289,7 @@ pub(super) fn run_case(cmd: CaseCommand) -> u8 {
                     Some(false) => "READ-WRITE",
                     None => "mount state unknown",
                 };
-                let fs = ev
-                    .mount
-                    .as_ref()
-                    .map_or("filesystem unknown".to_string(), |m| {
-                        format!("{} on {}, {}", m.fs_type, m.device, m.options)
-                    });
+                let fs = crate::evidence::MountInfo::describe_or_unknown(ev.mount.as_ref());
                 outln!(
                     "evidence:   exhibit {} {} ({ro}; {fs}) {}",
                     ev.exhibit,

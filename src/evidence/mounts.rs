@@ -16,6 +16,18 @@ pub struct MountInfo {
     pub mount_point: String,
 }
 
+impl MountInfo {
+    /// `ext4 on /dev/sdb1 (ro,noatime)`, as reports and front ends show it.
+    pub fn describe(&self) -> String {
+        format!("{} on {} ({})", self.fs_type, self.device, self.options)
+    }
+
+    /// [`describe`](Self::describe) of a mount that may be unknown.
+    pub fn describe_or_unknown(mount: Option<&MountInfo>) -> String {
+        mount.map_or_else(|| "filesystem unknown".to_string(), MountInfo::describe)
+    }
+}
+
 fn unescape_octal(s: &str) -> String {
     // mountinfo escapes space, tab, newline and backslash as \ooo.
     let b = s.as_bytes();

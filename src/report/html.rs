@@ -117,10 +117,7 @@ pub fn write_html(
         .evidence()?
         .into_iter()
         .map(|e| {
-            let fs = e
-                .mount
-                .as_ref()
-                .map(|m| format!("{} on {} ({})", m.fs_type, m.device, m.options));
+            let fs = e.mount.as_ref().map(crate::evidence::MountInfo::describe);
             context!(exhibit => e.exhibit, description => e.description,
                      root => crate::pathfmt::escape_path(&e.root), read_only => e.read_only, fs => fs)
         })

@@ -177,6 +177,16 @@ fn contraband(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf)
     (ev, alert_library(dir, "bad", &format!("{md5}\n")))
 }
 
+/// The app with the demo case scanned and shown: (harness, case file).
+fn demo_case(workspace: &std::path::Path) -> (Harness<'static, FerretApp>, std::path::PathBuf) {
+    let mut h = harness(workspace);
+    h.step();
+    h.get_by_label("Open demo case").click_accesskit();
+    step_until(&mut h, |a| a.screen == Screen::Review);
+    let case_path = h.state().case().unwrap().path().to_path_buf();
+    (h, case_path)
+}
+
 /// Opens the new-case form from Home (the harness's first screen).
 fn open_new_case_form(h: &mut Harness<'static, FerretApp>) {
     h.step();
@@ -379,11 +389,7 @@ fn file_menu(h: &mut Harness<'static, FerretApp>, item: &str) {
 fn file_menu_and_dialogs_open_a_case_choose_folders_and_export_chosen_formats() {
     use ferret::gui::dialogs::Pick;
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("Open demo case").click_accesskit();
-    step_until(&mut h, |a| a.screen == Screen::Review);
-    let case_path = h.state().case().unwrap().path().to_path_buf();
+    let (mut h, case_path) = demo_case(dir.path());
     file_menu(&mut h, "Close case");
     assert_eq!(h.state().screen, Screen::Home);
     let out = dir.path().join("reports");
@@ -492,11 +498,7 @@ fn file_menu_and_dialogs_open_a_case_choose_folders_and_export_chosen_formats() 
 #[test]
 fn review_column_widths_are_dragged_and_kept_in_the_persisted_memory() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("Open demo case").click_accesskit();
-    step_until(&mut h, |a| a.screen == Screen::Review);
-    let case_path = h.state().case().unwrap().path().to_path_buf();
+    let (mut h, case_path) = demo_case(dir.path());
     let size_x = |h: &Harness<'static, FerretApp>| h.get_by_label("Size").rect().left();
     let before = size_x(&h);
     // Drag the edge between Name and Size 80 px to the right.
@@ -789,11 +791,7 @@ fn malformed_images_show_cannot_preview_and_never_crash_the_app() {
 #[test]
 fn reveal_blurs_again_after_the_timeout_and_recent_cases_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("Open demo case").click_accesskit();
-    step_until(&mut h, |a| a.screen == Screen::Review);
-    let case_path = h.state().case().unwrap().path().to_path_buf();
+    let (mut h, case_path) = demo_case(dir.path());
     assert_eq!(h.state().settings.recent_cases.first(), Some(&case_path));
     // The timeout is a setting (View > Settings...).
     h.state_mut().settings.reveal_timeout_secs = 1;
@@ -933,11 +931,7 @@ fn a_hash_set_imported_from_the_form_is_listed_with_its_rejects() {
 #[test]
 fn a_large_case_shows_at_once_read_only_and_a_damaged_one_is_closed_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("Open demo case").click_accesskit();
-    step_until(&mut h, |a| a.screen == Screen::Review);
-    let case_path = h.state().case().unwrap().path().to_path_buf();
+    let (mut h, case_path) = demo_case(dir.path());
     file_menu(&mut h, "Close case");
     // Every case counts as large: shown first, checked on a worker.
     h.state_mut().defer_check_over = 0;

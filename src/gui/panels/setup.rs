@@ -106,12 +106,7 @@ impl EvidenceCheck {
             Some(false) => "mounted READ-WRITE",
             None => "mount state unknown",
         };
-        let fs = self
-            .mount
-            .as_ref()
-            .map_or("filesystem unknown".into(), |m| {
-                format!("{} on {} ({})", m.fs_type, m.device, m.options)
-            });
+        let fs = crate::evidence::MountInfo::describe_or_unknown(self.mount.as_ref());
         let dev = self.device.as_deref().unwrap_or("disk kind unknown");
         format!("Detected: {fs}, {ro}; disk: {dev}")
     }
