@@ -382,6 +382,26 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(x)
 }
 
+/// Hints the CPU to fetch the cache line holding `b[at]` (nothing when
+/// `at` is out of range or on other architectures).
+#[inline(always)]
+fn prefetch(b: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = b.get(at) {
+        // SAFETY: a prefetch is only a hint: it reads nothing into the
+        // program, cannot fault, and `x` is a live reference into `b`. This
+        // is the index module's second audited `unsafe` (see `open`).
+        #[allow(unsafe_code)]
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                std::ptr::from_ref(x).cast::<i8>(),
+            );
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (b, at);
+}
+
 /// Prefix tables at least this big are copied into huge pages.
 const COPY_PREFIX_MIN: usize = 8 << 20;
 
@@ -657,39 +677,48 @@ impl CompiledSet {
 
     /// Looks up many digests at once: `out` receives `(key index, entry id)`
     /// for every match, in key order. Faster than one
-    /// [`lookup`](Self::lookup) per key on big sets: for each block of keys
-    /// every prefix-table load is issued, then a load of each bucket's
-    /// first and last record, and only then are the buckets searched, so the
-    /// CPU overlaps the cache and TLB misses of a whole block instead of
-    /// waiting for each in turn. (Plain loads, not prefetch intrinsics: the
-    /// crate has no `unsafe` beyond the map.)
+    /// [`lookup`](Self::lookup) per key on big sets: the loads of many keys
+    /// are in flight at once (software prefetch, a pipeline 32 keys deep)
+    /// instead of each key waiting for its own cache and TLB misses.
     pub fn lookup_batch(&self, algorithm: Algorithm, keys: &[&[u8]], out: &mut Vec<(usize, u32)>) {
-        const BLOCK: usize = 32;
+        // A three-stage software pipeline: prefetch key i's prefix entry,
+        // then (RECORDS keys later) read it and prefetch its bucket's first
+        // and last line, then (SEARCH keys later) search the bucket.
+        const RECORDS: usize = 16;
+        const SEARCH: usize = 32;
+        const RING: usize = 32;
         let Some(t) = self.tables[algorithm as usize] else {
             return;
         };
         let b: &[u8] = &self.map;
         let width = algorithm.digest_len() + 2;
         let len = algorithm.digest_len();
-        let mut ranges = [(0usize, 0usize); BLOCK];
-        for (bi, block) in keys.chunks(BLOCK).enumerate() {
-            for (range, k) in ranges.iter_mut().zip(block) {
-                *range = if k.len() == len {
-                    self.bucket_range(&t, k)
+        let (pb, pbase): (&[u8], usize) = match (t.copy, &self.prefix_copy) {
+            (Some(off), Some(c)) => (c, off),
+            _ => (b, t.prefix),
+        };
+        let n = keys.len();
+        let mut ranges = [(0usize, 0usize); RING];
+        for i in 0..n + SEARCH {
+            if let Some(k) = keys.get(i).filter(|k| k.len() == len) {
+                prefetch(pb, pbase + bucket_of(k, t.bits) * 4);
+            }
+            if let Some(j) = i.checked_sub(RECORDS).filter(|&j| j < n) {
+                let r = if keys[j].len() == len {
+                    self.bucket_range(&t, keys[j])
                 } else {
                     (0, 0)
                 };
-            }
-            let mut warm = 0u8;
-            for &(lo, hi) in &ranges[..block.len()] {
-                if hi > lo {
-                    warm ^= b[t.records + lo * width] ^ b[t.records + hi * width - 1];
+                if r.1 > r.0 {
+                    prefetch(b, t.records + r.0 * width);
+                    prefetch(b, t.records + r.1 * width - 1);
                 }
+                ranges[j % RING] = r;
             }
-            std::hint::black_box(warm);
-            for (i, (k, &(lo, hi))) in block.iter().zip(&ranges).enumerate() {
+            if let Some(j) = i.checked_sub(SEARCH).filter(|&j| j < n) {
+                let (lo, hi) = ranges[j % RING];
                 if hi > lo {
-                    self.search(&t, lo, hi, k, |id| out.push((bi * BLOCK + i, id)));
+                    self.search(&t, lo, hi, keys[j], |id| out.push((j, id)));
                 }
             }
         }
