@@ -428,6 +428,7 @@ impl FerretApp {
             let mut open = true;
             egui::Window::new("Import hash set")
                 .default_pos([300.0, 110.0])
+                .vscroll(true)
                 .open(&mut open)
                 .show(ui.ctx(), |ui| {
                     ui.label(format!("Into the hash library {}", library.display()));

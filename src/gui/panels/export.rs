@@ -153,6 +153,7 @@ pub fn export_ui(ctx: &egui::Context, app: &mut FerretApp) {
     let mut open = true;
     egui::Window::new("Export report")
         .default_pos([260.0, 90.0])
+        .vscroll(true)
         .open(&mut open)
         .show(ctx, |ui| {
             let running = app.export_job.is_some();

@@ -242,7 +242,9 @@ fn field(ui: &mut egui::Ui, label: &str, value: &mut String) {
 
 fn labelled_edit(ui: &mut egui::Ui, label: &str, value: &mut String) {
     let l = ui.add_sized([140.0, 20.0], egui::Label::new(label));
-    ui.add_sized([420.0, 20.0], egui::TextEdit::singleline(value))
+    // Room for a Browse button beside it, at any text size.
+    let width = (ui.available_width() - 110.0).clamp(160.0, 420.0);
+    ui.add_sized([width, 20.0], egui::TextEdit::singleline(value))
         .labelled_by(l.id);
 }
 
@@ -281,7 +283,43 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             .unwrap_or_default();
         app.setup.sets_from = Some(library.clone());
     }
+    // What blocks or warns, and Start, stay in sight at any text size.
+    // Laid out from the bottom up, so the buttons keep their place while
+    // the messages above them come and go.
+    egui::Panel::bottom("setup-actions").show(ui, |ui| {
+        ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
+            ui.add_space(4.0);
+            let (errors, warnings) = validate(&app.setup);
+            ui.horizontal(|ui| {
+                let start = ui.add_enabled(errors.is_empty(), egui::Button::new("Start scan"));
+                if start.clicked() {
+                    app.queue(Command::StartNewCase);
+                }
+                if ui.button("Back").clicked() {
+                    app.queue(Command::CloseCase);
+                }
+            });
+            if let Some(m) = &app.message {
+                ui.label(m);
+            }
+            for e in errors.iter().rev() {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            for w in warnings.iter().rev() {
+                ui.colored_label(ui.visuals().warn_fg_color, w);
+            }
+            ui.add_space(4.0);
+        });
+    });
     egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| form_ui(ui, app, &library));
+    });
+}
+
+fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
+    {
         ui.heading("New case");
         let f = &mut app.setup;
         field(ui, "Case number", &mut f.case_number);
@@ -349,28 +387,8 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         });
         ui.add_space(6.0);
         ui.strong("Import a hash set into this library");
-        import_ui(ui, app, &library);
-        let f = &mut app.setup;
-        let (errors, warnings) = validate(f);
-        for w in &warnings {
-            ui.colored_label(ui.visuals().warn_fg_color, w);
-        }
-        for e in &errors {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
-        ui.horizontal(|ui| {
-            let start = ui.add_enabled(errors.is_empty(), egui::Button::new("Start scan"));
-            if start.clicked() {
-                app.queue(Command::StartNewCase);
-            }
-            if ui.button("Back").clicked() {
-                app.queue(Command::CloseCase);
-            }
-        });
-        if let Some(m) = &app.message {
-            ui.label(m);
-        }
-    });
+        import_ui(ui, app, library);
+    }
 }
 
 /// Import a hash-set file into the library at `library`: file (typed or
