@@ -31,7 +31,10 @@ pub const SHORTCUTS: [(&str, &str); 8] = [
     ("n", "mark Needs second look"),
     ("b", "bookmark on / off"),
     ("/", "search the paths"),
-    ("Space", "reveal the preview (written to the audit log)"),
+    (
+        "Space",
+        "reveal the preview: asks first, Space or Enter again reveals (written to the audit log)",
+    ),
 ];
 
 /// Which screen is shown.

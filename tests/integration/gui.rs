@@ -549,7 +549,9 @@ fn help_lists_the_keyboard_shortcuts_and_about_names_the_build() {
     h.step();
     assert!(h.state().show_shortcuts);
     h.get_by_label("c: mark Confirmed");
-    h.get_by_label("Space: reveal the preview (written to the audit log)");
+    h.get_by_label(
+        "Space: reveal the preview: asks first, Space or Enter again reveals (written to the audit log)",
+    );
     h.get_by_label("Help").click();
     h.run_steps(3);
     h.get_by_label("About Ferret").click_accesskit();
@@ -801,10 +803,29 @@ fn reveal_blurs_again_after_the_timeout_and_recent_cases_reopen() {
     step_until(&mut h, |a| {
         a.preview.ready() || a.preview.unavailable.is_some()
     });
-    h.get_by_label("Reveal preview").click_accesskit();
-    h.step();
-    h.step();
+    let reveals = |a: &FerretApp| {
+        ferret::case::audit::rows(a.case().unwrap().conn())
+            .unwrap()
+            .iter()
+            .filter(|r| r.action == "preview_reveal")
+            .count()
+    };
+    // Space asks first; Escape keeps it blurred; nothing is logged.
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert!(h.state().preview.confirming && !h.state().preview.revealed);
+    h.get_by_label_contains("Reveal this image in colour?");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().preview.confirming && !h.state().preview.revealed);
+    assert_eq!(reveals(h.state()), 0);
+    // Space, then Space again: revealed, and logged once.
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    h.key_press(egui::Key::Space);
+    h.run_steps(3);
     assert!(h.state().preview.revealed);
+    assert_eq!(reveals(h.state()), 1);
     std::thread::sleep(Duration::from_millis(1100));
     h.step();
     h.step();

@@ -25,6 +25,9 @@ pub struct PreviewState {
     pub revealed: bool,
     /// Space was pressed: reveal (logged) at the next draw.
     pub reveal_requested: bool,
+    /// Space was pressed once: asking whether to reveal (a second Space or
+    /// Enter reveals, Escape keeps it blurred).
+    pub confirming: bool,
     /// Why there is no preview ("cannot preview: …"), once known.
     pub unavailable: Option<String>,
     /// When the preview was revealed (it blurs again after the timeout).
@@ -164,17 +167,34 @@ pub fn preview_ui(
                 .max_size(egui::vec2(360.0, 270.0))
                 .alt_text(alt),
         );
+        let mut confirmed = false;
+        if state.confirming && !state.revealed {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Reveal this image in colour? The reveal is written to the case's audit log.",
+            );
+            ui.horizontal(|ui| {
+                confirmed = ui.button("Reveal (Space or Enter)").clicked();
+                if ui.button("Keep blurred (Esc)").clicked() {
+                    state.confirming = false;
+                }
+            });
+        }
         if state.revealed {
             if ui.button("Blur again").clicked() {
                 state.revealed = false;
             }
         } else if std::mem::take(&mut state.reveal_requested)
-            | ui.button("Reveal preview")
-                .on_hover_text(
-                    "Shows the image in colour; the reveal is written to the case's audit log",
-                )
-                .clicked()
+            | confirmed
+            | (!state.confirming
+                && ui
+                    .button("Reveal preview")
+                    .on_hover_text(
+                        "Shows the image in colour; the reveal is written to the case's audit log",
+                    )
+                    .clicked())
         {
+            state.confirming = false;
             match store.log_reveal(row.id, examiner) {
                 Ok(()) => {
                     state.revealed = true;

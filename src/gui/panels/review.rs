@@ -471,8 +471,16 @@ fn keyboard(ui: &mut egui::Ui, app: &mut FerretApp) {
     if pressed(egui::Key::Slash) {
         ui.memory_mut(|m| m.request_focus(egui::Id::unique(SEARCH_ID)));
     }
-    if pressed(egui::Key::Space) {
-        app.preview.reveal_requested = true;
+    // Space asks first; a second Space (or Enter) reveals; Escape cancels.
+    let p = &mut app.preview;
+    if p.confirming && (pressed(egui::Key::Space) || pressed(egui::Key::Enter)) {
+        p.confirming = false;
+        p.reveal_requested = true;
         ui.ctx().request_repaint();
+    } else if pressed(egui::Key::Space) && p.ready() && !p.revealed {
+        p.confirming = true;
+        ui.ctx().request_repaint();
+    } else if pressed(egui::Key::Escape) {
+        p.confirming = false;
     }
 }
