@@ -59,6 +59,20 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
     h.step();
     h.step();
     h.get_by_label("Selected: Pictures/beach.png");
+    // The path's Copy button (the first in the pane) puts it on the clipboard.
+    h.get_all_by_label("Copy").next().unwrap().click_accesskit();
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied, ["Pictures/beach.png"]);
     let md5 = ferret::hashing::hash_bytes(
         &std::fs::read(ferret_demo().join("evidence/Pictures/beach.png")).unwrap(),
         ferret::AlgorithmSet::ALL,

@@ -301,7 +301,16 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             return;
         }
     };
-    ui.label(format!("Selected: {}", row.path));
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .small_button("Copy")
+            .on_hover_text("Copy the path (escaped form: reversible for any bytes)")
+            .clicked()
+        {
+            ui.ctx().copy_text(row.path.clone());
+        }
+        ui.label(format!("Selected: {}", row.path));
+    });
     ui.label(format!(
         "Size: {}",
         row.size.map(|s| s.to_string()).unwrap_or_default()
