@@ -96,13 +96,6 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
     h.step();
     assert!(h.state().preview.revealed);
     h.get_by_label("revealed preview");
-    let reveals = |a: &FerretApp| {
-        ferret::case::audit::rows(a.case().unwrap().conn())
-            .unwrap()
-            .iter()
-            .filter(|r| r.action == "preview_reveal")
-            .count()
-    };
     assert_eq!(reveals(h.state()), 1);
     // Another selection starts blurred again; a non-image is never shown.
     h.get_by_label("invoice.pdf").click();
@@ -189,6 +182,15 @@ fn contraband(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf)
         .hex(ferret::Algorithm::Md5)
         .unwrap();
     (ev, alert_library(dir, "bad", &format!("{md5}\n")))
+}
+
+/// Preview reveals written to the open case's audit log.
+fn reveals(a: &FerretApp) -> usize {
+    ferret::case::audit::rows(a.case().unwrap().conn())
+        .unwrap()
+        .iter()
+        .filter(|r| r.action == "preview_reveal")
+        .count()
 }
 
 /// The app with the demo case scanned and shown: (harness, case file).
@@ -817,13 +819,6 @@ fn reveal_blurs_again_after_the_timeout_and_recent_cases_reopen() {
     step_until(&mut h, |a| {
         a.preview.ready() || a.preview.unavailable.is_some()
     });
-    let reveals = |a: &FerretApp| {
-        ferret::case::audit::rows(a.case().unwrap().conn())
-            .unwrap()
-            .iter()
-            .filter(|r| r.action == "preview_reveal")
-            .count()
-    };
     // Space asks first; Escape keeps it blurred; nothing is logged.
     h.key_press(egui::Key::Space);
     h.run_steps(2);
