@@ -269,6 +269,8 @@ pub struct FerretApp {
     /// Items per reason chip (with the other filters applied), and how many
     /// match all filters (the table holds at most [`TABLE_ROWS`]).
     pub counts: ReasonCounts,
+    /// The detail pane's item, read when the selection or the table changes.
+    pub(crate) detail: Option<super::panels::review::Detail>,
     /// Rows the table loads at most (default [`TABLE_ROWS`]).
     pub table_rows: u64,
     /// Case files larger than this are checked in the background (default
@@ -314,6 +316,7 @@ impl FerretApp {
             pending_pick: None,
             show_import: false,
             counts: ReasonCounts::default(),
+            detail: None,
             table_rows: TABLE_ROWS,
             defer_check_over: DEFER_CHECK_OVER,
             checking: None,
@@ -803,6 +806,7 @@ impl FerretApp {
 
     /// Opens (or, with `None`, closes) the case shown.
     fn set_case(&mut self, store: Option<CaseStore>) {
+        self.detail = None;
         // Only the newest scan counts: once a resume completes, the scan it
         // continued stays "cancelled" in the record but is done.
         self.resumable = store.as_ref().and_then(|s| {
@@ -837,6 +841,7 @@ impl FerretApp {
 
     /// Reloads the review table from the case.
     pub(crate) fn reload(&mut self) {
+        self.detail = None;
         if let Some(store) = &self.case {
             let mut filter = FlagFilter {
                 reasons: self.view.reasons(),

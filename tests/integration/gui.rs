@@ -240,10 +240,7 @@ fn opening_something_that_is_not_a_case_shows_a_clear_error() {
 #[test]
 fn keyboard_filters_search_and_sort_select_exactly_the_expected_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("Open demo case").click_accesskit();
-    step_until(&mut h, |a| a.screen == Screen::Review);
+    let (mut h, _) = demo_case(dir.path());
     let names = |a: &FerretApp| a.rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
     // Keyboard: Down selects the first row, j the next; c confirms; b bookmarks.
     h.key_press(egui::Key::ArrowDown);
@@ -670,10 +667,7 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
 #[test]
 fn bulk_marking_updates_every_selected_row_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
-    h.step();
-    h.get_by_label("Open demo case").click_accesskit();
-    step_until(&mut h, |a| a.screen == Screen::Review);
+    let (mut h, _) = demo_case(dir.path());
     let ids: Vec<i64> = h.state().rows.iter().map(|r| r.file_id).collect();
     assert_eq!(ids.len(), 3);
     // x toggles the selected row into the multi-selection.

@@ -272,13 +272,7 @@ fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
 /// A label with a value and a button that copies it.
 fn copy_row(ui: &mut egui::Ui, what: &str, value: &str) {
     ui.horizontal(|ui| {
-        if ui
-            .small_button("Copy")
-            .on_hover_text(format!("Copy the {what}"))
-            .clicked()
-        {
-            ui.ctx().copy_text(value.to_string());
-        }
+        super::copy_button(ui, &format!("Copy the {what}"), value);
         ui.label(egui::RichText::new(format!("{what}: {value}")).monospace());
     });
 }

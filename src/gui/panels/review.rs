@@ -288,27 +288,48 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     });
 }
 
+/// The selected item as the detail pane shows it, read once per selection
+/// (and again after the table is reloaded), not every frame.
+pub struct Detail {
+    id: i64,
+    row: crate::report::rows::ReportRow,
+    hits: Vec<crate::case::review::HitRow>,
+}
+
 fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     ui.heading("Detail");
+    let cached = app.detail.take();
     let (Some(id), Some(store)) = (app.selected, app.case()) else {
         ui.label("Nothing selected");
         return;
     };
-    let row = match crate::report::rows::report_row(store, id) {
-        Ok(Some(r)) => r,
-        _ => {
-            ui.label("Item not found");
-            return;
-        }
+    let detail = match cached.filter(|d| d.id == id) {
+        Some(d) => Some(d),
+        None => crate::report::rows::report_row(store, id)
+            .ok()
+            .flatten()
+            .map(|row| Detail {
+                id,
+                row,
+                hits: store.hits_of(id).unwrap_or_default(),
+            }),
     };
+    let Some(detail) = detail else {
+        ui.label("Item not found");
+        return;
+    };
+    detail_body(ui, app, &detail);
+    app.detail = Some(detail);
+}
+
+fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
+    let (row, hits) = (&detail.row, &detail.hits);
     ui.horizontal_wrapped(|ui| {
-        if ui
-            .small_button("Copy")
-            .on_hover_text("Copy the path (escaped form: reversible for any bytes)")
-            .clicked()
-        {
-            ui.ctx().copy_text(row.path.clone());
-        }
+        super::copy_button(
+            ui,
+            "Copy the path (escaped form: reversible for any bytes)",
+            &row.path,
+        );
         ui.label(format!("Selected: {}", row.path));
     });
     ui.label(format!(
@@ -324,13 +345,7 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     ] {
         if let Some(h) = v {
             ui.horizontal(|ui| {
-                if ui
-                    .small_button("Copy")
-                    .on_hover_text(format!("Copy {name}"))
-                    .clicked()
-                {
-                    ui.ctx().copy_text(h.clone());
-                }
+                super::copy_button(ui, &format!("Copy {name}"), h);
                 ui.label(
                     egui::RichText::new(format!("{name}: {h}"))
                         .monospace()
@@ -355,11 +370,10 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             None => ui.label(format!("{name}: {t}")),
         };
     }
-    let hits = store.hits_of(id).unwrap_or_default();
     if !hits.is_empty() {
         ui.strong(format!("Hash-set hits ({})", hits.len()));
     }
-    for h in &hits {
+    for h in hits {
         let mut line = format!("{} ({}): entry {}, {}", h.set, h.kind, h.entry, h.algorithm);
         if let Some(c) = h.category {
             line.push_str(&format!(", category {c}"));
@@ -403,7 +417,7 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             0 => None,
             s => Some(std::time::Duration::from_secs(u64::from(s))),
         };
-        super::preview::preview_ui(ui, &mut app.preview, &row, store, &examiner, timeout);
+        super::preview::preview_ui(ui, &mut app.preview, row, store, &examiner, timeout);
     }
     ui.separator();
     ui.horizontal(|ui| {

@@ -115,11 +115,11 @@ impl EvidenceCheck {
 impl SetupForm {
     /// The evidence check for the folder typed now (fresh if the cached one
     /// is for other text).
-    fn evidence_now(&self) -> EvidenceCheck {
+    fn evidence_now(&self) -> std::borrow::Cow<'_, EvidenceCheck> {
         let ev = self.evidence.trim();
         match &self.evidence_check {
-            Some((text, c)) if text == ev => c.clone(),
-            _ => EvidenceCheck::of(Path::new(ev)),
+            Some((text, c)) if text == ev => std::borrow::Cow::Borrowed(c),
+            _ => std::borrow::Cow::Owned(EvidenceCheck::of(Path::new(ev))),
         }
     }
 }
@@ -218,7 +218,7 @@ pub fn validate(form: &SetupForm) -> (Vec<String>, Vec<String>) {
         errors.push("Choose the evidence folder.".into());
     } else {
         let check = form.evidence_now();
-        if let Some(e) = check.error {
+        if let Some(e) = &check.error {
             errors.push(format!("The evidence folder cannot be read: {e}"));
         } else if check.read_only == Some(false) {
             warnings.push(
@@ -283,6 +283,17 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             .unwrap_or_default();
         app.setup.sets_from = Some(library.clone());
     }
+    // What Ferret detects about the evidence folder: looked at once per
+    // change of the typed path (the form and the validation both read it).
+    let ev = app.setup.evidence.trim().to_string();
+    if app
+        .setup
+        .evidence_check
+        .as_ref()
+        .is_none_or(|(t, _)| *t != ev)
+    {
+        app.setup.evidence_check = Some((ev.clone(), EvidenceCheck::of(Path::new(&ev))));
+    }
     // What blocks or warns, and Start, stay in sight at any text size.
     // Laid out from the bottom up, so the buttons keep their place while
     // the messages above them come and go.
@@ -333,18 +344,14 @@ fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
             app.queue(Command::Browse(Pick::EvidenceFolder));
         }
         let f = &mut app.setup;
-        let ev = f.evidence.trim().to_string();
-        if !ev.is_empty() {
-            if f.evidence_check.as_ref().is_none_or(|(t, _)| *t != ev) {
-                f.evidence_check = Some((ev.clone(), EvidenceCheck::of(Path::new(&ev))));
-            }
-            if let Some((_, c)) = &f.evidence_check {
-                let line = c.summary();
-                if c.error.is_some() || c.read_only == Some(false) {
-                    ui.colored_label(ui.visuals().warn_fg_color, line);
-                } else {
-                    ui.label(line);
-                }
+        if let Some((typed, c)) = &f.evidence_check
+            && !typed.is_empty()
+        {
+            let line = c.summary();
+            if c.error.is_some() || c.read_only == Some(false) {
+                ui.colored_label(ui.visuals().warn_fg_color, line);
+            } else {
+                ui.label(line);
             }
         }
         field(ui, "Hash library", &mut f.library);
