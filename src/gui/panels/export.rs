@@ -156,6 +156,15 @@ pub fn export_ui(ctx: &egui::Context, app: &mut FerretApp) {
         .vscroll(true)
         .open(&mut open)
         .show(ctx, |ui| {
+            // The result first: the window scrolls at large text sizes, and
+            // this is what the examiner must see and record.
+            if let Some((dir, sha)) = app.last_export.clone() {
+                ui.strong("Report written");
+                copy_row(ui, "Folder", &dir.display().to_string());
+                copy_row(ui, "manifest.sha256 SHA-256", &sha);
+                ui.label("Record this digest in your notes: it seals every file of the report.");
+                ui.separator();
+            }
             let running = app.export_job.is_some();
             ui.add_enabled_ui(!running, |ui| form_ui(ui, app));
             ui.separator();
@@ -212,13 +221,6 @@ pub fn export_ui(ctx: &egui::Context, app: &mut FerretApp) {
                     app.queue(Command::ExportReport);
                 }
             });
-            if let Some((dir, sha)) = app.last_export.clone() {
-                ui.separator();
-                ui.strong("Report written");
-                copy_row(ui, "Folder", &dir.display().to_string());
-                copy_row(ui, "manifest.sha256 SHA-256", &sha);
-                ui.label("Record this digest in your notes: it seals every file of the report.");
-            }
             if let Some(m) = &app.message
                 && m.starts_with("Export failed")
             {
