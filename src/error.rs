@@ -9,8 +9,6 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::job::ScanSummary;
-
 /// The operation that failed on an evidence entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -73,35 +71,6 @@ impl ItemError {
     pub fn os_code(&self) -> Option<i32> {
         self.source.raw_os_error()
     }
-}
-
-/// Why a whole scan ended without completing.
-#[derive(Debug, thiserror::Error)]
-pub enum ScanError {
-    /// The evidence root could not be opened or is not a directory.
-    #[error("cannot open evidence root {}: {source}", crate::pathfmt::escape_path(.path))]
-    Root {
-        /// The root as given.
-        path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: io::Error,
-    },
-    /// The scan was cancelled; the summary says what was done before it stopped.
-    #[error("scan cancelled after {} entries", summary.entries)]
-    Cancelled {
-        /// Counts of what was recorded before the cancel took effect.
-        summary: Box<ScanSummary>,
-    },
-    /// The record sink (output file, case writer) failed.
-    #[error("cannot write scan output: {0}")]
-    Sink(#[source] io::Error),
-    /// The job's worker threads could not be created.
-    #[error("cannot start scan workers: {0}")]
-    Workers(String),
-    /// A worker thread panicked (a bug); the scan is incomplete.
-    #[error("internal error: scan worker panicked")]
-    Panicked,
 }
 
 impl fmt::Display for Op {

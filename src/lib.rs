@@ -17,17 +17,18 @@ pub mod job;
 pub mod pathfmt;
 pub mod report;
 pub mod thumbnail;
+pub mod workflow;
 
 pub mod cli;
 pub mod gui;
 
 pub use classify::{Classification, MediaKind};
-pub use error::{ItemError, Op, ScanError};
+pub use error::{ItemError, Op};
 pub use evidence::{EntryKind, EvidenceItem, Meta, UtcTime};
 pub use hashing::{Algorithm, AlgorithmSet, DigestSet};
 pub use job::{
-    CancelToken, FileRecord, MemorySink, Outcome, ProgressSnapshot, RecordSink, ScanEvent, ScanJob,
-    ScanOptions, ScanProgress, ScanSummary, SetTally, Stage,
+    CancelToken, FileRecord, MemorySink, Outcome, ProgressSnapshot, RecordSink, ScanError,
+    ScanEvent, ScanJob, ScanOptions, ScanProgress, ScanSettings, ScanSummary, SetTally, Stage,
 };
 
 /// Tool version as reported in every output header.

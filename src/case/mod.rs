@@ -10,9 +10,9 @@
 //! - Every change that matters is an audit row in a hash chain ([`audit`]).
 
 pub mod audit;
+pub mod queries;
 pub mod review;
 pub mod schema;
-pub mod session;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::evidence::{MountState, UtcTime};
 use crate::hashsets::HashSetCatalog;
-use crate::job::ResumeSet;
+use crate::job::{ResumeSet, ScanSettings};
 use crate::pathfmt::{escape_path, path_bytes};
 
+pub use queries::AlertCategoryCount;
 pub use writer::CaseWriter;
 
 /// Why a case could not be used.
@@ -64,6 +65,12 @@ pub enum CaseError {
     /// Asked for something the case does not hold.
     #[error("{0}")]
     NotFound(String),
+    /// A case needs a number.
+    #[error("a case number is required")]
+    CaseNumberRequired,
+    /// The case file could not be created.
+    #[error(transparent)]
+    Create(crate::evidence::GuardError),
 }
 
 /// Who the case belongs to.
@@ -109,14 +116,14 @@ pub struct ScanRecord {
     pub id: i64,
     /// Evidence scanned.
     pub evidence_id: i64,
-    /// Options as JSON.
+    /// Settings as stored (JSON; read with [`ScanRecord::settings`]).
     pub options: String,
     /// Start, UTC.
     pub started: String,
     /// End, UTC.
     pub finished: Option<String>,
-    /// running / complete / cancelled / interrupted / failed.
-    pub status: String,
+    /// How it stands.
+    pub status: ScanStatus,
     /// Tool version.
     pub tool_version: String,
     /// Counters as JSON.
@@ -127,21 +134,101 @@ pub struct ScanRecord {
     pub tool_build: String,
 }
 
-/// Options a scan ran with, stored so `--resume` can repeat them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredOptions {
-    /// Algorithms, comma-separated.
-    pub algorithms: String,
-    /// Hash-set names.
-    pub hash_sets: Vec<String>,
-    /// Whether other filesystems were entered.
-    pub cross_filesystems: bool,
-    /// Hashing order (`hits-first` or `walk`; empty: the default).
-    #[serde(default)]
-    pub order: String,
-    /// Device kind (`hdd` or `ssd`; empty: detected).
-    #[serde(default)]
-    pub device: String,
+/// How a scan stands, as stored in `scans.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanStatus {
+    /// Running now, or its process died and nobody has opened the case since.
+    Running,
+    /// Every entry was examined.
+    Complete,
+    /// Stopped by the examiner; what was done is kept.
+    Cancelled,
+    /// Its process ended without finishing (found when the case was opened).
+    Interrupted,
+    /// Ended by an error.
+    Failed,
+    /// Continued by a later scan (a resume): nothing left to resume here.
+    Superseded,
+}
+
+impl ScanStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanStatus::Running => "running",
+            ScanStatus::Complete => "complete",
+            ScanStatus::Cancelled => "cancelled",
+            ScanStatus::Interrupted => "interrupted",
+            ScanStatus::Failed => "failed",
+            ScanStatus::Superseded => "superseded",
+        }
+    }
+
+    /// A scan in this state can be continued by a resume.
+    pub fn resumable(self) -> bool {
+        matches!(
+            self,
+            ScanStatus::Cancelled | ScanStatus::Interrupted | ScanStatus::Failed
+        )
+    }
+}
+
+impl std::fmt::Display for ScanStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ScanStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "running" => ScanStatus::Running,
+            "complete" => ScanStatus::Complete,
+            "cancelled" => ScanStatus::Cancelled,
+            "interrupted" => ScanStatus::Interrupted,
+            "failed" => ScanStatus::Failed,
+            "superseded" => ScanStatus::Superseded,
+            other => return Err(format!("unknown scan status {other:?}")),
+        })
+    }
+}
+
+impl rusqlite::types::FromSql for ScanStatus {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        v.as_str()?
+            .parse()
+            .map_err(|e: String| rusqlite::types::FromSqlError::Other(e.into()))
+    }
+}
+
+impl ScanRecord {
+    /// The settings the scan ran with.
+    pub fn settings(&self) -> Result<ScanSettings, crate::job::SettingsError> {
+        ScanSettings::from_json(&self.options)
+    }
+}
+
+/// What a case holds (fields in name order: reports serialise them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CaseCounts {
+    /// Files with an alert hit.
+    pub alerts: u64,
+    /// Bytes hashed.
+    pub bytes: u64,
+    /// Entries recorded.
+    pub entries: u64,
+    /// Entries that could not be read.
+    pub errors: u64,
+    /// Files hashed.
+    pub hashed: u64,
+    /// Files with only known-good hits.
+    pub known_good: u64,
+    /// Extension mismatches.
+    pub mismatches: u64,
+    /// Entries recorded without hashing.
+    pub not_hashed: u64,
 }
 
 /// An open case.
@@ -259,13 +346,18 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 impl CaseStore {
     /// Creates a new case file (never over an existing file).
+    /// The name is never followed: a link there (even a dangling one) is
+    /// refused like any existing file. Callers that know the evidence
+    /// check the path with [`crate::evidence::guard`] first.
     pub fn create(path: &Path, info: &CaseInfo, actor: &str) -> Result<CaseStore, CaseError> {
-        if path.exists() {
-            return Err(CaseError::Exists(path.to_path_buf()));
-        }
         if info.case_number.trim().is_empty() {
-            return Err(CaseError::NotFound("a case number is required".into()));
+            return Err(CaseError::CaseNumberRequired);
         }
+        // O_EXCL: an existing name, file or link, is never opened through.
+        crate::evidence::guard::create_output(path, &[], false).map_err(|e| match e {
+            crate::evidence::GuardError::Exists(p) => CaseError::Exists(p),
+            other => CaseError::Create(other),
+        })?;
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         conn.execute_batch(&format!(
@@ -273,7 +365,9 @@ impl CaseStore {
             schema::APPLICATION_ID
         ))?;
         let tx = conn.transaction()?;
-        tx.execute_batch(schema::MIGRATIONS[0])?;
+        for m in schema::MIGRATIONS {
+            tx.execute_batch(m)?;
+        }
         tx.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))?;
         tx.execute(
             "INSERT INTO case_info (id, case_number, title, examiner, examiner_id, agency, notes, display_tz, created)
@@ -322,11 +416,26 @@ impl CaseStore {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         configure(&conn)?;
-        for (i, m) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            conn.execute_batch(&format!(
-                "BEGIN; {m}; PRAGMA user_version = {}; COMMIT;",
-                i + 1
-            ))?;
+        if (version as usize) < schema::MIGRATIONS.len() {
+            // Foreign keys off while tables are rebuilt (it cannot change
+            // inside a transaction), checked before each commit.
+            conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+            for (i, m) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+                let tx = conn.unchecked_transaction()?;
+                tx.execute_batch(m)?;
+                let broken: Option<String> = tx
+                    .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                    .optional()?;
+                if let Some(table) = broken {
+                    return Err(CaseError::Corrupt {
+                        path: path.to_path_buf(),
+                        reason: format!("migration {} breaks a reference in {table}", i + 1),
+                    });
+                }
+                tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+                tx.commit()?;
+            }
+            conn.execute_batch("PRAGMA foreign_keys = ON")?;
         }
         let store = CaseStore {
             conn,
@@ -522,16 +631,38 @@ impl CaseStore {
     }
 
     /// Starts a scan row (status `running`) and records the hash sets used.
+    /// A scan that `resumes` another marks that one `superseded`, in the
+    /// same transaction: it is continued here and never resumed again.
     /// Returns the scan id and the case ids of the sets (catalog order).
     pub fn begin_scan(
         &self,
         evidence_id: i64,
-        options: &StoredOptions,
+        options: &ScanSettings,
         catalog: &HashSetCatalog,
         resumes: Option<i64>,
         actor: &str,
     ) -> Result<(i64, Vec<i64>), CaseError> {
-        let opts = serde_json::to_string(options).unwrap_or_default();
+        let tx = self.conn.unchecked_transaction()?;
+        let out = self.begin_scan_in(evidence_id, options, catalog, resumes, actor)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn begin_scan_in(
+        &self,
+        evidence_id: i64,
+        options: &ScanSettings,
+        catalog: &HashSetCatalog,
+        resumes: Option<i64>,
+        actor: &str,
+    ) -> Result<(i64, Vec<i64>), CaseError> {
+        if let Some(old) = resumes {
+            self.conn.execute(
+                "UPDATE scans SET status = 'superseded' WHERE id = ?1",
+                [old],
+            )?;
+        }
+        let opts = options.to_json();
         let cmd: Vec<String> = std::env::args_os()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
@@ -553,6 +684,14 @@ impl CaseStore {
             ],
         )?;
         let scan = self.conn.last_insert_rowid();
+        if let Some(old) = resumes {
+            audit::append(
+                &self.conn,
+                actor,
+                "scan_superseded",
+                &serde_json::json!({"scan": old, "by": scan}).to_string(),
+            )?;
+        }
         audit::append(
             &self.conn,
             actor,
@@ -581,14 +720,14 @@ impl CaseStore {
     pub fn finish_scan(
         &self,
         scan: i64,
-        status: &str,
+        status: ScanStatus,
         counters: &serde_json::Value,
         actor: &str,
     ) -> Result<(), CaseError> {
         self.conn.execute(
             "UPDATE scans SET status = ?1, finished = ?2, counters = ?3 WHERE id = ?4",
             params![
-                status,
+                status.as_str(),
                 UtcTime::now().to_iso8601(),
                 counters.to_string(),
                 scan
@@ -598,7 +737,8 @@ impl CaseStore {
             &self.conn,
             actor,
             "scan_finished",
-            &serde_json::json!({"scan": scan, "status": status, "counters": counters}).to_string(),
+            &serde_json::json!({"scan": scan, "status": status.as_str(), "counters": counters})
+                .to_string(),
         )
     }
 
@@ -649,45 +789,27 @@ impl CaseStore {
         Ok(ResumeSet::new(map))
     }
 
-    /// Counts for `case info`: (files, hashed, not hashed, errors, alert, known good, mismatches).
-    pub fn counts(&self, evidence_id: Option<i64>) -> Result<HashMap<String, i64>, CaseError> {
-        let mut out = HashMap::new();
-        let filter = evidence_id.map_or(String::new(), |e| format!(" WHERE evidence_id = {e}"));
-        let q = format!(
-            "SELECT count(*), coalesce(sum(status='hashed'),0), coalesce(sum(status='not_hashed'),0),
+    /// What the case holds, for `case info` and reports (of one evidence
+    /// item, or of all).
+    pub fn counts(&self, evidence_id: Option<i64>) -> Result<CaseCounts, CaseError> {
+        let q = "SELECT count(*), coalesce(sum(status='hashed'),0), coalesce(sum(status='not_hashed'),0),
                     coalesce(sum(status='error'),0), coalesce(sum(verdict='alert'),0),
                     coalesce(sum(verdict='known_good'),0), coalesce(sum(mismatch),0),
                     coalesce(sum(CASE WHEN status='hashed' THEN size ELSE 0 END),0)
-             FROM files{filter}"
-        );
-        let vals: [i64; 8] = self.conn.query_row(&q, [], |r| {
-            Ok([
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ])
-        })?;
-        for (k, v) in [
-            "entries",
-            "hashed",
-            "not_hashed",
-            "errors",
-            "alerts",
-            "known_good",
-            "mismatches",
-            "bytes",
-        ]
-        .iter()
-        .zip(vals)
-        {
-            out.insert((*k).to_string(), v);
-        }
-        Ok(out)
+             FROM files WHERE ?1 IS NULL OR evidence_id = ?1";
+        Ok(self.conn.query_row(q, [evidence_id], |r| {
+            let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+            Ok(CaseCounts {
+                entries: n(0)?,
+                hashed: n(1)?,
+                not_hashed: n(2)?,
+                errors: n(3)?,
+                alerts: n(4)?,
+                known_good: n(5)?,
+                mismatches: n(6)?,
+                bytes: n(7)?,
+            })
+        })?)
     }
 
     /// Appends an audit row.

@@ -8,10 +8,41 @@
 pub const APPLICATION_ID: i32 = 0x4652_5254;
 
 /// Schema version this Ferret writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Migrations: index `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+/// They run with foreign keys off (a table rebuild needs it) and are
+/// checked with `foreign_key_check` before they commit.
+pub const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// Version 2: a scan can be `superseded` (continued by a resume). SQLite
+/// cannot change a CHECK in place, so `scans` is rebuilt (SQLite's
+/// documented procedure: new table, copy, drop, rename).
+const V2: &str = r#"
+CREATE TABLE scans_v2 (
+    id            INTEGER PRIMARY KEY,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(id),
+    options       TEXT NOT NULL,
+    started       TEXT NOT NULL,
+    finished      TEXT,
+    host          TEXT NOT NULL,
+    os            TEXT NOT NULL,
+    user          TEXT NOT NULL,
+    tool_version  TEXT NOT NULL,
+    tool_build    TEXT NOT NULL DEFAULT '',
+    command_line  TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('running','complete','cancelled','interrupted','failed','superseded')),
+    pid           INTEGER,
+    resumes       INTEGER REFERENCES scans(id),
+    counters      TEXT
+);
+INSERT INTO scans_v2 (id, evidence_id, options, started, finished, host, os, user, tool_version,
+                      tool_build, command_line, status, pid, resumes, counters)
+    SELECT id, evidence_id, options, started, finished, host, os, user, tool_version,
+           tool_build, command_line, status, pid, resumes, counters FROM scans;
+DROP TABLE scans;
+ALTER TABLE scans_v2 RENAME TO scans;
+"#;
 
 const V1: &str = r#"
 CREATE TABLE case_info (

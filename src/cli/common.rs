@@ -9,6 +9,7 @@ use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::EXIT_FAILED;
 use crate::ScanError;
+use crate::hashing::AlgorithmSet;
 use crate::hashsets::{HashLibrary, HashSetCatalog};
 use crate::job::{DeviceKind, Order, ScanEvent, ScanJob, ScanOptions, ScanSummary, Stage};
 
@@ -53,6 +54,19 @@ fn parse_device(s: &str) -> Result<DeviceChoice, String> {
 }
 
 impl ReadArgs {
+    /// The device kind chosen (`None`: detect).
+    pub fn device_kind(&self) -> Option<DeviceKind> {
+        match self.device {
+            DeviceChoice::Auto => None,
+            DeviceChoice::Kind(k) => Some(k),
+        }
+    }
+
+    /// `--split-min` as the engine takes it (0: never split).
+    pub fn split_threshold(&self) -> Option<u64> {
+        self.split_min.map(|n| if n == 0 { u64::MAX } else { n })
+    }
+
     /// Applies the choices to scan options.
     pub fn apply(&self, o: ScanOptions) -> ScanOptions {
         let mut o = o.order(self.order);
@@ -121,21 +135,38 @@ pub(super) fn drive(
     }
 }
 
+/// Loads the named sets from the library (`--library`, else the default).
 pub(super) fn load_catalog(
     names: &[String],
     library: &Option<PathBuf>,
 ) -> Result<HashSetCatalog, String> {
-    if names.is_empty() {
-        return Ok(HashSetCatalog::default());
-    }
     let dir = library.clone().unwrap_or_else(HashLibrary::default_dir);
-    let lib = HashLibrary::open(dir).map_err(|e| e.to_string())?;
-    let sets = names
-        .iter()
-        .map(|n| lib.load(n))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-    Ok(HashSetCatalog::new(sets))
+    crate::workflow::load_sets(names, &dir).map_err(|e| e.to_string())
+}
+
+/// A cancel token that Ctrl-C trips (a clean stop: what was done is kept).
+pub(super) fn install_ctrlc() -> crate::CancelToken {
+    let cancel = crate::CancelToken::new();
+    let on_signal = cancel.clone();
+    if let Err(e) = ctrlc::set_handler(move || on_signal.cancel()) {
+        eprintln!("ferret: warning: Ctrl-C will not cancel cleanly: {e}");
+    }
+    cancel
+}
+
+/// Says which digests are computed beyond those asked for, because a
+/// selected set lists them (they are matched, not printed).
+pub(super) fn print_digest_union(asked: AlgorithmSet, catalog: &HashSetCatalog) {
+    for set in catalog.sets() {
+        let need = crate::hashsets::catalog::set_algorithms(set);
+        let added = need.minus(asked);
+        if !added.is_empty() {
+            eprintln!(
+                "ferret: also computing {added} for hash set {} (it lists {need}); matched, not printed",
+                set.provenance().name
+            );
+        }
+    }
 }
 
 pub(super) fn progress_bar(quiet: bool) -> ProgressBar {

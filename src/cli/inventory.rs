@@ -1,21 +1,24 @@
 //! `ferret inventory`: scan a tree and stream an inventory.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use indicatif::ProgressBar;
 
-use super::common::{drive, fail, load_catalog, print_sets, print_summary, progress_bar};
+use super::common::{
+    drive, fail, install_ctrlc, load_catalog, print_digest_union, print_sets, print_summary,
+    progress_bar,
+};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE, FormatArg, InventoryArgs};
+use crate::ScanError;
+use crate::evidence::{OutputTarget, guard};
 use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::hashsets::HashSetCatalog;
 use crate::job::{FileRecord, RecordSink, ScanJob, ScanOptions};
 use crate::report::hashdeep::{HashdeepWriter, hashdeep_columns};
 use crate::report::jsonl::JsonlWriter;
 use crate::report::sums::SumsWriter;
-use crate::{CancelToken, ScanError};
 
 /// Which records reach the output (hashdeep `-m` / `-x`).
 #[derive(Clone, Copy, PartialEq)]
@@ -51,55 +54,17 @@ impl RecordSink for ReportErrors {
     }
 }
 
-/// True when `inner` is `outer` or below it (both made absolute, lexically
-/// and through links where they exist).
-fn is_within(inner: &Path, outer: &Path) -> bool {
-    let canon = |p: &Path| {
-        std::fs::canonicalize(p)
-            .or_else(|_| std::path::absolute(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
-    let outer = canon(outer);
-    let inner = match (inner.parent(), inner.file_name()) {
-        (Some(parent), Some(name)) => {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            canon(parent).join(name)
-        }
-        _ => canon(inner),
-    };
-    inner.starts_with(&outer)
-}
-
+/// The output: standard output, `-`, `/dev/null`, or a new file that the
+/// engine's guard checks (never inside the evidence, never through a link,
+/// never over an existing file without `--force`).
 fn open_output(args: &InventoryArgs) -> Result<Box<dyn Write + Send>, String> {
     let Some(path) = &args.output else {
         return Ok(Box::new(BufWriter::new(io::stdout())));
     };
-    if is_within(path, &args.source) {
-        return Err(format!(
-            "refusing to write {} inside the evidence folder {}",
-            path.display(),
-            args.source.display()
-        ));
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true);
-    if args.force {
-        opts.create(true).truncate(true);
-    } else {
-        opts.create_new(true);
-    }
-    let file: File = opts.open(path).map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            format!("{} exists (use --force to replace it)", path.display())
-        } else {
-            format!("cannot create {}: {e}", path.display())
-        }
-    })?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 20, file)))
+    let target = OutputTarget::parse(path);
+    let out =
+        guard::open_output(&target, &[&args.source], args.force).map_err(|e| e.to_string())?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 20, out)))
 }
 
 fn build_sink(
@@ -128,9 +93,11 @@ fn build_sink(
             let algo = algorithms.iter().next().unwrap_or(Algorithm::Sha256);
             Box::new(SumsWriter::new(out, &args.source, algo))
         }
-        FormatArg::Jsonl => {
-            Box::new(JsonlWriter::new(out, &args.source).with_catalog(catalog.clone()))
-        }
+        FormatArg::Jsonl => Box::new(
+            JsonlWriter::new(out, &args.source)
+                .with_catalog(catalog.clone())
+                .with_algorithms(algorithms),
+        ),
     })
 }
 
@@ -154,12 +121,12 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
-    let out = match open_output(&args) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
     let catalog = match load_catalog(&args.hashsets, &args.library) {
         Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let out = match open_output(&args) {
+        Ok(o) => o,
         Err(e) => return fail(e),
     };
     let bar = progress_bar(args.quiet);
@@ -176,11 +143,10 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         }),
         Err(e) => return fail(e),
     };
-    let cancel = CancelToken::new();
-    let on_signal = cancel.clone();
-    if let Err(e) = ctrlc::set_handler(move || on_signal.cancel()) {
-        eprintln!("ferret: warning: Ctrl-C will not cancel cleanly: {e}");
+    if !args.quiet {
+        print_digest_union(algorithms, &catalog);
     }
+    let cancel = install_ctrlc();
     let mut options = ScanOptions::new(&args.source)
         .algorithms(algorithms)
         .cross_filesystems(args.cross_filesystems)

@@ -5,9 +5,11 @@
 //! (each is listed on stderr and recorded in the output); 3 failed, cancelled
 //! or bad usage.
 
+mod case;
 mod common;
 mod hashset;
 mod inventory;
+mod report;
 mod scan;
 
 use std::ffi::OsString;
@@ -68,7 +70,7 @@ pub enum Command {
     Case {
         /// What to do.
         #[command(subcommand)]
-        command: scan::CaseCommand,
+        command: case::CaseCommand,
     },
     /// Export a report folder from a case (HTML, CSV, JSON, DFXML, CASE/UCO,
     /// hashdeep) with a manifest.sha256 of every file.
@@ -201,16 +203,16 @@ pub fn run(command: Command) -> ExitCode {
     let code = match command {
         Command::Inventory(args) => inventory::run(args),
         Command::Hashset { library, command } => hashset::run(library, command),
-        Command::Scan(args) => scan::run_scan(args),
-        Command::Case { command } => scan::run_case(command),
+        Command::Scan(args) => scan::run(args),
+        Command::Case { command } => case::run(command),
         Command::Report {
             case,
             out,
             format,
             scope,
             thumbnails,
-        } => scan::run_report(&case, &out, &format, &scope, thumbnails),
-        Command::Verify { dir } => scan::run_verify(&dir),
+        } => report::run(&case, &out, &format, &scope, thumbnails),
+        Command::Verify { dir } => report::run_verify(&dir),
     };
     ExitCode::from(code)
 }

@@ -10,12 +10,14 @@
 //!   [`ItemError`](crate::ItemError); nothing is silently dropped;
 //! - names stay raw bytes.
 
+pub mod guard;
 mod meta;
 mod mounts;
 mod open;
 mod sys;
 mod walk;
 
+pub use guard::{GuardError, OutputTarget};
 pub use meta::{EntryKind, Meta, UtcTime};
 pub use mounts::{MountInfo, mount_info};
 pub use open::{EvidenceFile, EvidenceRoot};

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use super::{demo, panels};
+use super::panels;
 use crate::case::CaseStore;
 use crate::case::review::{FlagFilter, FlaggedRow, ReviewStatus, SortKey};
-use crate::case::session::{self, CaseScan};
 use crate::job::ScanEvent;
+use crate::workflow::{self, EvidenceSpec, NewCase, RunningScan, ScanPlan, ScanRequest};
 
 /// Where the app keeps demo cases and libraries: the platform data folder.
 pub fn default_workspace() -> PathBuf {
@@ -196,19 +196,9 @@ pub struct ReasonCounts {
     pub total: u64,
 }
 
-/// What a scan into a case needs.
-struct ScanPlan<'a> {
-    evidence: i64,
-    root: &'a std::path::Path,
-    stored: &'a crate::case::StoredOptions,
-    catalog: &'a crate::hashsets::HashSetCatalog,
-    resumes: Option<i64>,
-}
-
 /// The running scan, if any.
 pub(crate) struct Running {
-    pub(crate) scan: CaseScan,
-    pub(crate) store: CaseStore,
+    pub(crate) scan: RunningScan,
 }
 
 /// The application.
@@ -596,65 +586,27 @@ impl FerretApp {
             });
     }
 
-    /// Resumes the open case's last unfinished scan with the options and
-    /// hash sets it ran with (sets from the hash library), skipping what the
-    /// case already holds.
+    /// Resumes the open case's unfinished scan (the workflow's one rule
+    /// says which) with the settings and hash sets it ran with, skipping
+    /// what the case already holds.
     fn resume(&mut self, ctx: &egui::Context) {
-        let Some(scan_id) = self.resumable else {
-            return;
-        };
         let Some(store) = self.case.take() else {
             return;
         };
-        let plan = (|| -> Result<_, String> {
-            let scans = store.scans().map_err(|e| e.to_string())?;
-            let sc = scans
-                .iter()
-                .find(|s| s.id == scan_id)
-                .ok_or("the scan is gone from the case")?;
-            let evidence = store.evidence().map_err(|e| e.to_string())?;
-            let ev = evidence
-                .iter()
-                .find(|e| e.id == sc.evidence_id)
-                .ok_or("the scan's evidence item is missing")?;
-            let stored: crate::case::StoredOptions =
-                serde_json::from_str(&sc.options).unwrap_or_default();
-            let mut dir = self.library_dir();
-            if self.setup.library.trim().is_empty() && !self.settings.last_library.is_empty() {
-                dir = PathBuf::from(&self.settings.last_library);
-            }
-            let lib = crate::hashsets::HashLibrary::open(&dir).map_err(|e| e.to_string())?;
-            let sets = stored
-                .hash_sets
-                .iter()
-                .map(|n| {
-                    lib.load(n).map_err(|e| {
-                        format!("hash set {n} is not usable in {}: {e}", dir.display())
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((
-                ev.id,
-                ev.root.clone(),
-                stored,
-                crate::hashsets::HashSetCatalog::new(sets),
-            ))
-        })();
-        match plan {
-            Ok((evidence, root, stored, catalog)) => {
+        let path = store.path().to_path_buf();
+        drop(store);
+        let mut library = self.library_dir();
+        if self.setup.library.trim().is_empty() && !self.settings.last_library.is_empty() {
+            library = PathBuf::from(&self.settings.last_library);
+        }
+        match workflow::plan_scan(ScanRequest::Resume { case: path.clone() }, &library) {
+            Ok(plan) => {
                 self.resumable = None;
-                let plan = ScanPlan {
-                    evidence,
-                    root: &root,
-                    stored: &stored,
-                    catalog: &catalog,
-                    resumes: Some(scan_id),
-                };
-                self.begin(store, plan, ctx);
+                self.begin(plan, ctx);
             }
             Err(e) => {
+                self.open_case(path);
                 self.message = Some(format!("Cannot resume: {e}"));
-                self.case = Some(store);
             }
         }
     }
@@ -673,17 +625,16 @@ impl FerretApp {
                 let Some(run) = self.running.take() else {
                     return;
                 };
-                let status =
-                    session::finish_scan(&run.store, run.scan.scan_id, &result, &self.examiner);
-                self.message = Some(match (&result, status) {
-                    (Ok(s), Ok(_)) => format!(
+                let done = run.scan.finish(result);
+                self.message = Some(match (&done.result, &done.recorded) {
+                    (_, Err(e)) => format!("Could not record the scan's end: {e}"),
+                    (Ok(s), Ok(())) => format!(
                         "Scan complete: {} files hashed, {} flagged (alert), {} known-good, {} unreadable.",
                         s.files_hashed, s.alerts, s.known_good, s.errors
                     ),
-                    (Err(e), _) => format!("Scan ended: {e}"),
-                    (_, Err(e)) => format!("Could not record the scan's end: {e}"),
+                    (Err(e), Ok(())) => format!("Scan ended: {e}"),
                 });
-                self.set_case(Some(run.store));
+                self.set_case(Some(done.store));
                 self.screen = Screen::Review;
                 self.reload();
                 if self.quit_after_scan {
@@ -704,89 +655,58 @@ impl FerretApp {
     }
 
     fn start_new_case(&mut self, ctx: &egui::Context) {
-        use crate::case::{CaseInfo, StoredOptions};
         let (errors, _) = super::panels::setup::validate(&self.setup);
         if let Some(e) = errors.first() {
             self.message = Some(e.clone());
             return;
         }
-        let f = self.setup.clone();
-        let result = (|| -> Result<(CaseStore, i64, PathBuf, StoredOptions, crate::hashsets::HashSetCatalog), String> {
-            let chosen: Vec<String> = f.sets.iter().filter(|s| s.3).map(|s| s.0.clone()).collect();
-            let lib = crate::hashsets::HashLibrary::open(self.library_dir()).map_err(|e| e.to_string())?;
-            let sets = chosen.iter().map(|n| lib.load(n)).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
-            std::fs::create_dir_all(&self.workspace).map_err(|e| e.to_string())?;
-            let safe = crate::hashsets::library::sanitize_name(&f.case_number);
-            let stamp = crate::evidence::UtcTime::now();
-            let path = self.workspace.join(format!("{safe}-{}.ferret", stamp.secs));
-            let info = CaseInfo {
-                case_number: f.case_number.trim().into(),
-                title: f.title.trim().into(),
-                examiner: f.examiner.trim().into(),
-                agency: f.agency.trim().into(),
-                notes: f.notes.clone(),
-                display_tz: match f.display_tz.trim() {
-                    "" => "UTC".into(),
-                    tz => tz.into(),
+        let f = &self.setup;
+        let safe = crate::hashsets::library::sanitize_name(&f.case_number);
+        let stamp = crate::evidence::UtcTime::now();
+        let request = ScanRequest::NewCase {
+            case: NewCase {
+                path: self.workspace.join(format!("{safe}-{}.ferret", stamp.secs)),
+                info: crate::case::CaseInfo {
+                    case_number: f.case_number.trim().into(),
+                    title: f.title.trim().into(),
+                    examiner: f.examiner.trim().into(),
+                    agency: f.agency.trim().into(),
+                    notes: f.notes.clone(),
+                    display_tz: match f.display_tz.trim() {
+                        "" => "UTC".into(),
+                        tz => tz.into(),
+                    },
+                    ..Default::default()
                 },
-                ..Default::default()
-            };
-            let store = CaseStore::create(&path, &info, &info.examiner).map_err(|e| e.to_string())?;
-            let root = PathBuf::from(f.evidence.trim());
-            let mount = crate::evidence::EvidenceRoot::open(&root).and_then(|r| r.mount_state()).ok();
-            let exhibit = if f.exhibit.trim().is_empty() { "1" } else { f.exhibit.trim() };
-            let ev = store.add_evidence(exhibit, "", &root, mount, &info.examiner).map_err(|e| e.to_string())?;
-            let stored = StoredOptions {
-                algorithms: f.algorithm_list(),
-                hash_sets: chosen,
-                cross_filesystems: f.cross_filesystems,
-                order: if f.walk_order { "walk".into() } else { String::new() },
-                device: match f.device.as_str() {
-                    "hdd" | "ssd" => f.device.clone(),
-                    _ => String::new(),
-                },
-            };
-            Ok((store, ev, root, stored, crate::hashsets::HashSetCatalog::new(sets)))
-        })();
-        match result {
-            Ok((store, ev, root, stored, catalog)) => {
-                self.examiner = f.examiner.trim().to_string();
-                let plan = ScanPlan {
-                    evidence: ev,
-                    root: &root,
-                    stored: &stored,
-                    catalog: &catalog,
-                    resumes: None,
-                };
-                self.begin(store, plan, ctx);
+            },
+            evidence: EvidenceSpec {
+                root: PathBuf::from(f.evidence.trim()),
+                exhibit: f.exhibit.trim().into(),
+                description: String::new(),
+            },
+            settings: f.settings(),
+        };
+        let examiner = f.examiner.trim().to_string();
+        let made = std::fs::create_dir_all(&self.workspace)
+            .map_err(|e| format!("{}: {e}", self.workspace.display()))
+            .and_then(|()| {
+                workflow::plan_scan(request, &self.library_dir()).map_err(|e| e.to_string())
+            });
+        match made {
+            Ok(plan) => {
+                self.examiner = examiner;
+                self.begin(plan, ctx);
             }
             Err(e) => self.message = Some(format!("Cannot start: {e}")),
         }
     }
 
-    fn begin(&mut self, store: CaseStore, plan: ScanPlan<'_>, ctx: &egui::Context) {
-        let ScanPlan {
-            evidence,
-            root,
-            stored,
-            catalog,
-            resumes,
-        } = plan;
+    fn begin(&mut self, plan: ScanPlan, ctx: &egui::Context) {
         let ctx = ctx.clone();
         let notify: crate::job::Notify = Arc::new(move || ctx.request_repaint());
-        match session::start_scan(
-            &store,
-            evidence,
-            root,
-            stored,
-            catalog,
-            resumes,
-            &self.examiner,
-            |o| o,
-            notify,
-        ) {
+        match plan.start(workflow::Runtime::default(), notify) {
             Ok(scan) => {
-                self.running = Some(Running { scan, store });
+                self.running = Some(Running { scan });
                 self.screen = Screen::Scanning;
                 self.message = None;
             }
@@ -807,13 +727,11 @@ impl FerretApp {
     /// Opens (or, with `None`, closes) the case shown.
     fn set_case(&mut self, store: Option<CaseStore>) {
         self.detail = None;
-        // Only the newest scan counts: once a resume completes, the scan it
-        // continued stays "cancelled" in the record but is done.
-        self.resumable = store.as_ref().and_then(|s| {
-            let last = s.scans().ok()?.pop()?;
-            matches!(last.status.as_str(), "cancelled" | "interrupted" | "failed")
-                .then_some(last.id)
-        });
+        // The workflow's one rule: the newest scan, if it did not finish.
+        self.resumable = store
+            .as_ref()
+            .and_then(|s| workflow::resumable_scan(s).ok())
+            .map(|scan| scan.id);
         if let Some(s) = &store {
             self.settings.remember_case(s.path());
         }
@@ -977,17 +895,10 @@ impl FerretApp {
             return;
         }
         match c {
-            Command::OpenDemo => match demo::prepare(&self.workspace) {
-                Ok((store, evidence, root, stored, catalog)) => {
-                    let plan = ScanPlan {
-                        evidence,
-                        root: &root,
-                        stored: &stored,
-                        catalog: &catalog,
-                        resumes: None,
-                    };
-                    self.begin(store, plan, ctx)
-                }
+            Command::OpenDemo => match workflow::demo_request(&self.workspace)
+                .and_then(|(request, library)| workflow::plan_scan(request, &library))
+            {
+                Ok(plan) => self.begin(plan, ctx),
                 Err(e) => self.message = Some(format!("Cannot prepare the demo: {e}")),
             },
             Command::OpenCase(path) => self.open_case(path),

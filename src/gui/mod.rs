@@ -7,7 +7,6 @@
 //! repaint every 150 ms while a job runs, never every frame.
 
 mod app;
-mod demo;
 pub mod dialogs;
 mod panels;
 mod settings;
@@ -50,7 +49,8 @@ pub fn run(demo: bool) -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ferret: cannot open the window: {e}");
-            std::process::ExitCode::from(crate::cli::EXIT_FAILED)
+            // 3: the same "failed" code as the command line's.
+            std::process::ExitCode::from(3)
         }
     }
 }

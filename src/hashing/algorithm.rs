@@ -137,6 +137,36 @@ impl fmt::Display for AlgorithmSet {
     }
 }
 
+impl AlgorithmSet {
+    /// Both sets' algorithms.
+    pub fn union(self, other: AlgorithmSet) -> Self {
+        AlgorithmSet(self.0 | other.0)
+    }
+
+    /// The algorithms of `self` that `other` lacks.
+    pub fn minus(self, other: AlgorithmSet) -> Self {
+        AlgorithmSet(self.0 & !other.0)
+    }
+}
+
+/// Stored as a list of names (`["md5","sha256"]`).
+impl serde::Serialize for AlgorithmSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(Algorithm::name))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AlgorithmSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let names: Vec<String> = serde::Deserialize::deserialize(d)?;
+        let mut set = AlgorithmSet::EMPTY;
+        for n in names {
+            set = set.with(n.parse().map_err(serde::de::Error::custom)?);
+        }
+        Ok(set)
+    }
+}
+
 impl FromStr for AlgorithmSet {
     type Err = ParseAlgorithmError;
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{CompiledSet, SetKind};
-use crate::hashing::{Algorithm, DigestSet};
+use crate::hashing::{Algorithm, AlgorithmSet, DigestSet};
 
 /// One match of a file against one set entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,14 @@ impl HashSetCatalog {
         &self.sets
     }
 
+    /// Every digest some entry of some set holds: what a scan must compute
+    /// so that no entry can go unmatched.
+    pub fn required_algorithms(&self) -> AlgorithmSet {
+        self.sets.iter().fold(AlgorithmSet::EMPTY, |need, set| {
+            need.union(set_algorithms(set))
+        })
+    }
+
     /// True when no set is loaded.
     pub fn is_empty(&self) -> bool {
         self.sets.is_empty()
@@ -77,6 +85,14 @@ impl HashSetCatalog {
         }
         hits
     }
+}
+
+/// The digests `set` holds entries for: what matching it needs computed.
+pub fn set_algorithms(set: &CompiledSet) -> AlgorithmSet {
+    Algorithm::ALL
+        .into_iter()
+        .filter(|a| set.digests(*a).next().is_some())
+        .fold(AlgorithmSet::EMPTY, AlgorithmSet::with)
 }
 
 /// How a file's hits classify it: any alert wins over ignore.

@@ -11,11 +11,13 @@
 use std::path::Path;
 
 /// How the evidence device is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DeviceKind {
     /// Spinning disk: one reader, inode order.
+    #[serde(rename = "hdd")]
     Rotational,
     /// SSD, flash, network or memory: parallel readers.
+    #[serde(rename = "ssd")]
     SolidState,
 }
 

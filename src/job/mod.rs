@@ -14,21 +14,25 @@
 
 mod cancel;
 mod device;
+mod error;
 mod options;
 mod order;
 mod pipeline;
 mod progress;
 mod record;
 mod resume;
+mod settings;
 
 pub use cancel::CancelToken;
 pub use device::{DeviceKind, DeviceProfile};
+pub use error::ScanError;
 pub use options::ScanOptions;
 pub use order::{Order, arrange, band};
 pub use pipeline::{FileTask, hash_task, prewalk, prewalk_resuming};
 pub use progress::{AlertNote, FirstAlert, ProgressSnapshot, ScanProgress, Stage};
 pub use record::{FileRecord, MemorySink, Outcome, RecordSink};
 pub use resume::ResumeSet;
+pub use settings::{ScanSettings, SettingsError};
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -36,7 +40,6 @@ use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
-use crate::error::ScanError;
 use crate::evidence::UtcTime;
 use crate::hashsets::catalog::Verdict;
 

@@ -137,9 +137,43 @@ impl ScanOptions {
         &self.root
     }
 
-    /// Selected digests.
-    pub fn selected_algorithms(&self) -> AlgorithmSet {
+    /// The digests asked for (what outputs print).
+    pub fn requested_algorithms(&self) -> AlgorithmSet {
         self.algorithms
+    }
+
+    /// The digests the scan computes: those asked for, plus every digest a
+    /// selected hash set lists. A set is only matched on the digests it
+    /// holds, so computing fewer would miss its files without a word.
+    pub fn computed_algorithms(&self) -> AlgorithmSet {
+        self.algorithms.union(self.catalog.required_algorithms())
+    }
+
+    /// Same as [`computed_algorithms`](Self::computed_algorithms) (the
+    /// pipeline's name for it).
+    pub fn selected_algorithms(&self) -> AlgorithmSet {
+        self.computed_algorithms()
+    }
+
+    /// Options for scanning `root` as `settings` say, matching `catalog`
+    /// (the sets `settings.hash_sets` names, loaded by the caller).
+    pub fn from_settings(
+        root: impl Into<PathBuf>,
+        settings: &super::ScanSettings,
+        catalog: HashSetCatalog,
+    ) -> Self {
+        let mut o = ScanOptions::new(root)
+            .algorithms(settings.digests)
+            .cross_filesystems(settings.cross_filesystems)
+            .hash_sets(catalog)
+            .order(settings.order);
+        if let Some(k) = settings.device {
+            o = o.device(k);
+        }
+        if let Some(yes) = settings.read_link_targets {
+            o = o.read_link_targets(yes);
+        }
+        o
     }
 
     /// Whether other filesystems are entered.

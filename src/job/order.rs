@@ -26,13 +26,24 @@ use super::FileTask;
 use super::device::DeviceKind;
 
 /// Order of hashing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Order {
     /// Likely hits first (the default).
     #[default]
     HitsFirst,
     /// The walk's order.
     Walk,
+}
+
+impl Order {
+    /// `hits-first` or `walk`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Order::HitsFirst => "hits-first",
+            Order::Walk => "walk",
+        }
+    }
 }
 
 impl std::str::FromStr for Order {

@@ -12,12 +12,13 @@ use std::time::Instant;
 
 use crossbeam_channel::{Sender, bounded};
 
+use super::ScanError;
 use super::{
     CancelToken, DeviceKind, DeviceProfile, FileRecord, Notify, Outcome, RecordSink, ScanEvent,
     ScanOptions, ScanProgress, ScanSummary, Stage,
 };
 use crate::classify::classify;
-use crate::error::{ItemError, Op, ScanError};
+use crate::error::{ItemError, Op};
 use crate::evidence::{EntryKind, EvidenceRoot, Meta, UtcTime, WalkEntry, WalkOptions, walk};
 use crate::hashing::{self, AlgorithmSet};
 use crate::hashsets::HashSetCatalog;

@@ -90,6 +90,9 @@ pub enum ReportError {
         #[source]
         source: io::Error,
     },
+    /// The output folder would land inside the evidence.
+    #[error(transparent)]
+    Guard(#[from] crate::evidence::GuardError),
     /// The output folder exists and is not empty.
     #[error("{}: exists and is not empty; reports never overwrite", .0.display())]
     Exists(PathBuf),
@@ -394,6 +397,11 @@ pub fn write_report_with(
     options: ReportOptions<'_>,
 ) -> Result<ReportOutcome, ReportError> {
     let progress = options.progress.map(|p| &p.rows);
+    // Never inside any evidence item of the case: checked before the folder
+    // is even looked at (listing a folder moves its access time).
+    let roots: Vec<PathBuf> = store.evidence()?.into_iter().map(|e| e.root).collect();
+    let roots: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
+    crate::evidence::guard::check_outside(out_dir, &roots)?;
     if out_dir.exists()
         && std::fs::read_dir(out_dir)
             .map(|mut d| d.next().is_some())
@@ -406,6 +414,7 @@ pub fn write_report_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     let tmp = out_dir.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    crate::evidence::guard::check_outside(&tmp, &roots)?;
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
     let generated = UtcTime::now().to_iso8601();

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::join_display;
 use crate::evidence::UtcTime;
-use crate::hashing::Algorithm;
+use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::hashsets::HashSetCatalog;
 use crate::job::{FileRecord, Outcome, RecordSink};
 use crate::pathfmt::escape_path;
@@ -22,6 +22,7 @@ pub struct JsonlWriter<W: Write + Send> {
     out: W,
     root: PathBuf,
     catalog: HashSetCatalog,
+    shown: AlgorithmSet,
 }
 
 impl<W: Write + Send> JsonlWriter<W> {
@@ -31,7 +32,14 @@ impl<W: Write + Send> JsonlWriter<W> {
             out,
             root: root.to_path_buf(),
             catalog: HashSetCatalog::default(),
+            shown: AlgorithmSet::ALL,
         }
+    }
+
+    /// Prints only these digests (the scan may compute more, for the sets).
+    pub fn with_algorithms(mut self, shown: AlgorithmSet) -> Self {
+        self.shown = shown;
+        self
     }
 
     /// Names hits by the sets of `catalog` (the scan's catalog).
@@ -141,8 +149,15 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
 impl<W: Write + Send> RecordSink for JsonlWriter<W> {
     fn accept(&mut self, rec: FileRecord) -> io::Result<()> {
         let mut v = record_json(&self.root, &rec);
-        if let (false, Value::Object(o)) = (rec.hits.is_empty(), &mut v) {
-            o.insert("hits".into(), hits_json(&self.catalog, &rec));
+        if let Value::Object(o) = &mut v {
+            for a in Algorithm::ALL {
+                if !self.shown.contains(a) {
+                    o.remove(a.name());
+                }
+            }
+            if !rec.hits.is_empty() {
+                o.insert("hits".into(), hits_json(&self.catalog, &rec));
+            }
         }
         serde_json::to_writer(&mut self.out, &v)?;
         self.out.write_all(b"\n")

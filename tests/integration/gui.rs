@@ -4,11 +4,11 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ferret::case::CaseStore;
 use ferret::case::review::{FlagFilter, ReviewStatus, SortKey};
+use ferret::case::{CaseStore, ScanStatus};
 use ferret::gui::{FerretApp, Screen};
 
-fn harness(workspace: &std::path::Path) -> Harness<'static, FerretApp> {
+pub(crate) fn harness(workspace: &std::path::Path) -> Harness<'static, FerretApp> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(
@@ -18,7 +18,7 @@ fn harness(workspace: &std::path::Path) -> Harness<'static, FerretApp> {
 }
 
 /// Steps the UI until `done` holds (the scan runs on engine threads).
-fn step_until(h: &mut Harness<'static, FerretApp>, done: impl Fn(&FerretApp) -> bool) {
+pub(crate) fn step_until(h: &mut Harness<'static, FerretApp>, done: impl Fn(&FerretApp) -> bool) {
     let start = Instant::now();
     while !done(h.state()) {
         assert!(
@@ -619,7 +619,7 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     h.get_by_label("bad (alert, 1 entries)").click_accesskit();
     h.step();
     h.step();
-    assert!(h.state().setup.sets.iter().any(|s| s.3), "set chosen");
+    assert!(h.state().setup.sets.iter().any(|s| s.chosen), "set chosen");
     // Options: MD5 only (the set lists MD5s), walk order, spinning disk.
     for label in ["SHA-1", "SHA-256", "BLAKE3", "Hash in walk order"] {
         h.get_by_label(label).click_accesskit();
@@ -635,14 +635,18 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
     assert_eq!(store.info().unwrap().examiner, "J. Doe");
     assert_eq!(store.info().unwrap().display_tz, "Europe/Berlin");
     let scan = store.scans().unwrap().pop().unwrap();
-    let stored: ferret::case::StoredOptions = serde_json::from_str(&scan.options).unwrap();
+    let stored = scan.settings().unwrap();
     assert_eq!(
         (
-            stored.algorithms.as_str(),
-            stored.order.as_str(),
-            stored.device.as_str()
+            stored.digests.to_string().as_str(),
+            stored.order,
+            stored.device
         ),
-        ("md5", "walk", "hdd")
+        (
+            "md5",
+            ferret::job::Order::Walk,
+            Some(ferret::job::DeviceKind::Rotational)
+        )
     );
     let (md5, sha256): (Option<Vec<u8>>, Option<Vec<u8>>) = store
         .conn()
@@ -870,10 +874,8 @@ fn a_case_with_an_unfinished_scan_offers_resume_and_resumes() {
         };
         let store = CaseStore::create(&case_path, &info, "T").unwrap();
         let evidence = store.add_evidence("1", "", &ev, None, "T").unwrap();
-        let stored = ferret::case::StoredOptions {
-            algorithms: "md5,sha1,sha256,blake3".into(),
+        let stored = ferret::ScanSettings {
             hash_sets: vec!["bad".into()],
-            cross_filesystems: false,
             ..Default::default()
         };
         let set = ferret::hashsets::HashLibrary::open(&lib)
@@ -885,7 +887,12 @@ fn a_case_with_an_unfinished_scan_offers_resume_and_resumes() {
             .begin_scan(evidence, &stored, &catalog, None, "T")
             .unwrap();
         store
-            .finish_scan(scan, "cancelled", &serde_json::json!({}), "T")
+            .finish_scan(
+                scan,
+                ferret::case::ScanStatus::Cancelled,
+                &serde_json::json!({}),
+                "T",
+            )
             .unwrap();
     }
     let mut h = harness(dir.path());
@@ -906,7 +913,10 @@ fn a_case_with_an_unfinished_scan_offers_resume_and_resumes() {
     assert!(h.state().resumable.is_none());
     let scans = h.state().case().unwrap().scans().unwrap();
     assert_eq!(scans.len(), 2);
-    assert_eq!(scans[1].status, "complete");
+    assert_eq!(
+        (scans[0].status, scans[1].status),
+        (ScanStatus::Superseded, ScanStatus::Complete)
+    );
 }
 
 #[test]

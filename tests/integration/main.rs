@@ -13,3 +13,4 @@ mod job;
 mod report;
 #[cfg(unix)]
 mod walk;
+mod workflow;

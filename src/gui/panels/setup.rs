@@ -11,7 +11,9 @@ use std::sync::mpsc::{Receiver, channel};
 
 use crate::gui::dialogs::Pick;
 use crate::gui::{Command, FerretApp};
+use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::hashsets::SetKind;
+use crate::job::{Order, ScanSettings};
 
 /// What the new-case form holds.
 #[derive(Debug, Clone, Default)]
@@ -34,9 +36,8 @@ pub struct SetupForm {
     pub evidence: String,
     /// Hash library folder (empty: the default).
     pub library: String,
-    /// Library sets: (name, kind, entries, chosen, provenance shown on
-    /// hover).
-    pub sets: Vec<(String, String, u64, bool, String)>,
+    /// The sets of the library.
+    pub sets: Vec<LibrarySet>,
     /// Library folder the set list was read from.
     pub sets_from: Option<PathBuf>,
     /// Hash-set file to import into the library.
@@ -57,6 +58,23 @@ pub struct SetupForm {
     pub device: String,
     /// What was found about the evidence folder, and for which text.
     pub evidence_check: Option<(String, EvidenceCheck)>,
+}
+
+/// A set of the hash library, as the form lists it.
+#[derive(Debug, Clone, Default)]
+pub struct LibrarySet {
+    /// Name.
+    pub name: String,
+    /// `alert`, `ignore` or `info`.
+    pub kind: String,
+    /// Entries.
+    pub entries: u64,
+    /// Chosen for the scan.
+    pub chosen: bool,
+    /// Provenance (shown on hover).
+    pub provenance: String,
+    /// The digests it holds: a scan matching it computes them.
+    pub digests: AlgorithmSet,
 }
 
 /// What Ferret detects about an evidence folder before the scan.
@@ -124,27 +142,56 @@ impl SetupForm {
     }
 }
 
-/// The digests the form offers, with their names for `--algorithms`.
-pub const ALGORITHMS: [(&str, &str); 4] = [
-    ("MD5", "md5"),
-    ("SHA-1", "sha1"),
-    ("SHA-256", "sha256"),
-    ("BLAKE3", "blake3"),
+/// The digests the form offers, in [`Algorithm::ALL`] order.
+pub const ALGORITHMS: [(&str, Algorithm); 4] = [
+    ("MD5", Algorithm::Md5),
+    ("SHA-1", Algorithm::Sha1),
+    ("SHA-256", Algorithm::Sha256),
+    ("BLAKE3", Algorithm::Blake3),
 ];
 
 impl SetupForm {
-    /// The chosen digests, comma-separated (all when none is chosen).
-    pub fn algorithm_list(&self) -> String {
-        let chosen: Vec<&str> = ALGORITHMS
+    /// The digests ticked (all when none is).
+    pub fn digests(&self) -> AlgorithmSet {
+        let chosen = ALGORITHMS
             .iter()
             .zip(self.algorithms)
             .filter(|(_, on)| *on)
-            .map(|((_, n), _)| *n)
-            .collect();
+            .fold(AlgorithmSet::EMPTY, |s, ((_, a), _)| s.with(*a));
         if chosen.is_empty() {
-            ALGORITHMS.map(|(_, n)| n).join(",")
+            AlgorithmSet::ALL
         } else {
-            chosen.join(",")
+            chosen
+        }
+    }
+
+    /// The chosen sets that hold `a` digests (they need it computed).
+    pub fn sets_needing(&self, a: Algorithm) -> Vec<&str> {
+        self.sets
+            .iter()
+            .filter(|s| s.chosen && s.digests.contains(a))
+            .map(|s| s.name.as_str())
+            .collect()
+    }
+
+    /// The scan settings the form describes.
+    pub fn settings(&self) -> ScanSettings {
+        ScanSettings {
+            digests: self.digests(),
+            hash_sets: self
+                .sets
+                .iter()
+                .filter(|s| s.chosen)
+                .map(|s| s.name.clone())
+                .collect(),
+            order: if self.walk_order {
+                Order::Walk
+            } else {
+                Order::HitsFirst
+            },
+            device: self.device.parse().ok(),
+            cross_filesystems: self.cross_filesystems,
+            read_link_targets: None,
         }
     }
 }
@@ -228,7 +275,7 @@ pub fn validate(form: &SetupForm) -> (Vec<String>, Vec<String>) {
             );
         }
     }
-    if !form.sets.iter().any(|s| s.3) {
+    if !form.sets.iter().any(|s| s.chosen) {
         warnings.push(
             "No hash set chosen: files will be hashed and classified, but nothing matched.".into(),
         );
@@ -275,8 +322,14 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                     .flatten()
                     .map(|s| {
                         let p = s.provenance();
-                        let about = serde_json::to_string_pretty(p).unwrap_or_default();
-                        (p.name.clone(), p.kind.to_string(), p.entries, false, about)
+                        LibrarySet {
+                            name: p.name.clone(),
+                            kind: p.kind.to_string(),
+                            entries: p.entries,
+                            chosen: false,
+                            provenance: serde_json::to_string_pretty(p).unwrap_or_default(),
+                            digests: crate::hashsets::catalog::set_algorithms(&s),
+                        }
                     })
                     .collect()
             })
@@ -359,16 +412,31 @@ fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
         if f.sets.is_empty() {
             ui.label("(none yet: import one below, or with `ferret hashset import`)");
         }
-        for (name, kind, entries, chosen, provenance) in &mut f.sets {
-            ui.checkbox(chosen, format!("{name} ({kind}, {entries} entries)"))
-                .on_hover_text(provenance.as_str());
+        for s in &mut f.sets {
+            ui.checkbox(
+                &mut s.chosen,
+                format!("{} ({}, {} entries)", s.name, s.kind, s.entries),
+            )
+            .on_hover_text(s.provenance.as_str());
         }
         ui.horizontal_wrapped(|ui| {
             ui.label("Digests");
-            for ((label, _), on) in ALGORITHMS.iter().zip(f.algorithms.iter_mut()) {
-                ui.checkbox(on, *label);
+            for (i, (label, a)) in ALGORITHMS.iter().enumerate() {
+                let needed_by = f.sets_needing(*a);
+                if needed_by.is_empty() {
+                    ui.checkbox(&mut f.algorithms[i], *label);
+                } else {
+                    // A chosen set lists this digest: it is computed
+                    // whatever is ticked, so the box says so and is locked.
+                    ui.add_enabled(false, egui::Checkbox::new(&mut true, *label))
+                        .on_disabled_hover_text(format!(
+                            "Always computed: hash set {} lists {} digests",
+                            needed_by.join(", "),
+                            label
+                        ));
+                }
             }
-            ui.label("(hash sets match on the digests they list)");
+            ui.label("(a chosen set's digests are always computed)");
         });
         ui.horizontal_wrapped(|ui| {
             ui.checkbox(&mut f.walk_order, "Hash in walk order")

@@ -1,0 +1,142 @@
+//! `ferret case …`: inspect a case file read-only (info, hits, verify).
+
+use std::path::PathBuf;
+
+use super::common::{fail, outln};
+use super::{EXIT_FAILED, EXIT_OK};
+use crate::case::review::{FlagFilter, SortKey};
+use crate::case::{CaseStore, ScanStatus};
+
+/// `ferret case` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum CaseCommand {
+    /// Case, evidence, scans and counts.
+    Info {
+        /// Case file.
+        case: PathBuf,
+    },
+    /// Flagged items (alerts, informational hits, mismatches).
+    Hits {
+        /// Case file.
+        case: PathBuf,
+        /// Only these reasons (alert, info, mismatch, changed_during_read).
+        #[arg(long = "reason")]
+        reasons: Vec<String>,
+    },
+    /// Recompute the audit log's hash chain.
+    Verify {
+        /// Case file.
+        case: PathBuf,
+    },
+}
+
+/// Runs `ferret case …`.
+pub(super) fn run(cmd: CaseCommand) -> u8 {
+    match cmd {
+        CaseCommand::Info { case } => {
+            let store = match CaseStore::open_read_only(&case) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let info = match store.info() {
+                Ok(i) => i,
+                Err(e) => return fail(e),
+            };
+            outln!("case:       {} {}", info.case_number, info.title);
+            outln!("examiner:   {} {}", info.examiner, info.examiner_id);
+            outln!("agency:     {}", info.agency);
+            for ev in store.evidence().unwrap_or_default() {
+                let ro = match ev.read_only {
+                    Some(true) => "read-only",
+                    Some(false) => "READ-WRITE",
+                    None => "mount state unknown",
+                };
+                let fs = crate::evidence::MountInfo::describe_or_unknown(ev.mount.as_ref());
+                outln!(
+                    "evidence:   exhibit {} {} ({ro}; {fs}) {}",
+                    ev.exhibit,
+                    crate::pathfmt::escape_path(&ev.root),
+                    ev.description
+                );
+            }
+            for s in store.scans().unwrap_or_default() {
+                let status = match s.status {
+                    ScanStatus::Running => "running or interrupted",
+                    other => other.as_str(),
+                };
+                outln!(
+                    "scan {}:     {status}, started {}, finished {}, ferret {}",
+                    s.id,
+                    s.started,
+                    s.finished.as_deref().unwrap_or("-"),
+                    s.tool_version
+                );
+            }
+            if let Ok(c) = store.counts(None) {
+                outln!(
+                    "files:      {} entries: {} hashed ({} bytes), {} not hashed, {} unreadable",
+                    c.entries,
+                    c.hashed,
+                    c.bytes,
+                    c.not_hashed,
+                    c.errors
+                );
+                outln!(
+                    "flags:      {} alert, {} known-good, {} extension mismatches",
+                    c.alerts,
+                    c.known_good,
+                    c.mismatches
+                );
+            }
+            EXIT_OK
+        }
+        CaseCommand::Hits { case, reasons } => {
+            let store = match CaseStore::open_read_only(&case) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let filter = FlagFilter {
+                reasons,
+                ..Default::default()
+            };
+            let mut offset = 0;
+            loop {
+                let page = match store.flagged(&filter, SortKey::Path, false, offset, 500) {
+                    Ok(p) => p,
+                    Err(e) => return fail(e),
+                };
+                for r in &page {
+                    outln!(
+                        "{}\t{}\t{}\t{}",
+                        r.path,
+                        r.reasons,
+                        r.status.as_str(),
+                        r.details
+                    );
+                }
+                if page.len() < 500 {
+                    break;
+                }
+                offset += 500;
+            }
+            EXIT_OK
+        }
+        CaseCommand::Verify { case } => {
+            let store = match CaseStore::open_read_only(&case) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match store.verify_audit() {
+                Ok(Ok(n)) => {
+                    outln!("audit log intact: {n} rows");
+                    EXIT_OK
+                }
+                Ok(Err(broken)) => {
+                    outln!("{broken}");
+                    EXIT_FAILED
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
