@@ -14,6 +14,7 @@ pub mod detect;
 pub mod formats;
 pub mod index;
 pub mod library;
+mod provenance;
 
 pub use catalog::{HashSetCatalog, Hit};
 pub use detect::{Format, sniff};

@@ -149,12 +149,6 @@ impl ScanOptions {
         self.algorithms.union(self.catalog.required_algorithms())
     }
 
-    /// Same as [`computed_algorithms`](Self::computed_algorithms) (the
-    /// pipeline's name for it).
-    pub fn selected_algorithms(&self) -> AlgorithmSet {
-        self.computed_algorithms()
-    }
-
     /// Options for scanning `root` as `settings` say, matching `catalog`
     /// (the sets `settings.hash_sets` names, loaded by the caller).
     pub fn from_settings(

@@ -1,0 +1,33 @@
+//! The compiled, memory-mapped index of one hash set.
+//!
+//! Layout (little-endian): a header (magic `FERRETHS`, version, lengths,
+//! per-algorithm counts and offsets, provenance JSON) closed by the BLAKE3
+//! of everything before it; then, per algorithm, a prefix table of
+//! `2^bits + 1` record offsets (the first `bits` bits of a digest → its
+//! record range; `bits` grows with the set, 16 to 26, so that a bucket
+//! holds about three records and one cache line usually answers) and the
+//! records sorted by digest, each the digest *without* its first two bytes
+//! plus a `u32` entry id (SHA-1: 22 bytes for 20 digest bytes; MD5: 18 for
+//! 16; the prefix table adds ~1.3 bytes per digest);
+//! then an optional entry table (48 bytes per entry: category, media id,
+//! size, name and extra-field offsets) and its string heap.
+//!
+//! Opening checks the magic, the version, the header checksum, the file
+//! length and every offset against it, and nothing else: opening costs the
+//! same at 50 M entries as at 5. A file that fails any check is refused (and
+//! the library rebuilds it from its source) — never trusted.
+//!
+//! One concern per file: `layout.rs` (constants, header fields, byte
+//! helpers), `build.rs` (writing), `read.rs` (opening, entries, digests),
+//! `lookup.rs` (search by digest), and `raw.rs`, the only `unsafe` in
+//! Ferret (the file mapping and the prefetch hint), audited there.
+
+mod build;
+mod layout;
+mod lookup;
+mod raw;
+mod read;
+
+pub use super::provenance::{CategoryProfile, Provenance};
+pub use build::IndexBuilder;
+pub use read::{CompiledSet, EntryInfo};

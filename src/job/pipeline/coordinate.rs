@@ -1,0 +1,287 @@
+//! The coordinator: [`start`] spawns the job's thread, which starts the
+//! sink, runs walk, order and hash (choosing readers for the device), and
+//! turns how they ended into the job's one `Finished` result.
+
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{Sender, bounded};
+
+use super::hash::{LOAD_MAX, LOADED_DEPTH, Loaded, hash_loaded, hash_task_with, load_task};
+use super::sink::sink_thread;
+use super::walk::{FileTask, prewalk_resuming};
+use crate::evidence::{EvidenceRoot, UtcTime, WalkOptions};
+use crate::job::ScanError;
+use crate::job::{
+    DeviceKind, DeviceProfile, FileRecord, Notify, Outcome, RecordSink, ScanEvent, ScanOptions,
+    ScanProgress, ScanSummary, Stage,
+};
+
+/// Records in flight between workers and the sink: enough to keep workers
+/// busy while the sink writes a batch, small enough to bound memory.
+const CHANNEL_DEPTH: usize = 4096;
+
+struct Run<'a> {
+    options: &'a ScanOptions,
+    emit: &'a dyn Fn(ScanEvent),
+    progress: &'a ScanProgress,
+    stage: &'a dyn Fn(Stage),
+    records: Sender<FileRecord>,
+    device: &'a mut Option<DeviceProfile>,
+}
+
+/// Walk, order, then hash. Returns whether the scan ran to the end.
+fn run(r: Run<'_>) -> Result<bool, ScanError> {
+    let opts = r.options;
+    let cancel = opts.cancel_token();
+    let root = EvidenceRoot::open(opts.root()).map_err(|source| ScanError::Root {
+        path: opts.root().to_path_buf(),
+        source,
+    })?;
+    let mount = root.mount_state().ok();
+    if let Some(m) = mount {
+        (r.emit)(ScanEvent::EvidenceMount(m));
+    }
+    (r.stage)(Stage::Walking);
+    let walk_opts = WalkOptions {
+        cross_filesystems: opts.crosses_filesystems(),
+        read_link_targets: opts
+            .link_targets()
+            .unwrap_or_else(|| mount.is_some_and(|m| !m.atime_updates)),
+    };
+    let send = |rec: FileRecord| {
+        // A closed channel means the sink failed; that is reported at the end.
+        let _ = r.records.send(rec);
+    };
+    let tasks = prewalk_resuming(
+        &root,
+        &walk_opts,
+        cancel,
+        Some(r.progress),
+        opts.resume_set(),
+        &mut |rec| send(rec),
+    )
+    .map_err(|source| ScanError::Root {
+        path: opts.root().to_path_buf(),
+        source,
+    })?;
+    let Some(mut tasks) = tasks else {
+        return Ok(false);
+    };
+
+    let device = match opts.device_override() {
+        Some(kind) => DeviceProfile::forced(kind),
+        None => {
+            let info = crate::evidence::mount_info(opts.root());
+            DeviceProfile::detect(opts.root(), info.as_ref().map(|m| m.device.as_str()))
+        }
+    };
+    let rotational = device.kind == DeviceKind::Rotational;
+    crate::job::arrange(&mut tasks, opts.hashing_order(), device.kind);
+    *r.device = Some(device);
+
+    (r.stage)(Stage::Hashing);
+    // Solid state: one reader per thread (a spinning disk gets one reader,
+    // below, since parallel readers make it seek).
+    let readers = opts.thread_count();
+    let split_min = if rotational {
+        opts.split_threshold().min(LOAD_MAX)
+    } else {
+        opts.split_threshold()
+    };
+    let algorithms = opts.computed_algorithms();
+    let catalog = opts.catalog();
+    let deliver = |rec: FileRecord| {
+        if rec.error().is_some() {
+            r.progress.error();
+        }
+        if let Outcome::Hashed { class, .. } = &rec.outcome {
+            use crate::hashsets::catalog::Verdict;
+            let v = rec.verdict();
+            r.progress
+                .classified(v == Verdict::Alert, v == Verdict::KnownGood, class.mismatch);
+            if v == Verdict::Alert {
+                let mut sets: Vec<String> = rec
+                    .hits
+                    .iter()
+                    .filter(|h| h.kind == crate::hashsets::SetKind::Alert)
+                    .filter_map(|h| catalog.sets().get(usize::from(h.set)))
+                    .map(|s| s.provenance().name.clone())
+                    .collect();
+                sets.dedup();
+                r.progress.note_alert(&rec.rel_path, sets);
+            }
+        }
+        r.progress.file_done();
+        send(rec);
+    };
+    let hash_one = |task: &FileTask, buf: &mut Vec<u8>, split: bool| {
+        deliver(hash_task_with(
+            &root,
+            task,
+            algorithms,
+            catalog,
+            buf,
+            Some(r.progress),
+            split,
+        ));
+    };
+    if rotational {
+        // One reader in order; small files are read whole and hashed on
+        // one thread per core (the reader mostly waits for the disk, so it
+        // does not count as one), large ones stream with their digests split.
+        let hashers = opts.thread_count();
+        let ran = std::thread::scope(|s| {
+            let (tx, rx) = bounded::<Loaded>(LOADED_DEPTH);
+            let started = (0..hashers)
+                .filter(|i| {
+                    let rx = rx.clone();
+                    let (tasks, deliver) = (&tasks, &deliver);
+                    std::thread::Builder::new()
+                        .name(format!("ferret-hash-{i}"))
+                        .spawn_scoped(s, move || {
+                            for loaded in rx {
+                                let task = &tasks[loaded.index];
+                                deliver(hash_loaded(task, loaded, algorithms, catalog));
+                            }
+                        })
+                        .is_ok()
+                })
+                .count();
+            if started == 0 {
+                return false;
+            }
+            let mut buf = Vec::new();
+            for (i, task) in tasks.iter().enumerate() {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                if task.meta.size <= LOAD_MAX {
+                    match load_task(&root, i, task, Some(r.progress)) {
+                        Ok(l) => {
+                            if tx.send(l).is_err() {
+                                break;
+                            }
+                        }
+                        Err(rec) => deliver(*rec),
+                    }
+                } else {
+                    hash_one(task, &mut buf, task.meta.size >= split_min);
+                }
+            }
+            true
+        });
+        if ran {
+            return Ok(!cancel.is_cancelled());
+        }
+    }
+    // Files are taken strictly in order (a shared cursor, not work
+    // stealing), so the hits-first order holds across readers.
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut buf = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(task) = tasks.get(i) else { break };
+            if cancel.is_cancelled() {
+                break;
+            }
+            // Split a large file when a core would otherwise idle: on the
+            // single reader of a spinning disk, or when fewer files are left
+            // than readers.
+            let left = tasks.len() - i - 1;
+            let split = task.meta.size >= split_min && (rotational || left < readers);
+            hash_one(task, &mut buf, split);
+        }
+    };
+    let started = std::thread::scope(|s| {
+        (0..readers)
+            .filter(|i| {
+                std::thread::Builder::new()
+                    .name(format!("ferret-hash-{i}"))
+                    .spawn_scoped(s, worker)
+                    .is_ok()
+            })
+            .count()
+    });
+    if started == 0 {
+        return Err(ScanError::Workers("cannot start a hashing thread".into()));
+    }
+    Ok(!cancel.is_cancelled())
+}
+
+/// Spawns the coordinator thread of a job.
+pub(in crate::job) fn start(
+    options: ScanOptions,
+    sink: Box<dyn RecordSink>,
+    notify: Notify,
+    events: Sender<ScanEvent>,
+    progress: Arc<ScanProgress>,
+) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("ferret-scan".into())
+        .spawn(move || {
+            let emit = |ev: ScanEvent| {
+                let _ = events.send(ev);
+                notify();
+            };
+            let result = coordinate(&options, sink, &progress, &emit);
+            progress.set_stage(Stage::Done);
+            emit(ScanEvent::Finished(result));
+        })
+}
+
+fn coordinate(
+    options: &ScanOptions,
+    sink: Box<dyn RecordSink>,
+    progress: &ScanProgress,
+    emit: &dyn Fn(ScanEvent),
+) -> Result<ScanSummary, ScanError> {
+    let started_at = UtcTime::now();
+    let started = Instant::now();
+    let stage = |s: Stage| {
+        progress.set_stage(s);
+        emit(ScanEvent::Stage(s));
+    };
+    let (tx, rx) = bounded(CHANNEL_DEPTH);
+    let writer = sink_thread(
+        sink,
+        rx,
+        options.cancel_token().clone(),
+        options.catalog().clone(),
+    )
+    .map_err(|e| ScanError::Workers(e.to_string()))?;
+    let mut device = None;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        run(Run {
+            options,
+            emit,
+            progress,
+            stage: &stage,
+            records: tx,
+            device: &mut device,
+        })
+    }));
+    stage(Stage::Finishing);
+    let (mut summary, sink_error) = writer
+        .join()
+        .map_err(|_| ScanError::Sink(io::Error::other("record sink panicked")))?;
+    summary.started = Some(started_at);
+    summary.finished = Some(UtcTime::now());
+    summary.elapsed = started.elapsed();
+    summary.first_alert = progress.first_alert();
+    summary.device = device;
+    match (outcome, sink_error) {
+        (Err(_), _) => Err(ScanError::Panicked),
+        (Ok(Err(e)), _) => Err(e),
+        (Ok(Ok(_)), Some(e)) => Err(ScanError::Sink(e)),
+        (Ok(Ok(false)), None) => Err(ScanError::Cancelled {
+            summary: Box::new(summary),
+        }),
+        (Ok(Ok(true)), None) => Ok(summary),
+    }
+}

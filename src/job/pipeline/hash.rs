@@ -1,0 +1,185 @@
+//! Stage 2, hashing: opens one file safely, reads it once for every digest
+//! and its header, and turns it into a record (classification and set
+//! matches). A spinning disk's reader uses the split form: [`load_task`]
+//! reads a small file whole, [`hash_loaded`] hashes it on another thread.
+
+use std::io::{self, Read};
+
+use super::walk::FileTask;
+use crate::classify::classify;
+use crate::error::{ItemError, Op};
+use crate::evidence::{EntryKind, EvidenceRoot, Meta};
+use crate::hashing::{self, AlgorithmSet};
+use crate::hashsets::HashSetCatalog;
+use crate::job::{FileRecord, Outcome, ScanProgress};
+
+/// Counts bytes into the progress as they are read.
+struct Counted<'a, R> {
+    inner: R,
+    progress: Option<&'a ScanProgress>,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = self.progress {
+            p.hashed_bytes(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// Stage 2: opens one file safely, reads it once, and returns its record.
+/// `buf` is the calling thread's reused read buffer.
+pub fn hash_task(
+    root: &EvidenceRoot,
+    task: &FileTask,
+    algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
+    buf: &mut Vec<u8>,
+    progress: Option<&ScanProgress>,
+) -> FileRecord {
+    hash_task_with(root, task, algorithms, catalog, buf, progress, false)
+}
+
+/// [`hash_task`], with the digests spread over this thread and a helper
+/// when `split` (a large file and a core to spare).
+pub(super) fn hash_task_with(
+    root: &EvidenceRoot,
+    task: &FileTask,
+    algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
+    buf: &mut Vec<u8>,
+    progress: Option<&ScanProgress>,
+    split: bool,
+) -> FileRecord {
+    let failed = |e: ItemError, meta: Meta| failed_record(task, e, meta);
+    let file = match root.open_file(&task.rel_path) {
+        Ok(f) => f,
+        Err(e) => return failed(e, task.meta),
+    };
+    let meta = file.meta;
+    let mut reader = Counted {
+        inner: file,
+        progress,
+    };
+    let hashed = if split {
+        hashing::hash_stream_split(&mut reader, algorithms, buf)
+    } else {
+        hashing::hash_stream(&mut reader, algorithms, buf)
+    };
+    let hashed = match hashed {
+        Ok(h) => h,
+        Err(e) => return failed(ItemError::new(&task.rel_path, Op::Read, e), meta),
+    };
+    let changed = hashed.len != meta.size || reader.inner.changed_since_open().unwrap_or(true);
+    hashed_record(task, meta, hashed, changed, catalog)
+}
+
+/// The record of a regular file that could not be opened or read.
+fn failed_record(task: &FileTask, e: ItemError, meta: Meta) -> FileRecord {
+    FileRecord {
+        rel_path: task.rel_path.clone(),
+        kind: Some(EntryKind::File),
+        meta: Some(meta),
+        link_target: None,
+        outcome: Outcome::Failed(e),
+        hits: Vec::new(),
+    }
+}
+
+/// A small file read whole by a spinning disk's reader, to be hashed on
+/// another thread.
+pub(super) struct Loaded {
+    pub(super) index: usize,
+    meta: Meta,
+    data: Vec<u8>,
+    changed: bool,
+}
+
+/// Files up to this size are read whole by the spinning disk's reader and
+/// hashed elsewhere (at most [`LOADED_DEPTH`] of them wait: bounded memory).
+pub(super) const LOAD_MAX: u64 = 1 << 20;
+pub(super) const LOADED_DEPTH: usize = 64;
+
+/// Reads a small file whole (the reader's half of [`hash_task`]).
+pub(super) fn load_task(
+    root: &EvidenceRoot,
+    index: usize,
+    task: &FileTask,
+    progress: Option<&ScanProgress>,
+) -> Result<Loaded, Box<FileRecord>> {
+    let failed = |e: ItemError, meta: Meta| Box::new(failed_record(task, e, meta));
+    let mut file = root
+        .open_file(&task.rel_path)
+        .map_err(|e| failed(e, task.meta))?;
+    let meta = file.meta;
+    let mut data = Vec::with_capacity(
+        usize::try_from(meta.size)
+            .unwrap_or(0)
+            .min(LOAD_MAX as usize)
+            + 1,
+    );
+    loop {
+        match file.read_to_end(&mut data) {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(failed(ItemError::new(&task.rel_path, Op::Read, e), meta)),
+        }
+    }
+    if let Some(p) = progress {
+        p.hashed_bytes(data.len() as u64);
+    }
+    let changed = data.len() as u64 != meta.size || file.changed_since_open().unwrap_or(true);
+    Ok(Loaded {
+        index,
+        meta,
+        data,
+        changed,
+    })
+}
+
+/// Hashes a loaded file (the hasher's half).
+pub(super) fn hash_loaded(
+    task: &FileTask,
+    loaded: Loaded,
+    algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
+) -> FileRecord {
+    let data = &loaded.data;
+    let hashed = hashing::HashedStream {
+        digests: hashing::hash_bytes(data, algorithms),
+        len: data.len() as u64,
+        header: data[..data.len().min(hashing::HEADER_LEN)].to_vec(),
+    };
+    hashed_record(task, loaded.meta, hashed, loaded.changed, catalog)
+}
+
+/// The record of a file read to the end: classification and set matches.
+fn hashed_record(
+    task: &FileTask,
+    meta: Meta,
+    hashed: hashing::HashedStream,
+    changed: bool,
+    catalog: &HashSetCatalog,
+) -> FileRecord {
+    let class = classify(&hashed.header, &task.rel_path);
+    let hits = if catalog.is_empty() {
+        Vec::new()
+    } else {
+        catalog.lookup(&hashed.digests)
+    };
+    FileRecord {
+        rel_path: task.rel_path.clone(),
+        kind: Some(EntryKind::File),
+        meta: Some(meta),
+        link_target: None,
+        outcome: Outcome::Hashed {
+            digests: hashed.digests,
+            len: hashed.len,
+            class,
+            changed_during_read: changed,
+        },
+        hits,
+    }
+}

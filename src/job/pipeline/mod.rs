@@ -1,0 +1,15 @@
+//! The scan pipeline as named stages: [`prewalk`], [`arrange`](super::arrange)
+//! then [`hash_task`] per file, run by [`start`] on a coordinator thread
+//! with job-owned reader threads.
+//!
+//! One file per stage: `walk.rs`, `hash.rs`, `sink.rs`, and `coordinate.rs`,
+//! which wires them together on the job's threads.
+
+mod coordinate;
+mod hash;
+mod sink;
+mod walk;
+
+pub(super) use coordinate::start;
+pub use hash::hash_task;
+pub use walk::{FileTask, prewalk, prewalk_resuming};
