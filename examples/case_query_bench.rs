@@ -25,7 +25,8 @@ fn main() {
     )
     .expect("create");
     let t = Instant::now();
-    let c = store.conn();
+    // The example's own connection: the store keeps its connection private.
+    let c = &rusqlite::Connection::open(store.path()).expect("open");
     c.execute_batch(
         "BEGIN;
          INSERT INTO evidence (id, exhibit, root_path, root_text, added) VALUES (1, 'E', x'2f', '/', 'now');

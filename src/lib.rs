@@ -19,7 +19,9 @@ pub mod report;
 pub mod thumbnail;
 pub mod workflow;
 
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "gui")]
 pub mod gui;
 
 pub use classify::{Classification, MediaKind};

@@ -522,8 +522,8 @@ impl CaseStore {
         &self.path
     }
 
-    /// The underlying connection (queries in `review`, reports).
-    pub fn conn(&self) -> &Connection {
+    /// The underlying connection (`case/` owns every query).
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
@@ -815,6 +815,11 @@ impl CaseStore {
     /// Appends an audit row.
     pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), CaseError> {
         audit::append(&self.conn, actor, action, detail)
+    }
+
+    /// Every audit row, oldest first.
+    pub fn audit_rows(&self) -> Result<Vec<audit::AuditRow>, CaseError> {
+        audit::rows(&self.conn)
     }
 
     /// Recomputes the audit chain.

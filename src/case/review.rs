@@ -43,12 +43,77 @@ impl ReviewStatus {
     }
 }
 
+/// Why an item is listed for review: a flag the scan set, or a known-good
+/// hit (which sets no flag: such items are only listed when asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlagReason {
+    /// An alert (known-bad) set matched.
+    Alert,
+    /// The file changed while it was read.
+    ChangedDuringRead,
+    /// Only informational sets matched.
+    Info,
+    /// The extension disagrees with the signature.
+    Mismatch,
+    /// A known-good ("ignore") set matched.
+    KnownGood,
+}
+
+impl FlagReason {
+    /// Every reason, in the order rows list them (flags by name, then
+    /// known-good).
+    pub const ALL: [FlagReason; 5] = [
+        FlagReason::Alert,
+        FlagReason::ChangedDuringRead,
+        FlagReason::Info,
+        FlagReason::Mismatch,
+        FlagReason::KnownGood,
+    ];
+
+    /// The stored name (`alert`, `changed_during_read`, `info`, `mismatch`,
+    /// `known_good`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagReason::Alert => "alert",
+            FlagReason::ChangedDuringRead => "changed_during_read",
+            FlagReason::Info => "info",
+            FlagReason::Mismatch => "mismatch",
+            FlagReason::KnownGood => "known_good",
+        }
+    }
+
+    /// True for the reasons stored as flags (all but known-good).
+    fn is_flag(self) -> bool {
+        self != FlagReason::KnownGood
+    }
+}
+
+impl std::fmt::Display for FlagReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for FlagReason {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        FlagReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown reason {s:?} (alert, info, mismatch, changed_during_read, known_good)"
+                )
+            })
+    }
+}
+
 /// Filters of the flagged-item query; empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct FlagFilter {
-    /// Flag reasons to include (`alert`, `info`, `mismatch`,
-    /// `changed_during_read`, and [`KNOWN_GOOD`]); empty: every flagged item.
-    pub reasons: Vec<String>,
+    /// Reasons to include; empty: every flagged item (known-good items are
+    /// included only when [`FlagReason::KnownGood`] is named).
+    pub reasons: Vec<FlagReason>,
     /// Only items hit by this set (name).
     pub set: Option<String>,
     /// Only items hit with this category.
@@ -102,8 +167,8 @@ pub struct FlaggedRow {
     pub mime: Option<String>,
     /// Media kind.
     pub media: Option<String>,
-    /// Flag reasons, comma-separated, sorted; `known_good` last.
-    pub reasons: String,
+    /// Reasons, flags by name, then known-good.
+    pub reasons: Vec<FlagReason>,
     /// Flag details.
     pub details: String,
     /// Review status.
@@ -117,14 +182,17 @@ pub struct FlaggedRow {
     pub sets: String,
 }
 
-/// The pseudo-reason of [`FlagFilter::reasons`] that selects items hit by a
-/// known-good ("ignore") set. Such items carry no flag, so they are only
-/// listed when asked for.
-pub const KNOWN_GOOD: &str = "known_good";
+impl FlaggedRow {
+    /// The reasons as shown: comma-separated (`info,mismatch`).
+    pub fn reasons_text(&self) -> String {
+        let names: Vec<&str> = self.reasons.iter().map(|r| r.as_str()).collect();
+        names.join(",")
+    }
+}
 
 fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
     let mut args: Vec<Value> = Vec::new();
-    let flag_reasons: Vec<&String> = f.reasons.iter().filter(|r| *r != KNOWN_GOOD).collect();
+    let flag_reasons: Vec<FlagReason> = f.reasons.iter().copied().filter(|r| r.is_flag()).collect();
     let mut parts: Vec<String> = Vec::new();
     if f.reasons.is_empty() {
         parts.push("f.id IN (SELECT file_id FROM flags)".into());
@@ -134,9 +202,9 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
             "f.id IN (SELECT file_id FROM flags WHERE reason IN ({}))",
             vec!["?"; flag_reasons.len()].join(",")
         ));
-        args.extend(flag_reasons.iter().map(|r| Value::Text((*r).clone())));
+        args.extend(flag_reasons.iter().map(|r| Value::Text(r.as_str().into())));
     }
-    if f.reasons.iter().any(|r| r == KNOWN_GOOD) {
+    if f.reasons.contains(&FlagReason::KnownGood) {
         parts.push("f.id IN (SELECT file_id FROM hits WHERE kind = 'ignore')".into());
     }
     let mut sql = format!(" WHERE ({})", parts.join(" OR "));
@@ -172,7 +240,7 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
 /// files are only aggregated when known-good items are asked for (a case
 /// scanned against NSRL holds hundreds of thousands).
 fn aggregates(f: &FlagFilter) -> String {
-    let only_flagged = if f.reasons.iter().any(|r| r == KNOWN_GOOD) {
+    let only_flagged = if f.reasons.contains(&FlagReason::KnownGood) {
         ""
     } else {
         " AND h.file_id IN (SELECT file_id FROM flags)"
@@ -298,7 +366,12 @@ impl CaseStore {
                 mtime_ns: r.get(4)?,
                 mime: r.get(5)?,
                 media: r.get(6)?,
-                reasons: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                reasons: r
+                    .get::<_, Option<String>>(7)?
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|x| x.parse().ok())
+                    .collect(),
                 details: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
                 status: ReviewStatus::parse(&r.get::<_, String>(9)?)
                     .unwrap_or(ReviewStatus::Unreviewed),

@@ -7,6 +7,7 @@ use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use super::review::FlagReason;
 use rusqlite::{Connection, OpenFlags, Transaction, params};
 
 use crate::hashing::Algorithm;
@@ -242,18 +243,18 @@ fn insert(
             crate::hashsets::SetKind::Ignore => {}
         }
     }
-    let flag = |reason: &str, detail: String| {
+    let flag = |reason: FlagReason, detail: String| {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO flags (file_id, reason, detail) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![id, reason, detail])
+        .execute(params![id, reason.as_str(), detail])
     };
     if !alert_sets.is_empty() {
         alert_sets.dedup();
-        flag("alert", alert_sets.join(", "))?;
+        flag(FlagReason::Alert, alert_sets.join(", "))?;
     } else if !info_sets.is_empty() {
         info_sets.dedup();
-        flag("info", info_sets.join(", "))?;
+        flag(FlagReason::Info, info_sets.join(", "))?;
     }
     if let Some(c) = class.filter(|c| c.mismatch) {
         let ext = rec
@@ -261,11 +262,11 @@ fn insert(
             .extension()
             .map(|e| e.to_string_lossy().into_owned())
             .unwrap_or_default();
-        flag("mismatch", format!("{} named .{ext}", c.mime))?;
+        flag(FlagReason::Mismatch, format!("{} named .{ext}", c.mime))?;
     }
     if changed {
         flag(
-            "changed_during_read",
+            FlagReason::ChangedDuringRead,
             "size or mtime changed while read".into(),
         )?;
     }

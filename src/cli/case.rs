@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::common::{fail, outln};
 use super::{EXIT_FAILED, EXIT_OK};
-use crate::case::review::{FlagFilter, SortKey};
+use crate::case::review::{FlagFilter, FlagReason, SortKey};
 use crate::case::{CaseStore, ScanStatus};
 
 /// `ferret case` subcommands.
@@ -19,9 +19,10 @@ pub enum CaseCommand {
     Hits {
         /// Case file.
         case: PathBuf,
-        /// Only these reasons (alert, info, mismatch, changed_during_read).
+        /// Only these reasons (alert, info, mismatch, changed_during_read,
+        /// known_good); repeatable.
         #[arg(long = "reason")]
-        reasons: Vec<String>,
+        reasons: Vec<FlagReason>,
     },
     /// Recompute the audit log's hash chain.
     Verify {
@@ -109,7 +110,7 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                     outln!(
                         "{}\t{}\t{}\t{}",
                         r.path,
-                        r.reasons,
+                        r.reasons_text(),
                         r.status.as_str(),
                         r.details
                     );

@@ -13,6 +13,7 @@ use crate::hashing::Algorithm;
 use crate::hashsets::index::CategoryProfile;
 use crate::hashsets::library::{HashLibrary, ImportOptions};
 use crate::hashsets::{CompiledSet, Format, Hex64, SetKind};
+use crate::workflow::{ImportRequest, import_set};
 
 /// `ferret hashset` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -240,7 +241,12 @@ fn import(lib: &HashLibrary, args: ImportArgs) -> u8 {
             ProgressBar::hidden()
         };
         let started = Instant::now();
-        let result = lib.import(path, &opts, &mut |n| bar.set_position(n));
+        let request = ImportRequest {
+            library: lib.dir().to_path_buf(),
+            source: path.clone(),
+            options: opts,
+        };
+        let result = import_set(&request, &mut |n| bar.set_position(n));
         bar.finish_and_clear();
         match result {
             Ok(out) if out.unchanged => {

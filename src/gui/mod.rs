@@ -7,14 +7,22 @@
 //! repaint every 150 ms while a job runs, never every frame.
 
 mod app;
+mod commands;
 pub mod dialogs;
 mod panels;
 mod settings;
+mod state;
 mod time;
+mod windows;
 
-pub use app::{CHECKING, Command, DEFER_CHECK_OVER, FerretApp, ReasonCounts, Screen, TABLE_ROWS};
+pub use commands::Command;
 pub use panels::export::ExportForm;
 pub use settings::Settings;
+pub(crate) use state::Running;
+pub use state::{
+    CHECKING, DEFER_CHECK_OVER, FerretApp, ReasonCounts, ReviewView, SHORTCUTS, Screen, TABLE_ROWS,
+    default_workspace,
+};
 
 use eframe::egui;
 
@@ -32,7 +40,7 @@ pub fn run(demo: bool) -> std::process::ExitCode {
         "Ferret",
         options,
         Box::new(move |cc| {
-            let mut app = FerretApp::new(app::default_workspace());
+            let mut app = FerretApp::new(state::default_workspace());
             if let Some(s) = cc
                 .storage
                 .and_then(|st| eframe::get_value::<Settings>(st, eframe::APP_KEY))

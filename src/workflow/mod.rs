@@ -1,5 +1,6 @@
 //! What a front end asks for, done once for both: create a case and plan a
-//! scan into it (new, resumed, or the demo), start it, record its end.
+//! scan into it (new, resumed, or the demo), start it, record its end;
+//! import a hash set; export a report.
 //!
 //! The CLI and the GUI only collect input, call these functions and render
 //! progress and results. Every rule that decides *what* runs lives here or
@@ -12,9 +13,11 @@
 //!   what the selected sets need is always computed.
 
 mod demo;
+mod import;
 mod scan;
 
 pub use demo::{demo_dir, demo_request};
+pub use import::{ImportJob, ImportRequest, import_set};
 pub use scan::{
     EvidenceSpec, FinishedScan, NewCase, RunningScan, Runtime, ScanPlan, ScanRequest, actor_of,
     load_sets, plan_scan, resumable_scan,
@@ -82,6 +85,9 @@ pub enum WorkflowError {
     /// The demo evidence is not where this build expects it.
     #[error("demo evidence not found at {}", escape_path(.0))]
     DemoMissing(PathBuf),
+    /// A worker thread ended without an answer (a bug).
+    #[error("internal error: the {0} worker stopped without an answer")]
+    WorkerLost(&'static str),
     /// A working folder could not be made.
     #[error("{}: {source}", escape_path(.path))]
     Io {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ferret::case::review::{FlagFilter, ReviewStatus, SortKey};
+use ferret::case::review::{FlagFilter, FlagReason, ReviewStatus, SortKey};
 use ferret::case::{CaseError, CaseInfo, CaseStore};
 
 use crate::util::{self, Shapes};
@@ -40,9 +40,8 @@ type FileRow = (String, Digest, Digest, Digest, Digest);
 
 /// path → row, for every file row.
 fn file_rows(case: &Path) -> BTreeMap<Vec<u8>, FileRow> {
-    let store = CaseStore::open_read_only(case).unwrap();
-    let mut st = store
-        .conn()
+    let db = util::db(case);
+    let mut st = db
         .prepare("SELECT path, status, md5, sha1, sha256, blake3 FROM files")
         .unwrap();
     st.query_map([], |r| {
@@ -314,7 +313,7 @@ fn review_query_filters_sorts_pages_and_audits() {
     assert_eq!(names(&rows), ["a.jpg", "b.jpg", "c.dll", "d.png", "x.dat"]);
     assert_eq!(store.count_flagged(&all).unwrap(), 5);
     let alerts = FlagFilter {
-        reasons: vec!["alert".into()],
+        reasons: vec![FlagReason::Alert],
         ..Default::default()
     };
     assert_eq!(
@@ -330,7 +329,7 @@ fn review_query_filters_sorts_pages_and_audits() {
         ["b.jpg"]
     );
     let mism = FlagFilter {
-        reasons: vec!["mismatch".into()],
+        reasons: vec![FlagReason::Mismatch],
         ..Default::default()
     };
     assert_eq!(
@@ -352,7 +351,7 @@ fn review_query_filters_sorts_pages_and_audits() {
         ["a.jpg", "b.jpg", "x.dat"]
     );
     let x = rows.iter().find(|r| r.name == "x.dat").unwrap();
-    assert_eq!(x.reasons, "info,mismatch");
+    assert_eq!(x.reasons_text(), "info,mismatch");
     // Paging is stable and complete.
     let paged: Vec<String> = (0..3)
         .flat_map(|p| names(&store.flagged(&all, SortKey::Type, false, p * 2, 2).unwrap()))
@@ -362,10 +361,10 @@ fn review_query_filters_sorts_pages_and_audits() {
     // Bulk marking, bookmark, note; every change is an audit row.
     let ids: Vec<i64> = rows
         .iter()
-        .filter(|r| r.reasons.contains("alert"))
+        .filter(|r| r.reasons.contains(&FlagReason::Alert))
         .map(|r| r.file_id)
         .collect();
-    let before = ferret::case::audit::rows(store.conn()).unwrap().len();
+    let before = store.audit_rows().unwrap().len();
     store
         .set_status(&ids, ReviewStatus::Confirmed, "Reviewer")
         .unwrap();
@@ -373,10 +372,7 @@ fn review_query_filters_sorts_pages_and_audits() {
     store
         .set_note(&ids[..1], "seen in chat logs too", "Reviewer")
         .unwrap();
-    assert_eq!(
-        ferret::case::audit::rows(store.conn()).unwrap().len(),
-        before + 4
-    );
+    assert_eq!(store.audit_rows().unwrap().len(), before + 4);
     let confirmed = FlagFilter {
         status: Some(ReviewStatus::Confirmed),
         ..Default::default()
@@ -525,7 +521,7 @@ fn not_a_case_future_version_and_truncated_files_are_refused_untouched() {
         "t",
     )
     .unwrap();
-    s.conn()
+    util::db(s.path())
         .execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();
     drop(s);
@@ -544,7 +540,7 @@ fn not_a_case_future_version_and_truncated_files_are_refused_untouched() {
         "t",
     )
     .unwrap();
-    s.conn().execute_batch("CREATE TABLE filler(x); INSERT INTO filler SELECT randomblob(4000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 200) SELECT i FROM n); PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    util::db(s.path()).execute_batch("CREATE TABLE filler(x); INSERT INTO filler SELECT randomblob(4000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 200) SELECT i FROM n); PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
     drop(s);
     let len = std::fs::metadata(&cut).unwrap().len();
     let f = std::fs::OpenOptions::new().write(true).open(&cut).unwrap();
@@ -570,7 +566,7 @@ fn rescanning_the_same_evidence_replaces_hits_instead_of_adding() {
     let dir = tempfile::tempdir().unwrap();
     let case = sample_case(dir.path());
     let alerts = FlagFilter {
-        reasons: vec!["alert".into()],
+        reasons: vec![FlagReason::Alert],
         ..Default::default()
     };
     let store = CaseStore::open_read_only(&case).unwrap();
@@ -581,8 +577,7 @@ fn rescanning_the_same_evidence_replaces_hits_instead_of_adding() {
     util::run_ok(scan_cmd(&case).args(["--exhibit", "EX1"]).arg(&root));
     let store = CaseStore::open_read_only(&case).unwrap();
     assert_eq!(store.count_flagged(&alerts).unwrap(), 0);
-    let hits: i64 = store
-        .conn()
+    let hits: i64 = util::db(&case)
         .query_row("SELECT count(*) FROM hits", [], |r| r.get(0))
         .unwrap();
     assert_eq!(hits, 0);

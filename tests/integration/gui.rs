@@ -44,7 +44,7 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
         .state()
         .rows
         .iter()
-        .map(|r| (r.name.clone(), r.reasons.clone()))
+        .map(|r| (r.name.clone(), r.reasons_text()))
         .collect();
     assert_eq!(
         rows,
@@ -150,7 +150,7 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
         .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].name, "beach.png");
-    let audit = ferret::case::audit::rows(store.conn()).unwrap();
+    let audit = store.audit_rows().unwrap();
     assert!(audit.iter().any(|r| r.action == "review_status"));
     assert!(store.verify_audit().unwrap().is_ok());
 }
@@ -186,7 +186,9 @@ fn contraband(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf)
 
 /// Preview reveals written to the open case's audit log.
 fn reveals(a: &FerretApp) -> usize {
-    ferret::case::audit::rows(a.case().unwrap().conn())
+    a.case()
+        .unwrap()
+        .audit_rows()
         .unwrap()
         .iter()
         .filter(|r| r.action == "preview_reveal")
@@ -346,7 +348,7 @@ fn keyboard_filters_search_and_sort_select_exactly_the_expected_rows() {
         .state()
         .rows
         .iter()
-        .filter(|r| r.reasons == "known_good")
+        .filter(|r| r.reasons_text() == "known_good")
         .map(|r| (r.name.clone(), r.details.clone()))
         .collect();
     good.sort();
@@ -456,9 +458,7 @@ fn file_menu_and_dialogs_open_a_case_choose_folders_and_export_chosen_formats() 
     // Scope "all": every entry of the demo evidence (6 files and 5 folders
     // below the root, plus the root) is a CSV row.
     let csv = std::fs::read_to_string(report.join("items.csv")).unwrap();
-    let store = CaseStore::open_read_only(&case_path).unwrap();
-    let entries: i64 = store
-        .conn()
+    let entries: i64 = super::util::db(&case_path)
         .query_row("SELECT count(*) FROM files", [], |r| r.get(0))
         .unwrap();
     assert_eq!(csv.lines().count() as i64, entries + 1, "{csv}");
@@ -648,8 +648,7 @@ fn new_case_form_validates_then_scans_the_chosen_folder_with_the_chosen_sets() {
             Some(ferret::job::DeviceKind::Rotational)
         )
     );
-    let (md5, sha256): (Option<Vec<u8>>, Option<Vec<u8>>) = store
-        .conn()
+    let (md5, sha256): (Option<Vec<u8>>, Option<Vec<u8>>) = super::util::db(store.path())
         .query_row(
             "SELECT md5, sha256 FROM files WHERE name_text = 'known-bad.bin'",
             [],
@@ -719,7 +718,8 @@ fn bulk_marking_updates_every_selected_row_and_is_audited() {
         .flagged(&FlagFilter::default(), SortKey::Path, false, 0, 100)
         .unwrap();
     assert!(all.iter().all(|r| r.status == ReviewStatus::FalsePositive));
-    let audited = ferret::case::audit::rows(store.conn())
+    let audited = store
+        .audit_rows()
         .unwrap()
         .iter()
         .filter(|a| a.action == "review_status" && a.detail.contains("false_positive"))

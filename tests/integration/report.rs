@@ -279,9 +279,8 @@ fn fixed_case(dir: &Path) -> PathBuf {
         agency: "Test Unit".into(),
         ..Default::default()
     };
-    let store = ferret::case::CaseStore::create(&path, &info, "E. Xaminer").unwrap();
-    store
-        .conn()
+    drop(ferret::case::CaseStore::create(&path, &info, "E. Xaminer").unwrap());
+    util::db(&path)
         .execute_batch(
             "INSERT INTO evidence (id, exhibit, description, root_path, root_text, read_only, added)
                VALUES (1, 'EX1', 'USB stick', x'2f6d6e742f6576', '/mnt/ev', 1, '2024-05-01T09:59:00Z');

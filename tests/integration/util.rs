@@ -274,3 +274,11 @@ pub fn stat_snapshot(root: &Path) -> BTreeMap<Vec<u8>, [i64; 9]> {
     let _ = std::ffi::OsStr::new("").as_bytes();
     out
 }
+
+/// A connection of the test's own to a case file, for checking or setting
+/// up rows that no public query reaches (the case store keeps its own).
+pub fn db(case: &Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(case).expect("open case database");
+    c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    c
+}

@@ -23,11 +23,11 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         if app.checking_case() {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.colored_label(ui.visuals().warn_fg_color, crate::gui::app::CHECKING);
+                ui.colored_label(ui.visuals().warn_fg_color, crate::gui::CHECKING);
             });
         }
         if let Some(m) = &app.message
-            && (m != crate::gui::app::CHECKING || !app.checking_case())
+            && (m != crate::gui::CHECKING || !app.checking_case())
         {
             ui.label(m);
         }
@@ -242,7 +242,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                             );
                         });
                         row.col(|ui| {
-                            ui.label(&r.reasons).on_hover_text(&r.details);
+                            ui.label(r.reasons_text()).on_hover_text(&r.details);
                         });
                         row.col(|ui| {
                             ui.label(&r.sets);

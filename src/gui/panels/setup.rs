@@ -5,15 +5,13 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, channel};
-
 use crate::gui::dialogs::Pick;
 use crate::gui::{Command, FerretApp};
 use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::hashsets::SetKind;
+use crate::hashsets::library::{ImportOptions, ImportOutcome};
 use crate::job::{Order, ScanSettings};
+use crate::workflow::{ImportJob, ImportRequest};
 
 /// What the new-case form holds.
 #[derive(Debug, Clone, Default)]
@@ -196,52 +194,32 @@ impl SetupForm {
     }
 }
 
-/// A hash-set import running on its own thread.
-pub struct ImportJob {
-    entries: Arc<AtomicU64>,
-    done: Receiver<Result<String, String>>,
-}
-
-impl ImportJob {
-    /// Starts importing `path` into the library at `library`.
-    fn start(library: PathBuf, path: PathBuf, kind: SetKind, name: Option<String>) -> ImportJob {
-        let entries = Arc::new(AtomicU64::new(0));
-        let (tx, done) = channel();
-        let seen = Arc::clone(&entries);
-        std::thread::spawn(move || {
-            let result = crate::hashsets::HashLibrary::open(&library)
-                .and_then(|lib| {
-                    let mut opts = crate::hashsets::library::ImportOptions::new(kind);
-                    opts.name = name;
-                    lib.import(&path, &opts, &mut |n| seen.store(n, Ordering::Relaxed))
-                })
-                .map(|o| {
-                    let p = &o.provenance;
-                    let mut msg = format!(
-                        "Imported {} ({}, {}): {} entries",
-                        p.name, p.kind, p.format, p.entries
-                    );
-                    if o.unchanged {
-                        msg.push_str(" (unchanged source: nothing to do)");
-                    }
-                    if o.report.rejected > 0 {
-                        msg.push_str(&format!("; {} lines rejected", o.report.rejected));
-                        if let Some(r) = o.report.first_rejects.first() {
-                            msg.push_str(&format!(
-                                ", first: {}:{}: {}",
-                                o.report.source.display(),
-                                r.line,
-                                r.reason
-                            ));
-                        }
-                    }
-                    msg
-                })
-                .map_err(|e| format!("Import failed: {e}"));
-            let _ = tx.send(result);
-        });
-        ImportJob { entries, done }
+/// The line the form shows for a finished import.
+fn import_message(result: Result<ImportOutcome, crate::workflow::WorkflowError>) -> String {
+    let o = match result {
+        Ok(o) => o,
+        Err(e) => return format!("Import failed: {e}"),
+    };
+    let p = &o.provenance;
+    let mut msg = format!(
+        "Imported {} ({}, {}): {} entries",
+        p.name, p.kind, p.format, p.entries
+    );
+    if o.unchanged {
+        msg.push_str(" (unchanged source: nothing to do)");
     }
+    if o.report.rejected > 0 {
+        msg.push_str(&format!("; {} lines rejected", o.report.rejected));
+        if let Some(r) = o.report.first_rejects.first() {
+            msg.push_str(&format!(
+                ", first: {}:{}: {}",
+                o.report.source.display(),
+                r.line,
+                r.reason
+            ));
+        }
+    }
+    msg
 }
 
 /// Problems that block the scan (errors) and that only warn.
@@ -491,20 +469,17 @@ pub fn import_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
     });
     let running = app.import_job.is_some();
     if let Some(job) = &app.import_job {
-        match job.done.try_recv() {
-            Ok(result) => {
-                let m = result.unwrap_or_else(|e| e);
+        match job.poll() {
+            Some(result) => {
+                let m = import_message(result);
                 f.import_result = m.clone();
                 app.message = Some(m);
                 app.import_job = None;
                 // Read the set list again.
                 f.sets_from = None;
             }
-            Err(_) => {
-                ui.label(format!(
-                    "Importing: {} entries read...",
-                    job.entries.load(Ordering::Relaxed)
-                ));
+            None => {
+                ui.label(format!("Importing: {} entries read...", job.entries()));
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_millis(100));
             }
@@ -517,13 +492,13 @@ pub fn import_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
         .clicked()
     {
         let kind = f.import_kind.parse().unwrap_or(SetKind::Alert);
-        let name = Some(f.import_name.trim().to_string()).filter(|n| !n.is_empty());
-        app.import_job = Some(ImportJob::start(
-            library.to_path_buf(),
-            PathBuf::from(f.import_path.trim()),
-            kind,
-            name,
-        ));
+        let mut options = ImportOptions::new(kind);
+        options.name = Some(f.import_name.trim().to_string()).filter(|n| !n.is_empty());
+        app.import_job = Some(ImportJob::start(ImportRequest {
+            library: library.to_path_buf(),
+            source: PathBuf::from(f.import_path.trim()),
+            options,
+        }));
     }
     if !app.setup.import_result.is_empty() {
         ui.label(&app.setup.import_result);
