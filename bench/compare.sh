@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ferret against its peers on one generated tree, in one run.
 #
-#   bench/compare.sh [-s mixed|small|large|huge|tiny|scattered] [-d DIR] [-r RUNS] [--scale F]
+#   [FERRET=path] bench/compare.sh [-s mixed|small|large|huge|tiny|scattered] [-d DIR] [-r RUNS] [--scale F]
 #
 # Runs each tool RUNS times (default 3) with a warm page cache (the tree is
 # re-read, untimed, right before every timed run: this kernel drops page cache
@@ -25,7 +25,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 dir=${dir:-bench/out/$shape-$scale}
-ferret=target/release/ferret
+# FERRET=path compares another build (e.g. the one before a change).
+ferret=${FERRET:-target/release/ferret}
 [ -x "$ferret" ] || cargo build --release
 echo "generating $shape tree in $dir (kept for later runs)…" >&2
 python3 bench/gen_tree.py "$shape" "$dir" --scale "$scale"
