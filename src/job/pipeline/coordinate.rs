@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use crossbeam_channel::{Sender, bounded};
 
-use super::hash::{LOAD_MAX, LOADED_DEPTH, Loaded, hash_loaded, hash_task_with, load_task};
+use super::hash::{
+    LOAD_MAX, LOADED_DEPTH, Loaded, NotLoaded, hash_loaded, hash_task_with, load_task,
+};
 use super::sink::sink_thread;
 use super::walk::{FileTask, prewalk_resuming};
 use crate::evidence::{EvidenceRoot, UtcTime, WalkOptions};
@@ -167,7 +169,9 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
                                 break;
                             }
                         }
-                        Err(rec) => deliver(*rec),
+                        Err(NotLoaded::Failed(rec)) => deliver(*rec),
+                        // Grown past the load limit since the walk.
+                        Err(NotLoaded::TooLarge) => hash_one(task, &mut buf, false),
                     }
                 } else {
                     hash_one(task, &mut buf, task.meta.size >= split_min);

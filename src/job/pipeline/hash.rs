@@ -72,8 +72,16 @@ pub(super) fn hash_task_with(
         Ok(h) => h,
         Err(e) => return failed(ItemError::new(&task.rel_path, Op::Read, e), meta),
     };
-    let changed = hashed.len != meta.size || reader.inner.changed_since_open().unwrap_or(true);
+    let changed = hashed.len != meta.size
+        || changed_since_walk(task, &meta)
+        || reader.inner.changed_since_open().unwrap_or(true);
     hashed_record(task, meta, hashed, changed, catalog)
+}
+
+/// True when the file opened is not the file the walk saw (size or mtime
+/// moved in between): its content is not what the walk recorded.
+fn changed_since_walk(task: &FileTask, opened: &Meta) -> bool {
+    opened.size != task.meta.size || opened.mtime != task.meta.mtime
 }
 
 /// The record of a regular file that could not be opened or read.
@@ -102,35 +110,52 @@ pub(super) struct Loaded {
 pub(super) const LOAD_MAX: u64 = 1 << 20;
 pub(super) const LOADED_DEPTH: usize = 64;
 
-/// Reads a small file whole (the reader's half of [`hash_task`]).
+/// Why [`load_task`] returned no loaded file.
+pub(super) enum NotLoaded {
+    /// It could not be opened or read: this is its record.
+    Failed(Box<FileRecord>),
+    /// It is larger than [`LOAD_MAX`] now (it grew since the walk): the
+    /// caller streams it instead, so memory stays bounded.
+    TooLarge,
+}
+
+/// Reads a small file whole (the reader's half of [`hash_task`]). At most
+/// [`LOAD_MAX`] + 1 bytes are ever read, whatever the file has become.
 pub(super) fn load_task(
     root: &EvidenceRoot,
     index: usize,
     task: &FileTask,
     progress: Option<&ScanProgress>,
-) -> Result<Loaded, Box<FileRecord>> {
-    let failed = |e: ItemError, meta: Meta| Box::new(failed_record(task, e, meta));
-    let mut file = root
+) -> Result<Loaded, NotLoaded> {
+    let failed =
+        |e: ItemError, meta: Meta| NotLoaded::Failed(Box::new(failed_record(task, e, meta)));
+    let file = root
         .open_file(&task.rel_path)
         .map_err(|e| failed(e, task.meta))?;
     let meta = file.meta;
-    let mut data = Vec::with_capacity(
-        usize::try_from(meta.size)
-            .unwrap_or(0)
-            .min(LOAD_MAX as usize)
-            + 1,
-    );
+    if meta.size > LOAD_MAX {
+        return Err(NotLoaded::TooLarge);
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0) + 1);
+    let mut limited = file.take(LOAD_MAX + 1);
     loop {
-        match file.read_to_end(&mut data) {
+        match limited.read_to_end(&mut data) {
             Ok(_) => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(failed(ItemError::new(&task.rel_path, Op::Read, e), meta)),
         }
     }
+    if data.len() as u64 > LOAD_MAX {
+        // It grew while being read: stream it instead.
+        return Err(NotLoaded::TooLarge);
+    }
+    let file = limited.into_inner();
     if let Some(p) = progress {
         p.hashed_bytes(data.len() as u64);
     }
-    let changed = data.len() as u64 != meta.size || file.changed_since_open().unwrap_or(true);
+    let changed = data.len() as u64 != meta.size
+        || changed_since_walk(task, &meta)
+        || file.changed_since_open().unwrap_or(true);
     Ok(Loaded {
         index,
         meta,
@@ -181,5 +206,78 @@ fn hashed_record(
             changed_during_read: changed,
         },
         hits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::WalkOptions;
+    use crate::job::CancelToken;
+
+    /// Issue 13, finding 6: a file that grows between the walk and its read
+    /// is never read whole into memory, is hashed in full by streaming, and
+    /// is flagged as changed.
+    #[test]
+    fn a_small_file_grown_after_the_walk_is_streamed_and_flagged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grows.bin");
+        std::fs::write(&path, vec![7u8; 1024]).unwrap();
+        let root = EvidenceRoot::open(dir.path()).unwrap();
+        let tasks = crate::job::prewalk(
+            &root,
+            &WalkOptions::default(),
+            &CancelToken::new(),
+            None,
+            &mut |_| {},
+        )
+        .unwrap()
+        .unwrap();
+        let task = tasks.iter().find(|t| t.meta.size == 1024).unwrap();
+        // Grows to 64 MiB (sparse) after the walk, before the read.
+        let grown = 64u64 << 20;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(grown)
+            .unwrap();
+        assert!(matches!(
+            load_task(&root, 0, task, None),
+            Err(NotLoaded::TooLarge)
+        ));
+        let rec = hash_task_with(
+            &root,
+            task,
+            AlgorithmSet::ALL,
+            &HashSetCatalog::default(),
+            &mut Vec::new(),
+            None,
+            false,
+        );
+        let Outcome::Hashed {
+            digests,
+            len,
+            changed_during_read,
+            ..
+        } = rec.outcome
+        else {
+            panic!("not hashed: {:?}", rec.outcome);
+        };
+        assert_eq!(len, grown);
+        assert!(changed_during_read);
+        let mut whole = vec![7u8; 1024];
+        whole.resize(grown as usize, 0);
+        assert_eq!(digests, hashing::hash_bytes(&whole, AlgorithmSet::ALL));
+        // Grown a little (still below the load limit): loaded, flagged.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(2048)
+            .unwrap();
+        let loaded = load_task(&root, 0, task, None).ok().unwrap();
+        assert!(loaded.changed);
+        assert_eq!(loaded.data.len(), 2048);
     }
 }
