@@ -68,6 +68,20 @@ mod unix {
     /// link: it is the examiner's choice; nothing below it is).
     pub(crate) type RootHandle = OwnedFd;
 
+    /// Raises the soft limit on open files to the hard limit (once; a
+    /// refusal changes nothing: the walk does not need many).
+    pub(crate) fn raise_open_file_limit() {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let mut lim = getrlimit(Resource::Nofile);
+            if lim.current < lim.maximum {
+                lim.current = lim.maximum;
+                let _ = setrlimit(Resource::Nofile, lim);
+            }
+        });
+    }
+
     pub(crate) fn open_root(path: &Path) -> io::Result<RootHandle> {
         openat_noatime(
             rustix::fs::CWD,
@@ -285,6 +299,9 @@ mod fallback {
 
     /// The root, by path.
     pub(crate) type RootHandle = PathBuf;
+
+    /// Nothing to raise: handles here are paths.
+    pub(crate) fn raise_open_file_limit() {}
 
     pub(crate) fn open_root(path: &Path) -> io::Result<RootHandle> {
         if !fs::metadata(path)?.is_dir() {

@@ -47,24 +47,107 @@ fn failed(item: Option<EvidenceItem>, error: ItemError) -> WalkEntry {
     WalkEntry::Failed { item, error }
 }
 
+/// Directory handles the walk keeps open at most. A deeper tree closes the
+/// handles of frames higher up and reopens them when their remaining names
+/// are visited, so the depth of a tree is never limited by the number of
+/// open files (32: far below any usual limit, deep enough that reopening is
+/// rare in real trees).
+const OPEN_DIRS: usize = 32;
+
 struct Frame {
-    dir: DirHandle,
+    /// The directory, while its handle is open.
+    dir: Option<DirHandle>,
     rel: PathBuf,
+    /// (device, inode) of the directory: a reopened handle must match.
+    id: (u64, u64),
     /// Names still to visit, in reverse order (popped from the end).
     pending: Vec<OsString>,
 }
 
-fn listed(mut dir: DirHandle, rel: PathBuf, visit: &mut dyn FnMut(WalkEntry)) -> Frame {
+fn listed(
+    mut dir: DirHandle,
+    rel: PathBuf,
+    id: (u64, u64),
+    visit: &mut dyn FnMut(WalkEntry),
+) -> Frame {
     let (mut names, err) = sys::list_dir(&mut dir);
     if let Some(e) = err {
         visit(failed(None, ItemError::new(rel.clone(), Op::ReadDir, e)));
     }
     names.sort_unstable_by(|a, b| b.as_encoded_bytes().cmp(a.as_encoded_bytes()));
     Frame {
-        dir,
+        dir: Some(dir),
         rel,
+        id,
         pending: names,
     }
+}
+
+/// Keeps at most [`OPEN_DIRS`] handles open: closes the highest open one
+/// below the root (the root frame keeps its handle: reopening starts there).
+fn close_one_if_full(stack: &mut [Frame]) {
+    if stack.iter().filter(|f| f.dir.is_some()).count() < OPEN_DIRS {
+        return;
+    }
+    if let Some(f) = stack.iter_mut().skip(1).find(|f| f.dir.is_some()) {
+        f.dir = None;
+    }
+}
+
+/// Leaving a directory whose parent's handle was closed: the parent is
+/// reopened as the child's `..` (one open, not one per level), if it is the
+/// same directory that was listed; otherwise [`reopen`] does it later.
+fn reopen_parent_from(child: &Frame, parent: Option<&mut Frame>) {
+    let (Some(parent), Some(dir)) = (parent, child.dir.as_ref()) else {
+        return;
+    };
+    if parent.dir.is_some() {
+        return;
+    }
+    let Ok(up) = sys::open_subdir(dir, std::ffi::OsStr::new("..")) else {
+        return;
+    };
+    if sys::stat_at(&up, std::ffi::OsStr::new(".")).is_ok_and(|m| (m.dev, m.inode) == parent.id) {
+        parent.dir = Some(up);
+    }
+}
+
+/// Reopens the handle of `stack[at]` from its nearest open ancestor, one
+/// component at a time, never through a link, and checks that it is the
+/// same directory that was listed.
+fn reopen(stack: &mut [Frame], at: usize) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    let (above, rest) = stack.split_at_mut(at);
+    let Some(frame) = rest.first_mut() else {
+        return Err(Error::new(ErrorKind::NotFound, "no such frame"));
+    };
+    let Some(base) = above.iter().rev().find(|f| f.dir.is_some()) else {
+        return Err(Error::new(ErrorKind::NotFound, "no open ancestor"));
+    };
+    let Some(base_dir) = base.dir.as_ref() else {
+        return Err(Error::new(ErrorKind::NotFound, "no open ancestor"));
+    };
+    let below = frame
+        .rel
+        .strip_prefix(&base.rel)
+        .map_err(|_| Error::new(ErrorKind::InvalidInput, "not below its ancestor"))?;
+    let mut held: Option<DirHandle> = None;
+    for part in below.components() {
+        let std::path::Component::Normal(name) = part else {
+            return Err(Error::new(ErrorKind::InvalidInput, "not a plain name"));
+        };
+        let next = sys::open_subdir(held.as_ref().unwrap_or(base_dir), name)?;
+        held = Some(next);
+    }
+    let dir = held.ok_or_else(|| Error::new(ErrorKind::InvalidInput, "empty path"))?;
+    let now = sys::stat_at(&dir, std::ffi::OsStr::new("."))?;
+    if (now.dev, now.inode) != frame.id {
+        return Err(Error::other(
+            "the directory was replaced while the walk was below it",
+        ));
+    }
+    frame.dir = Some(dir);
+    Ok(())
 }
 
 /// Walks everything below `root` and calls `visit` once per entry (the root
@@ -78,20 +161,52 @@ pub fn walk(
     stop: &dyn Fn() -> bool,
     visit: &mut dyn FnMut(WalkEntry),
 ) -> std::io::Result<bool> {
+    sys::raise_open_file_limit();
     let root_dir = sys::list_root(root.handle())?;
-    let root_dev = sys::stat_at(&root_dir, std::ffi::OsStr::new("."))?.dev;
-    let mut stack = vec![listed(root_dir, PathBuf::new(), visit)];
+    let root_meta = sys::stat_at(&root_dir, std::ffi::OsStr::new("."))?;
+    let root_dev = root_meta.dev;
+    let mut stack = vec![listed(
+        root_dir,
+        PathBuf::new(),
+        (root_meta.dev, root_meta.inode),
+        visit,
+    )];
 
-    while let Some(frame) = stack.last_mut() {
+    while let Some(top) = stack.len().checked_sub(1) {
+        if stack.get(top).is_some_and(|f| f.pending.is_empty()) {
+            if let Some(done) = stack.pop() {
+                reopen_parent_from(&done, stack.last_mut());
+            }
+            continue;
+        }
+        if stack.get(top).is_some_and(|f| f.dir.is_none())
+            && let Err(e) = reopen(&mut stack, top)
+        {
+            // Its remaining names were listed but cannot be examined now:
+            // each is recorded with the reason, none is dropped.
+            if let Some(frame) = stack.pop() {
+                for name in frame.pending.into_iter().rev() {
+                    let why = std::io::Error::new(e.kind(), e.to_string());
+                    visit(failed(
+                        None,
+                        ItemError::new(frame.rel.join(name), Op::Stat, why),
+                    ));
+                }
+            }
+            continue;
+        }
+        let Some(frame) = stack.last_mut() else { break };
+        let Some(dir) = frame.dir.as_ref() else {
+            continue;
+        };
         let Some(name) = frame.pending.pop() else {
-            stack.pop();
             continue;
         };
         if stop() {
             return Ok(false);
         }
         let rel = frame.rel.join(&name);
-        let meta = match sys::stat_at(&frame.dir, &name) {
+        let meta = match sys::stat_at(dir, &name) {
             Ok(m) => m,
             Err(e) => {
                 visit(failed(None, ItemError::new(rel, Op::Stat, e)));
@@ -110,7 +225,7 @@ pub fn walk(
             EntryKind::Symlink if !opts.read_link_targets => {
                 item.note = Some(LINK_TARGET_NOT_READ);
             }
-            EntryKind::Symlink => match sys::readlink_at(&frame.dir, &name) {
+            EntryKind::Symlink => match sys::readlink_at(dir, &name) {
                 Ok(target) => item.link_target = Some(target),
                 Err(e) => {
                     let err = ItemError::new(item.rel_path.clone(), Op::ReadLink, e);
@@ -122,7 +237,7 @@ pub fn walk(
                 item.note = Some("mount point of another filesystem");
             }
             EntryKind::Dir => {
-                let sub = match sys::open_subdir(&frame.dir, &name) {
+                let sub = match sys::open_subdir(dir, &name) {
                     Ok(d) => d,
                     Err(e) => {
                         let err = ItemError::new(item.rel_path.clone(), Op::OpenDir, e);
@@ -132,7 +247,8 @@ pub fn walk(
                 };
                 let rel = item.rel_path.clone();
                 visit(WalkEntry::Item(item));
-                let child = listed(sub, rel, visit);
+                let child = listed(sub, rel, (meta.dev, meta.inode), visit);
+                close_one_if_full(&mut stack);
                 stack.push(child);
                 continue;
             }
