@@ -59,7 +59,7 @@ impl CaseWriter {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        super::configure(&conn)?;
+        super::open::configure(&conn)?;
         Ok(CaseWriter {
             conn,
             evidence_id,

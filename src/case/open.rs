@@ -1,0 +1,224 @@
+//! Opening a case: a file is inspected read-only first (is it a case, of a
+//! version this Ferret reads, intact?), migrated forward only after that,
+//! and never written when any check fails.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use super::{CaseError, CaseInfo, CaseStore, audit, schema};
+use crate::evidence::UtcTime;
+
+/// Inspects a file read-only: is it a case, of a version we read, intact?
+fn check(path: &Path) -> Result<i32, CaseError> {
+    let version = check_header(path)?;
+    check_integrity(path)?;
+    Ok(version)
+}
+
+/// Is it a case of a version we read? (Reads the header only.)
+fn check_header(path: &Path) -> Result<i32, CaseError> {
+    if !path.exists() {
+        return Err(CaseError::Missing(path.to_path_buf()));
+    }
+    let corrupt = |e: rusqlite::Error| CaseError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(corrupt)?;
+    let app: i32 = match conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
+        Ok(a) => a,
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(CaseError::NotACase(path.to_path_buf()));
+        }
+        Err(e) => return Err(corrupt(e)),
+    };
+    if app != schema::APPLICATION_ID {
+        return Err(CaseError::NotACase(path.to_path_buf()));
+    }
+    let version: i32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    if version > schema::SCHEMA_VERSION {
+        return Err(CaseError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            supported: schema::SCHEMA_VERSION,
+        });
+    }
+    Ok(version)
+}
+
+/// SQLite's `quick_check` over the whole file, read-only (it reads every
+/// page: seconds for a cold 1M-file case).
+fn check_integrity(path: &Path) -> Result<(), CaseError> {
+    let corrupt = |reason: String| CaseError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
+    let ok: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(|e| corrupt(e.to_string()))?;
+    if ok != "ok" {
+        return Err(corrupt(ok));
+    }
+    Ok(())
+}
+
+pub(super) fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+}
+
+impl CaseStore {
+    /// Creates a new case file (never over an existing file).
+    /// The name is never followed: a link there (even a dangling one) is
+    /// refused like any existing file. Callers that know the evidence
+    /// check the path with [`crate::evidence::guard`] first.
+    pub fn create(path: &Path, info: &CaseInfo, actor: &str) -> Result<CaseStore, CaseError> {
+        if info.case_number.trim().is_empty() {
+            return Err(CaseError::CaseNumberRequired);
+        }
+        // O_EXCL: an existing name, file or link, is never opened through.
+        crate::evidence::guard::create_output(path, &[], false).map_err(|e| match e {
+            crate::evidence::GuardError::Exists(p) => CaseError::Exists(p),
+            other => CaseError::Create(other),
+        })?;
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA application_id = {};",
+            schema::APPLICATION_ID
+        ))?;
+        let tx = conn.transaction()?;
+        for m in schema::MIGRATIONS {
+            tx.execute_batch(m)?;
+        }
+        tx.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))?;
+        tx.execute(
+            "INSERT INTO case_info (id, case_number, title, examiner, examiner_id, agency, notes, display_tz, created)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                info.case_number,
+                info.title,
+                info.examiner,
+                info.examiner_id,
+                info.agency,
+                info.notes,
+                if info.display_tz.is_empty() { "UTC" } else { &info.display_tz },
+                UtcTime::now().to_iso8601()
+            ],
+        )?;
+        let detail = serde_json::to_string(info).unwrap_or_default();
+        audit::append(&tx, actor, "case_created", &detail)?;
+        tx.commit()?;
+        Ok(CaseStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing case for reading and writing. Scans left `running`
+    /// by a process that is gone are marked `interrupted`.
+    pub fn open(path: &Path) -> Result<CaseStore, CaseError> {
+        check(path)?;
+        Self::open_checked(path)
+    }
+
+    /// Checks the whole case file read-only (what [`CaseStore::open`] does
+    /// before writing anything). For a front end that shows a case at once
+    /// with [`CaseStore::open_read_only_unverified`], runs this on another
+    /// thread, then reopens with [`CaseStore::open_checked`].
+    pub fn verify_integrity(path: &Path) -> Result<(), CaseError> {
+        check_integrity(path)
+    }
+
+    /// [`CaseStore::open`] of a file [`CaseStore::verify_integrity`] passed:
+    /// checks the header again, not every page.
+    pub fn open_checked(path: &Path) -> Result<CaseStore, CaseError> {
+        let version = check_header(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        if (version as usize) < schema::MIGRATIONS.len() {
+            // Foreign keys off while tables are rebuilt (it cannot change
+            // inside a transaction), checked before each commit.
+            conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+            for (i, m) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+                let tx = conn.unchecked_transaction()?;
+                tx.execute_batch(m)?;
+                let broken: Option<String> = tx
+                    .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                    .optional()?;
+                if let Some(table) = broken {
+                    return Err(CaseError::Corrupt {
+                        path: path.to_path_buf(),
+                        reason: format!("migration {} breaks a reference in {table}", i + 1),
+                    });
+                }
+                tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+                tx.commit()?;
+            }
+            conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        }
+        let store = CaseStore {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.mark_interrupted()?;
+        Ok(store)
+    }
+
+    /// A second connection to this (already checked) case, for a worker
+    /// thread such as a report export while the GUI keeps its own.
+    pub fn second_connection(&self) -> Result<CaseStore, CaseError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        Ok(CaseStore {
+            conn,
+            path: self.path.clone(),
+        })
+    }
+
+    /// Opens a case read-only after checking its header only: for showing
+    /// it at once while [`CaseStore::verify_integrity`] runs elsewhere.
+    /// Queries on damaged pages fail with an error, never write.
+    pub fn open_read_only_unverified(path: &Path) -> Result<CaseStore, CaseError> {
+        check_header(path)?;
+        Self::read_only_conn(path)
+    }
+
+    /// Opens an existing case read-only (reports, `case info`, `case verify`).
+    pub fn open_read_only(path: &Path) -> Result<CaseStore, CaseError> {
+        check(path)?;
+        Self::read_only_conn(path)
+    }
+
+    fn read_only_conn(path: &Path) -> Result<CaseStore, CaseError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(CaseStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+}
