@@ -26,7 +26,7 @@ use crate::hashsets::HashSetCatalog;
 use crate::job::{ResumeSet, ScanSettings};
 use crate::pathfmt::{escape_path, path_bytes};
 
-pub use queries::AlertCategoryCount;
+pub use queries::{AlertCategoryCount, HashSetUsed, ReportRow, Scope, UnreadableItem};
 pub use writer::CaseWriter;
 
 /// Why a case could not be used.
