@@ -522,7 +522,8 @@ impl CaseStore {
         &self.path
     }
 
-    /// The underlying connection (queries in `review`, reports).
+    /// The underlying connection, for tests and benchmarks that build a
+    /// case directly; everything else asks the typed queries.
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
