@@ -83,3 +83,20 @@ pub(super) fn write_csv(rows: ScopedRows<'_>, out: &mut dyn Write) -> Result<u64
     c.flush()?;
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_become_text() {
+        assert_eq!(csv_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_safe("+1"), "'+1");
+        assert_eq!(csv_safe("-1"), "'-1");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("\tx"), "'\tx");
+        assert_eq!(csv_safe("\rx"), "'\rx");
+        assert_eq!(csv_safe("plain"), "plain");
+        assert_eq!(csv_safe(""), "");
+    }
+}
