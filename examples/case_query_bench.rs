@@ -5,8 +5,7 @@ use std::time::Instant;
 
 use ferret::case::review::{FlagFilter, ReviewStatus, SortKey};
 use ferret::case::{CaseInfo, CaseStore};
-use ferret::report::export::{ReportFormat, write_report};
-use ferret::report::rows::Scope;
+use ferret::report::{ReportFormat, Scope, write_report};
 
 fn main() {
     let n: i64 = std::env::args()

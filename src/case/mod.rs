@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-pub use queries::AlertCategoryCount;
+pub use queries::{AlertCategoryCount, HashSetUsed, ReportRow, Scope, UnreadableItem};
 pub use scans::{ScanRecord, ScanStatus};
 pub use writer::CaseWriter;
 
@@ -138,11 +138,6 @@ impl CaseStore {
     /// The case file.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// The underlying connection (`case/` owns every query).
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
     }
 
     /// Case details.

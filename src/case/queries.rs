@@ -1,5 +1,11 @@
 //! Read queries that front ends and reports ask the case for. All SQL lives
 //! in `case/`; callers get typed rows.
+//!
+//! The report rows are the flat projection every export reads: one row per
+//! entry, streamed in (exhibit, path) order, so the same case always gives
+//! the same report.
+
+use rusqlite::{OptionalExtension, Row};
 
 use super::{CaseError, CaseStore};
 
@@ -12,6 +18,171 @@ pub struct AlertCategoryCount {
     pub category: Option<i64>,
     /// Distinct files.
     pub files: u64,
+}
+
+/// A hash set a scan used, as recorded when the scan began.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HashSetUsed {
+    /// The scan that used it.
+    pub scan: i64,
+    /// Set name.
+    pub name: String,
+    /// What a match means, as stored (`alert`, `ignore`, `info`).
+    pub kind: String,
+    /// The set's provenance (format, entries, source SHA-256, import time,
+    /// categories), parsed; `null` if the stored text is not JSON.
+    pub provenance: serde_json::Value,
+}
+
+/// An entry that could not be read, with the operation that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableItem {
+    /// Path relative to its evidence root (escaped, reversible).
+    pub path: String,
+    /// The operation that failed (`open_dir`, `read`, …); empty if unknown.
+    pub op: String,
+    /// The OS's words; empty if unknown.
+    pub message: String,
+}
+
+/// Which entries a report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Items with a flag (alert, info, mismatch, changed during read).
+    Flagged,
+    /// Items a reviewer marked (any status but unreviewed, or bookmarked).
+    Reviewed,
+    /// Every entry.
+    All,
+}
+
+impl Scope {
+    /// Parses `flagged`, `reviewed` or `all`.
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "flagged" => Some(Scope::Flagged),
+            "reviewed" => Some(Scope::Reviewed),
+            "all" => Some(Scope::All),
+            _ => None,
+        }
+    }
+
+    /// The name [`Scope::parse`] reads, as reports and the audit log write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Flagged => "flagged",
+            Scope::Reviewed => "reviewed",
+            Scope::All => "all",
+        }
+    }
+
+    fn clause(self) -> &'static str {
+        match self {
+            Scope::Flagged => "WHERE f.id IN (SELECT file_id FROM flags)",
+            Scope::Reviewed => {
+                "WHERE r.status IS NOT NULL AND (r.status != 'unreviewed' OR r.bookmark = 1)"
+            }
+            Scope::All => "",
+        }
+    }
+}
+
+/// One entry as every report (and the GUI's detail pane) shows it: times
+/// as ISO 8601 UTC, digests as lower-case hex, hits and flags as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// File id in the case.
+    pub id: i64,
+    /// Exhibit number.
+    pub exhibit: String,
+    /// Evidence root (escaped).
+    pub root: String,
+    /// Path relative to the root (escaped, reversible).
+    pub path: String,
+    /// Entry kind.
+    pub kind: Option<String>,
+    /// Size.
+    pub size: Option<i64>,
+    /// MACB times as ISO 8601 UTC.
+    pub mtime: Option<String>,
+    /// Accessed.
+    pub atime: Option<String>,
+    /// Changed.
+    pub ctime: Option<String>,
+    /// Created.
+    pub crtime: Option<String>,
+    /// Digests as lower-case hex.
+    pub md5: Option<String>,
+    /// SHA-1.
+    pub sha1: Option<String>,
+    /// SHA-256.
+    pub sha256: Option<String>,
+    /// BLAKE3.
+    pub blake3: Option<String>,
+    /// Detected type.
+    pub mime: Option<String>,
+    /// Extension disagrees with type.
+    pub mismatch: bool,
+    /// hashed / not_hashed / error.
+    pub status: String,
+    /// Why not hashed, or the error.
+    pub reason: Option<String>,
+    /// Match reasons: `set (kind, category N, entry E, name)`; `; `-joined.
+    pub matches: String,
+    /// Flags (`alert,mismatch`).
+    pub flags: String,
+    /// Review status.
+    pub review: String,
+    /// Review note.
+    pub note: String,
+}
+
+const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_text, f.kind, f.size, f.mtime_ns, f.atime_ns,
+      f.ctime_ns, f.btime_ns, f.md5, f.sha1, f.sha256, f.blake3, f.mime, f.mismatch, f.status,
+      coalesce(f.reason, f.error_op || ': ' || f.error_message),
+      (SELECT group_concat(m, '; ') FROM (SELECT s.name || ' (' || h.kind || coalesce(', category ' || h.category, '')
+              || ', entry ' || h.entry || coalesce(', media ' || h.media_id, '') || coalesce(', ' || h.entry_name, '')
+              || ', ' || h.algorithm || ')' AS m
+            FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.file_id = f.id ORDER BY s.name, h.entry)),
+      (SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason)),
+      coalesce(r.status, 'unreviewed'), coalesce(r.note, '')
+   FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id";
+
+fn time(ns: Option<i64>) -> Option<String> {
+    let ns = ns?;
+    let ts = jiff::Timestamp::from_nanosecond(i128::from(ns)).ok()?;
+    Some(ts.to_string())
+}
+
+fn hexv(v: Option<Vec<u8>>) -> Option<String> {
+    v.map(hex::encode)
+}
+
+fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
+    Ok(ReportRow {
+        id: r.get(0)?,
+        exhibit: r.get(1)?,
+        root: r.get(2)?,
+        path: r.get(3)?,
+        kind: r.get(4)?,
+        size: r.get(5)?,
+        mtime: time(r.get(6)?),
+        atime: time(r.get(7)?),
+        ctime: time(r.get(8)?),
+        crtime: time(r.get(9)?),
+        md5: hexv(r.get(10)?),
+        sha1: hexv(r.get(11)?),
+        sha256: hexv(r.get(12)?),
+        blake3: hexv(r.get(13)?),
+        mime: r.get(14)?,
+        mismatch: r.get::<_, i64>(15)? != 0,
+        status: r.get(16)?,
+        reason: r.get(17)?,
+        matches: r.get::<_, Option<String>>(18)?.unwrap_or_default(),
+        flags: r.get::<_, Option<String>>(19)?.unwrap_or_default(),
+        review: r.get(20)?,
+        note: r.get(21)?,
+    })
 }
 
 impl CaseStore {
@@ -30,5 +201,70 @@ impl CaseStore {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The hash sets every scan used, in scan order and, within a scan, in
+    /// the order they were given.
+    pub fn hash_sets_used(&self) -> Result<Vec<HashSetUsed>, CaseError> {
+        let mut st = self.conn.prepare(
+            "SELECT scan_id, name, kind, provenance FROM hash_sets ORDER BY scan_id, position",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(HashSetUsed {
+                scan: r.get(0)?,
+                name: r.get(1)?,
+                kind: r.get(2)?,
+                provenance: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Entries that could not be read, in raw-path order.
+    pub fn unreadable_items(&self) -> Result<Vec<UnreadableItem>, CaseError> {
+        let mut st = self.conn.prepare(
+            "SELECT path_text, coalesce(error_op, ''), coalesce(error_message, '') FROM files
+             WHERE status = 'error' ORDER BY path",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(UnreadableItem {
+                path: r.get(0)?,
+                op: r.get(1)?,
+                message: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Calls `each` for every entry in `scope`, in (exhibit, path) order,
+    /// and returns how many there were. The first error, from the case or
+    /// from `each`, ends the walk.
+    pub fn for_each_report_row<E: From<CaseError>>(
+        &self,
+        scope: Scope,
+        mut each: impl FnMut(ReportRow) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let db = |e: rusqlite::Error| E::from(CaseError::from(e));
+        let sql = format!(
+            "{REPORT_ROW_SELECT} {} ORDER BY e.id, f.path",
+            scope.clause()
+        );
+        let mut st = self.conn.prepare(&sql).map_err(db)?;
+        let mut rows = st.query([]).map_err(db)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(db)? {
+            each(report_row(r).map_err(db)?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// One entry by file id (the GUI's detail pane).
+    pub fn report_row(&self, file_id: i64) -> Result<Option<ReportRow>, CaseError> {
+        let sql = format!("{REPORT_ROW_SELECT} WHERE f.id = ?1");
+        Ok(self
+            .conn
+            .query_row(&sql, [file_id], report_row)
+            .optional()?)
     }
 }

@@ -13,8 +13,7 @@ pub(super) fn run(
     scope: &str,
     thumbnails: bool,
 ) -> u8 {
-    use crate::report::export::{ReportFormat, ReportOptions, ReportProgress, write_report_with};
-    use crate::report::rows::Scope;
+    use crate::report::{ReportFormat, ReportOptions, ReportProgress, Scope, write_report_with};
     let Some(scope) = Scope::parse(scope) else {
         return fail(format!("unknown scope '{scope}' (flagged, reviewed, all)"));
     };
@@ -84,7 +83,7 @@ pub(super) fn run(
 
 /// Runs `ferret verify`.
 pub(super) fn run_verify(dir: &std::path::Path) -> u8 {
-    match crate::report::export::verify_report(dir) {
+    match crate::report::verify_report(dir) {
         Ok(problems) if problems.is_empty() => {
             outln!("{}: every file matches manifest.sha256", dir.display());
             EXIT_OK

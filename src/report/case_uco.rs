@@ -10,8 +10,10 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::rows::{ReportRow, Scope, for_each_row};
-use crate::case::{CaseError, CaseStore};
+use super::folder::FormatError;
+use super::header::ReportHeader;
+use super::rows::ScopedRows;
+use crate::case::ReportRow;
 
 const CONTEXT: &str = r#"{"kb":"http://example.org/kb/",
   "case-investigation":"https://ontology.caseontology.org/case/investigation/",
@@ -94,39 +96,38 @@ fn file_node(ids: &Ids, r: &ReportRow) -> Value {
     json!({"@id": ids.iri("File", &key), "@type": "uco-observable:File", "uco-core:hasFacet": facets})
 }
 
-/// Writes the CASE/UCO graph for the rows in `scope`.
-pub fn write_case_uco(
-    store: &CaseStore,
-    scope: Scope,
-    progress: Option<&std::sync::atomic::AtomicU64>,
+/// Writes the CASE/UCO graph for the rows in scope; returns the file count.
+pub(super) fn write_case_uco(
+    header: &ReportHeader,
+    rows: ScopedRows<'_>,
     out: &mut dyn Write,
-) -> Result<u64, CaseError> {
-    let info = store.info()?;
+) -> Result<u64, FormatError> {
+    let info = &header.case;
     let ids = Ids(Uuid::new_v5(
         &Uuid::NAMESPACE_URL,
         format!("ferret:case:{}", info.case_number).as_bytes(),
     ));
-    let io = |e: io::Error| CaseError::NotFound(format!("writing CASE/UCO: {e}"));
     let tool = ids.iri("Tool", "ferret");
     let examiner = ids.iri("Identity", &info.examiner);
-    write!(out, "{{\"@context\":{CONTEXT},\n\"@graph\":[\n").map_err(io)?;
+    write!(out, "{{\"@context\":{CONTEXT},\n\"@graph\":[\n")?;
     let head = [
         json!({"@id": tool, "@type": "uco-tool:Tool", "uco-core:name": crate::TOOL_NAME, "uco-tool:version": crate::VERSION}),
         json!({"@id": examiner, "@type": "uco-identity:Identity",
                "uco-core:name": if info.examiner.is_empty() { "unknown examiner" } else { &info.examiner }}),
     ];
     for n in &head {
-        serde_json::to_writer(&mut *out, n).map_err(|e| io(e.into()))?;
-        out.write_all(b",\n").map_err(io)?;
+        serde_json::to_writer(&mut *out, n).map_err(io::Error::from)?;
+        out.write_all(b",\n")?;
     }
     let mut by_exhibit: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    let n = for_each_row(store, scope, progress, &mut |r| {
+    let n = rows.for_each(|r| {
         by_exhibit
             .entry(r.exhibit.clone())
             .or_default()
             .push(ids.iri("File", &format!("{}:{}", r.exhibit, r.path)));
-        serde_json::to_writer(&mut *out, &file_node(&ids, &r))?;
-        out.write_all(b",\n")
+        serde_json::to_writer(&mut *out, &file_node(&ids, &r)).map_err(io::Error::from)?;
+        out.write_all(b",\n")?;
+        Ok::<_, FormatError>(())
     })?;
     let mut records = Vec::new();
     for (exhibit, files) in &by_exhibit {
@@ -134,11 +135,11 @@ pub fn write_case_uco(
         let objects: Vec<Value> = files.iter().map(|f| json!({"@id": f})).collect();
         let node = json!({"@id": id, "@type": "case-investigation:ProvenanceRecord",
                           "case-investigation:exhibitNumber": exhibit, "uco-core:object": objects});
-        serde_json::to_writer(&mut *out, &node).map_err(|e| io(e.into()))?;
-        out.write_all(b",\n").map_err(io)?;
+        serde_json::to_writer(&mut *out, &node).map_err(io::Error::from)?;
+        out.write_all(b",\n")?;
         records.push(json!({"@id": id}));
     }
-    let scans = store.scans()?;
+    let scans = &header.scans;
     for (i, s) in scans.iter().enumerate() {
         let mut action = json!({"@id": ids.iri("InvestigativeAction", &s.id.to_string()),
             "@type": "case-investigation:InvestigativeAction",
@@ -150,15 +151,14 @@ pub fn write_case_uco(
         if let Some(f) = &s.finished {
             action["uco-action:endTime"] = time(f);
         }
-        serde_json::to_writer(&mut *out, &action).map_err(|e| io(e.into()))?;
-        out.write_all(if i + 1 == scans.len() { b"\n" } else { b",\n" })
-            .map_err(io)?;
+        serde_json::to_writer(&mut *out, &action).map_err(io::Error::from)?;
+        out.write_all(if i + 1 == scans.len() { b"\n" } else { b",\n" })?;
     }
     if scans.is_empty() {
         // Close the list without a trailing comma: the Identity node again is
         // harmless, but an empty action would not be; emit the tool once more.
-        serde_json::to_writer(&mut *out, &head[0]).map_err(|e| io(e.into()))?;
+        serde_json::to_writer(&mut *out, &head[0]).map_err(io::Error::from)?;
     }
-    out.write_all(b"]}\n").map_err(io)?;
+    out.write_all(b"]}\n")?;
     Ok(n)
 }

@@ -5,14 +5,21 @@
 //! paths, because `hashdeep -r -a -k FILE DIR` compares absolute names; a
 //! name holding a newline cannot be written in this format, so it is written
 //! escaped (`\n`) and a comment says so (its hash still matches as "moved").
+//!
+//! A report's `inventory.hashdeep` is written here too, from the case: every
+//! hashed file of the evidence whatever the report's scope, so that
+//! `hashdeep -r -a -k inventory.hashdeep /mnt/evidence` audits the drive.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use super::folder::FormatError;
+use super::header::ReportHeader;
 use super::join_display;
+use super::rows::ScopedRows;
 use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::job::{FileRecord, Outcome, RecordSink};
-use crate::pathfmt::{escape_bytes, path_bytes};
+use crate::pathfmt::{escape_bytes, path_bytes, unescape_path};
 
 /// Streams hashed files as hashdeep lines.
 pub struct HashdeepWriter<W: Write + Send> {
@@ -101,4 +108,47 @@ impl<W: Write + Send> RecordSink for HashdeepWriter<W> {
         }
         self.out.flush()
     }
+}
+
+/// Writes a report's `inventory.hashdeep`: the files of `rows` hashed with
+/// md5, sha1 and sha256, under their real absolute paths; returns the
+/// number of rows read.
+pub(super) fn write_report_inventory(
+    header: &ReportHeader,
+    rows: ScopedRows<'_>,
+    out: &mut dyn Write,
+) -> Result<u64, FormatError> {
+    out.write_all(b"%%%% HASHDEEP-1.0\n%%%% size,md5,sha1,sha256,filename\n")?;
+    writeln!(
+        out,
+        "## ferret {} report of case {}",
+        crate::VERSION,
+        header.case.case_number
+    )?;
+    out.write_all(b"## \n")?;
+    rows.for_each(|r| {
+        let (Some(size), Some(md5), Some(sha1), Some(sha256)) =
+            (r.size, &r.md5, &r.sha1, &r.sha256)
+        else {
+            return Ok(());
+        };
+        if r.status != "hashed" {
+            return Ok(());
+        }
+        write!(out, "{size},{md5},{sha1},{sha256},")?;
+        let root = unescape_path(&r.root).unwrap_or_default();
+        let rel = unescape_path(&r.path).unwrap_or_default();
+        let mut full = root;
+        if !full.ends_with(b"/") {
+            full.push(b'/');
+        }
+        full.extend_from_slice(&rel);
+        if full.contains(&b'\n') || full.contains(&b'\r') {
+            out.write_all(escape_bytes(&full).as_bytes())?;
+        } else {
+            out.write_all(&full)?;
+        }
+        out.write_all(b"\n")?;
+        Ok::<_, FormatError>(())
+    })
 }

@@ -10,8 +10,10 @@ use std::io::Write;
 use minijinja::{Environment, context};
 use serde::Serialize;
 
-use super::rows::{ReportRow, Scope, for_each_row};
-use crate::case::{CaseError, CaseStore};
+use super::folder::FormatError;
+use super::header::ReportHeader;
+use super::rows::ScopedRows;
+use crate::case::ReportRow;
 
 #[derive(Serialize)]
 struct RowView<'a> {
@@ -93,78 +95,79 @@ fn env() -> Environment<'static> {
     env
 }
 
-fn render_err(e: minijinja::Error) -> CaseError {
-    CaseError::NotFound(format!("rendering the HTML report: {e}"))
-}
-
 /// Writes `report.html`. `sums` are the other report files and their
 /// SHA-256; `thumbnails` embeds safe (greyscale, blurred) image thumbnails.
-pub fn write_html(
-    store: &CaseStore,
-    scope: Scope,
-    generated: &str,
+pub(super) fn write_html(
+    header: &ReportHeader,
+    rows: ScopedRows<'_>,
     sums: &[(String, String)],
     thumbnails: bool,
-    progress: Option<&std::sync::atomic::AtomicU64>,
     out: &mut dyn Write,
-) -> Result<u64, CaseError> {
+) -> Result<u64, FormatError> {
     let mut thumbs = Thumbs {
         roots: Default::default(),
     };
     let env = env();
-    let io = |e: std::io::Error| CaseError::NotFound(format!("writing the HTML report: {e}"));
-    let evidence: Vec<_> = store
-        .evidence()?
-        .into_iter()
+    let evidence: Vec<_> = header
+        .evidence
+        .iter()
         .map(|e| {
             let fs = e.mount.as_ref().map(crate::evidence::MountInfo::describe);
             context!(exhibit => e.exhibit, description => e.description,
                      root => crate::pathfmt::escape_path(&e.root), read_only => e.read_only, fs => fs)
         })
         .collect();
-    let scans: Vec<_> = store
-        .scans()?
-        .into_iter()
+    let scans: Vec<_> = header
+        .scans
+        .iter()
         .map(|s| {
             context!(id => s.id, status => s.status, started => s.started, finished => s.finished,
                           tool_version => s.tool_version, tool_build => s.tool_build, options => s.options)
         })
         .collect();
-    let mut st = store
-        .conn()
-        .prepare("SELECT name, kind, provenance FROM hash_sets ORDER BY scan_id, position")?;
-    let sets: Vec<_> = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
-        .filter_map(Result::ok)
-        .map(|(name, kind, prov)| {
-            let p: serde_json::Value = serde_json::from_str(&prov).unwrap_or_default();
-            context!(name => name, kind => kind, format => p["format"].as_str().unwrap_or("").to_string(),
+    let sets: Vec<_> = header
+        .hash_sets
+        .iter()
+        .map(|h| {
+            let p = &h.provenance;
+            context!(name => h.name, kind => h.kind, format => p["format"].as_str().unwrap_or("").to_string(),
                      entries => p["entries"].as_u64().unwrap_or(0), source_sha256 => p["source_sha256"].as_str().unwrap_or("").to_string(),
                      imported => p["imported_at"].as_str().unwrap_or("").to_string(),
                      categories => p["categories"]["name"].as_str().unwrap_or("").to_string())
         })
         .collect();
-    let mut st = store.conn().prepare(
-        "SELECT s.name, coalesce(h.category, -1), count(DISTINCT h.file_id) FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id
-         WHERE h.kind = 'alert' GROUP BY s.name, h.category ORDER BY s.name, h.category",
-    )?;
-    let alert_categories: Vec<_> = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?
-        .filter_map(Result::ok)
-        .map(|(set, c, n)| context!(set => set, category => if c < 0 { "uncategorised".to_string() } else { c.to_string() }, files => n))
+    let alert_categories: Vec<_> = header
+        .alert_categories
+        .iter()
+        .map(|a| {
+            let category = match a.category {
+                Some(c) if c >= 0 => c.to_string(),
+                _ => "uncategorised".to_string(),
+            };
+            context!(set => a.set, category => category, files => a.files)
+        })
         .collect();
-    let info = store.info()?;
-    let scope_label = format!("{scope:?}").to_lowercase();
+    let errors: Vec<_> = header
+        .unreadable
+        .iter()
+        .map(|e| context!(path => e.path, op => e.op, message => e.message))
+        .collect();
+    let info = &header.case;
+    let generated = &header.generated;
+    let scope_label = rows.scope().as_str();
     let base = context!(case => info, generated => generated, tool => crate::TOOL_NAME, version => crate::VERSION);
-    let head = env.get_template("head.html").map_err(render_err)?;
+    let head = env.get_template("head.html").map_err(FormatError::render)?;
     let text = head
-        .render(context!(..base.clone(), ..context!(evidence => evidence, scans => scans, hash_sets => sets,
-            counts => store.counts(None)?, alert_categories => alert_categories, scope => scope_label,
-            thumbnails => thumbnails)))
-        .map_err(render_err)?;
-    out.write_all(text.as_bytes()).map_err(io)?;
-    let row = env.get_template("row.html").map_err(render_err)?;
-    let n = for_each_row(store, scope, progress, &mut |r: ReportRow| {
+        .render(context!(
+            ..base.clone(),
+            ..context!(evidence => evidence, scans => scans, hash_sets => sets,
+            counts => header.counts, alert_categories => alert_categories, scope => scope_label,
+            thumbnails => thumbnails)
+        ))
+        .map_err(FormatError::render)?;
+    out.write_all(text.as_bytes())?;
+    let row = env.get_template("row.html").map_err(FormatError::render)?;
+    let n = rows.for_each(|r: ReportRow| {
         let (thumb, thumb_note) = if thumbnails {
             match thumbs.get(&r) {
                 Ok(uri) => (Some(uri), None),
@@ -199,23 +202,17 @@ pub fn write_html(
         };
         let text = row
             .render(context!(r => view))
-            .map_err(std::io::Error::other)?;
-        out.write_all(text.as_bytes())
+            .map_err(FormatError::render)?;
+        out.write_all(text.as_bytes())?;
+        Ok::<_, FormatError>(())
     })?;
-    let mut st = store.conn().prepare(
-        "SELECT path_text, coalesce(error_op, ''), coalesce(error_message, '') FROM files WHERE status = 'error' ORDER BY path",
-    )?;
-    let errors: Vec<_> = st
-        .query_map([], |r| Ok(context!(path => r.get::<_, String>(0)?, op => r.get::<_, String>(1)?, message => r.get::<_, String>(2)?)))?
-        .filter_map(Result::ok)
-        .collect();
-    let tail = env.get_template("tail.html").map_err(render_err)?;
+    let tail = env.get_template("tail.html").map_err(FormatError::render)?;
     let text = tail
         .render(context!(
             ..base,
             ..context!(rows => n, errors => errors, sums => sums)
         ))
-        .map_err(render_err)?;
-    out.write_all(text.as_bytes()).map_err(io)?;
+        .map_err(FormatError::render)?;
+    out.write_all(text.as_bytes())?;
     Ok(n)
 }

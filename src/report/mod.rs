@@ -3,14 +3,34 @@
 //! Inventory formats stream scan records as they complete (each is a
 //! [`RecordSink`](crate::RecordSink)): hashdeep files that stock `hashdeep -a
 //! -k` audits, `*sum -c`-compatible lines, and JSON Lines with everything.
+//!
+//! Reports (`ferret report`) are built from the case file only: the folder
+//! and its manifest ([`write_report`], [`verify_report`]), and one writer
+//! per format, all reading one header (read once per report) and the same
+//! rows. Formats: HTML (self-contained, printable), CSV (formula-injection
+//! safe), JSON (streamed, schema version 1), DFXML 2.0 (valid against the
+//! DFXML XSD), CASE/UCO JSON-LD (valid under `case_validate`), hashdeep
+//! inventory. No SQL here: the case answers typed queries.
 
-pub mod case_uco;
-pub mod export;
+mod case_uco;
+mod csv;
+mod dfxml;
+mod folder;
 pub mod hashdeep;
-pub mod html;
+mod header;
+mod html;
+mod json;
 pub mod jsonl;
-pub mod rows;
+mod manifest;
+mod rows;
 pub mod sums;
+
+pub use crate::case::{ReportRow, Scope};
+pub use folder::{
+    ReportError, ReportFormat, ReportOptions, ReportOutcome, ReportProgress, write_report,
+    write_report_with,
+};
+pub use manifest::verify_report;
 
 use std::path::{Path, PathBuf};
 

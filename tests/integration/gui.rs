@@ -131,11 +131,7 @@ fn demo_flow_scan_review_confirm_and_the_status_persists() {
     assert!(dir.starts_with(h.state().workspace()));
     h.get_by_label_contains(&format!("manifest.sha256 SHA-256: {sha}"));
     assert_eq!(sha.len(), 64);
-    assert!(
-        ferret::report::export::verify_report(&dir)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(ferret::report::verify_report(&dir).unwrap().is_empty());
     assert!(dir.join("report.html").exists() && dir.join("manifest.sha256").exists());
     let case_path = h.state().case().unwrap().path().to_path_buf();
     drop(h);
@@ -449,11 +445,7 @@ fn file_menu_and_dialogs_open_a_case_choose_folders_and_export_chosen_formats() 
         files,
         ["inventory.hashdeep", "items.csv", "manifest.sha256"]
     );
-    assert!(
-        ferret::report::export::verify_report(&report)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(ferret::report::verify_report(&report).unwrap().is_empty());
     h.get_by_label_contains(&format!("manifest.sha256 SHA-256: {sha}"));
     // Scope "all": every entry of the demo evidence (6 files and 5 folders
     // below the root, plus the root) is a CSV row.

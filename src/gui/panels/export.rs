@@ -10,8 +10,7 @@ use eframe::egui;
 
 use crate::gui::dialogs::Pick;
 use crate::gui::{Command, FerretApp};
-use crate::report::export::{ReportFormat, ReportOptions, ReportOutcome, ReportProgress};
-use crate::report::rows::Scope;
+use crate::report::{ReportFormat, ReportOptions, ReportOutcome, ReportProgress, Scope};
 
 /// The export window's choices.
 #[derive(Debug, Clone)]
@@ -131,10 +130,9 @@ impl ExportJob {
                 thumbnails,
                 progress: Some(&seen),
             };
-            let result = crate::report::export::write_report_with(
-                &store, &dir, &formats, scope, &examiner, options,
-            )
-            .map_err(|e| format!("Export failed: {e}"));
+            let result =
+                crate::report::write_report_with(&store, &dir, &formats, scope, &examiner, options)
+                    .map_err(|e| format!("Export failed: {e}"));
             let _ = tx.send(result);
         });
         Ok(ExportJob {

@@ -10,8 +10,7 @@ use std::sync::mpsc::{Receiver, channel};
 
 use eframe::egui;
 
-use crate::case::CaseStore;
-use crate::report::rows::ReportRow;
+use crate::case::{CaseStore, ReportRow};
 
 /// Longest side of a preview, in pixels.
 const PREVIEW_SIDE: u32 = 512;

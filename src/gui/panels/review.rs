@@ -292,7 +292,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
 /// (and again after the table is reloaded), not every frame.
 pub struct Detail {
     id: i64,
-    row: crate::report::rows::ReportRow,
+    row: crate::case::ReportRow,
     hits: Vec<crate::case::review::HitRow>,
 }
 
@@ -305,14 +305,11 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     };
     let detail = match cached.filter(|d| d.id == id) {
         Some(d) => Some(d),
-        None => crate::report::rows::report_row(store, id)
-            .ok()
-            .flatten()
-            .map(|row| Detail {
-                id,
-                row,
-                hits: store.hits_of(id).unwrap_or_default(),
-            }),
+        None => store.report_row(id).ok().flatten().map(|row| Detail {
+            id,
+            row,
+            hits: store.hits_of(id).unwrap_or_default(),
+        }),
     };
     let Some(detail) = detail else {
         ui.label("Item not found");

@@ -1,0 +1,48 @@
+//! What a report says about the case before its items, read once per
+//! report: every format writer takes it from here, so no two files of one
+//! report can disagree about the case, its evidence, scans, hash sets or
+//! counts (they used to read them separately).
+
+use crate::case::{
+    AlertCategoryCount, CaseCounts, CaseError, CaseInfo, CaseStore, EvidenceRecord, HashSetUsed,
+    ScanRecord, UnreadableItem,
+};
+use crate::evidence::UtcTime;
+
+/// The case facts a report is built on, and when it was generated.
+#[derive(Debug, Clone)]
+pub struct ReportHeader {
+    /// Generation time, ISO 8601 UTC (the only thing that differs between
+    /// two reports of the same case).
+    pub generated: String,
+    /// Case number, title, examiner.
+    pub case: CaseInfo,
+    /// Evidence items, in the order they were added.
+    pub evidence: Vec<EvidenceRecord>,
+    /// Scans, oldest first.
+    pub scans: Vec<ScanRecord>,
+    /// Hash sets used, per scan, with provenance.
+    pub hash_sets: Vec<HashSetUsed>,
+    /// What the whole case holds.
+    pub counts: CaseCounts,
+    /// Files with an alert hit, per set and category.
+    pub alert_categories: Vec<AlertCategoryCount>,
+    /// Entries that could not be read.
+    pub unreadable: Vec<UnreadableItem>,
+}
+
+impl ReportHeader {
+    /// Reads the header from the case, stamped with the current time.
+    pub fn read(store: &CaseStore) -> Result<ReportHeader, CaseError> {
+        Ok(ReportHeader {
+            generated: UtcTime::now().to_iso8601(),
+            case: store.info()?,
+            evidence: store.evidence()?,
+            scans: store.scans()?,
+            hash_sets: store.hash_sets_used()?,
+            counts: store.counts(None)?,
+            alert_categories: store.alert_categories()?,
+            unreadable: store.unreadable_items()?,
+        })
+    }
+}
