@@ -13,7 +13,8 @@ pub(super) fn run(
     scope: &str,
     thumbnails: bool,
 ) -> u8 {
-    use crate::report::{ReportFormat, ReportOptions, ReportProgress, Scope, write_report_with};
+    use crate::report::{ReportFormat, Scope};
+    use crate::workflow::{ExportJob, ExportRequest};
     let Some(scope) = Scope::parse(scope) else {
         return fail(format!("unknown scope '{scope}' (flagged, reviewed, all)"));
     };
@@ -33,42 +34,36 @@ pub(super) fn run(
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let who = crate::workflow::actor_of(&store);
-    let progress = ReportProgress::default();
-    let total_files = formats.len() as u64 + 1;
+    let actor = crate::workflow::actor_of(&store);
+    let job = ExportJob::start(
+        store,
+        ExportRequest {
+            out_dir: out.to_path_buf(),
+            formats,
+            scope,
+            thumbnails,
+            actor,
+        },
+    );
     let bar = progress_bar(false);
     if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         bar.set_style(style);
     }
-    // The report is written on a worker thread; this one shows progress.
-    let result = std::thread::scope(|s| {
-        let (progress, formats, who) = (&progress, &formats, &who);
-        let writer = s.spawn(move || {
-            let store = store;
-            let options = ReportOptions {
-                thumbnails,
-                progress: Some(progress),
-            };
-            write_report_with(&store, out, formats, scope, who, options)
-        });
-        while !writer.is_finished() {
-            bar.set_message(format!(
-                "report: {} rows, {}/{total_files} files",
-                progress.rows.load(std::sync::atomic::Ordering::Relaxed),
-                progress
-                    .files_done
-                    .load(std::sync::atomic::Ordering::Relaxed)
-            ));
-            bar.tick();
-            std::thread::sleep(std::time::Duration::from_millis(100));
+    let result = loop {
+        if let Some(r) = job.poll() {
+            break r;
         }
-        writer.join()
-    });
-    bar.finish_and_clear();
-    let result = match result {
-        Ok(r) => r,
-        Err(_) => return fail("internal error: report writer panicked"),
+        let p = job.progress();
+        bar.set_message(format!(
+            "report: {} rows, {}/{} files",
+            p.rows.load(std::sync::atomic::Ordering::Relaxed),
+            p.files_done.load(std::sync::atomic::Ordering::Relaxed),
+            job.files()
+        ));
+        bar.tick();
+        std::thread::sleep(std::time::Duration::from_millis(100));
     };
+    bar.finish_and_clear();
     match result {
         Ok(o) => {
             for f in &o.files {

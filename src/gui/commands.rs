@@ -132,7 +132,7 @@ impl FerretApp {
             Command::MarkAllShown => self.marked = self.rows.iter().map(|r| r.file_id).collect(),
             Command::ClearMarks => self.marked.clear(),
             Command::ShowExport => self.show_export(),
-            Command::ExportReport => match super::panels::export::ExportJob::start(self) {
+            Command::ExportReport => match super::panels::export::start_export(self) {
                 Ok(job) => {
                     self.last_export = None;
                     self.export_job = Some(job);

@@ -194,7 +194,7 @@ pub struct FerretApp {
     pub last_export: Option<(PathBuf, String)>,
     /// The export window.
     pub export: super::panels::export::ExportForm,
-    pub(crate) export_job: Option<super::panels::export::ExportJob>,
+    pub(crate) export_job: Option<crate::workflow::ExportJob>,
     /// Shows native dialogs (tests put a scripted one here).
     pub picker: super::dialogs::Picker,
     pub(super) pending_pick: Option<super::dialogs::PendingPick>,

@@ -73,3 +73,25 @@ impl ImportJob {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13, finding 12: a worker that dies is an error, not a job
+    /// that looks alive forever.
+    #[test]
+    fn a_dead_worker_is_an_error() {
+        let (tx, done) = channel();
+        drop(tx);
+        let job = ImportJob {
+            entries: Arc::default(),
+            done,
+        };
+        let err = job.poll().expect("ended").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "internal error: the import worker stopped without an answer"
+        );
+    }
+}

@@ -13,10 +13,12 @@
 //!   what the selected sets need is always computed.
 
 mod demo;
+mod export;
 mod import;
 mod scan;
 
 pub use demo::{demo_dir, demo_request};
+pub use export::{ExportError, ExportJob, ExportRequest};
 pub use import::{ImportJob, ImportRequest, import_set};
 pub use scan::{
     EvidenceSpec, FinishedScan, NewCase, RunningScan, Runtime, ScanPlan, ScanRequest, actor_of,

@@ -2,15 +2,14 @@
 //! thread with progress, then show the folder and the manifest's SHA-256.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, channel};
 
 use eframe::egui;
 
 use crate::gui::dialogs::Pick;
 use crate::gui::{Command, FerretApp};
-use crate::report::{ReportFormat, ReportOptions, ReportOutcome, ReportProgress, Scope};
+use crate::report::{ReportFormat, Scope};
+use crate::workflow::{ExportJob, ExportRequest};
 
 /// The export window's choices.
 #[derive(Debug, Clone)]
@@ -99,48 +98,28 @@ fn scope_label(s: Scope) -> &'static str {
     }
 }
 
-/// A report being written on its own thread.
-pub struct ExportJob {
-    progress: Arc<ReportProgress>,
-    files: u64,
-    done: Receiver<Result<ReportOutcome, String>>,
-}
-
-impl ExportJob {
-    /// Starts writing the report the form describes, from a second
-    /// connection to the open case.
-    pub fn start(app: &FerretApp) -> Result<ExportJob, String> {
-        let form = &app.export;
-        if let Some(p) = form.problem() {
-            return Err(p);
-        }
-        let store = app
-            .case()
-            .ok_or("No case is open.")?
-            .second_connection()
-            .map_err(|e| format!("Cannot open the case for the export: {e}"))?;
-        let progress = Arc::new(ReportProgress::default());
-        let formats = form.chosen();
-        let (dir, scope, thumbnails) = (form.target(), form.scope, form.thumbnails);
-        let (examiner, seen) = (app.examiner.clone(), Arc::clone(&progress));
-        let files = formats.len() as u64 + 1;
-        let (tx, done) = channel();
-        std::thread::spawn(move || {
-            let options = ReportOptions {
-                thumbnails,
-                progress: Some(&seen),
-            };
-            let result =
-                crate::report::write_report_with(&store, &dir, &formats, scope, &examiner, options)
-                    .map_err(|e| format!("Export failed: {e}"));
-            let _ = tx.send(result);
-        });
-        Ok(ExportJob {
-            progress,
-            files,
-            done,
-        })
+/// Starts writing the report the form describes, from a second connection
+/// to the open case.
+pub fn start_export(app: &FerretApp) -> Result<ExportJob, String> {
+    let form = &app.export;
+    if let Some(p) = form.problem() {
+        return Err(p);
     }
+    let store = app
+        .case()
+        .ok_or("No case is open.")?
+        .second_connection()
+        .map_err(|e| format!("Cannot open the case for the export: {e}"))?;
+    Ok(ExportJob::start(
+        store,
+        ExportRequest {
+            out_dir: form.target(),
+            formats: form.chosen(),
+            scope: form.scope,
+            thumbnails: form.thumbnails,
+            actor: app.examiner.clone(),
+        },
+    ))
 }
 
 /// The export window (open from the review screen or File > Export).
@@ -167,8 +146,8 @@ pub fn export_ui(ctx: &egui::Context, app: &mut FerretApp) {
             ui.add_enabled_ui(!running, |ui| form_ui(ui, app));
             ui.separator();
             if let Some(job) = &app.export_job {
-                match job.done.try_recv() {
-                    Ok(result) => {
+                match job.poll() {
+                    Some(result) => {
                         app.export_job = None;
                         match result {
                             Ok(o) => {
@@ -176,20 +155,20 @@ pub fn export_ui(ctx: &egui::Context, app: &mut FerretApp) {
                                     Some(format!("Report written to {}", o.dir.display()));
                                 app.last_export = Some((o.dir, o.manifest_sha256));
                             }
-                            Err(e) => app.message = Some(e),
+                            Err(e) => app.message = Some(format!("Export failed: {e}")),
                         }
                     }
-                    Err(_) => {
-                        let files = job.progress.files_done.load(Ordering::Relaxed);
+                    None => {
+                        let files = job.progress().files_done.load(Ordering::Relaxed);
                         ui.add(
-                            egui::ProgressBar::new(files as f32 / job.files as f32)
+                            egui::ProgressBar::new(files as f32 / job.files() as f32)
                                 .show_percentage(),
                         );
                         ui.label(format!(
                             "Writing: {} of {} files, {} rows",
                             files,
-                            job.files,
-                            job.progress.rows.load(Ordering::Relaxed)
+                            job.files(),
+                            job.progress().rows.load(Ordering::Relaxed)
                         ));
                         ui.ctx()
                             .request_repaint_after(std::time::Duration::from_millis(100));
