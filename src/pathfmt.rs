@@ -2,9 +2,16 @@
 //!
 //! Evidence file names are arbitrary bytes (invariant 4). Outputs that must be
 //! text use [`escape_path`]: valid UTF-8 is kept, a backslash becomes `\\`,
-//! `\n`, `\r` and `\t` become those escapes, other control characters and
-//! every byte that is not valid UTF-8 become `\xHH`. Because the backslash
-//! itself is always escaped, [`unescape_path`] restores the exact bytes.
+//! `\n`, `\r` and `\t` become those escapes, other control characters (C0,
+//! DEL, C1: ESC among them), the characters that reorder or break displayed
+//! text (bidi controls such as U+202E, which make `holiday\u{202e}gpj.exe`
+//! display as `holidayexe.jpg`; line and paragraph separators) and every
+//! byte that is not valid UTF-8 become `\xHH`. Because the backslash itself
+//! is always escaped, [`unescape_path`] restores the exact bytes.
+//!
+//! [`escape_text`] applies the same escape to any other string that came
+//! from evidence or a hash set before it reaches a terminal, a log, a
+//! report or the GUI.
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -38,7 +45,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
-                c if c.is_control() => {
+                c if c.is_control() || reorders_text(c) => {
                     let mut buf = [0u8; 4];
                     for b in c.encode_utf8(&mut buf).bytes() {
                         let _ = write!(out, "\\x{b:02x}");
@@ -52,6 +59,41 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Characters that change how the text around them is displayed: bidi
+/// embeddings, overrides, isolates and marks, and line/paragraph
+/// separators. They are escaped like control characters.
+fn reorders_text(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Escapes any string from evidence or a hash set (a set's embedded name,
+/// a profile, an entry name, a reject message) for display: the same
+/// reversible escape as names.
+pub fn escape_text(text: &str) -> String {
+    escape_bytes(text.as_bytes())
+}
+
+/// `text` as it may be shown: unchanged when it holds nothing to escape
+/// (text that is already in escaped form stays as it is), else
+/// [`escape_text`]. For strings read back from a case or a set, which a
+/// crafted file could fill with terminal escapes or bidi overrides.
+pub fn display_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(|c| c.is_control() || reorders_text(c)) {
+        std::borrow::Cow::Owned(escape_text(text))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Escapes a path into a reversible, printable string.
@@ -120,6 +162,14 @@ mod tests {
         }
         assert_eq!(escape_bytes(b"a\\b\nc\xff"), "a\\\\b\\nc\\xff");
         assert_eq!(escape_bytes("é".as_bytes()), "é");
+        // Terminal escapes and display reordering never pass through.
+        let evil = "holiday\u{202e}gpj.exe\x1b[2J\u{2028}x\u{85}";
+        let e = escape_text(evil);
+        assert_eq!(
+            e,
+            "holiday\\xe2\\x80\\xaegpj.exe\\x1b[2J\\xe2\\x80\\xa8x\\xc2\\x85"
+        );
+        assert_eq!(unescape_path(&e).unwrap(), evil.as_bytes());
     }
 
     #[test]

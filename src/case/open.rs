@@ -52,7 +52,84 @@ fn check_header(path: &Path) -> Result<i32, CaseError> {
             supported: schema::SCHEMA_VERSION,
         });
     }
+    check_schema(&conn, version).map_err(|reason| CaseError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    })?;
     Ok(version)
+}
+
+/// One object of `sqlite_master`: (type, name, table, SQL).
+type SchemaObject = (String, String, String, Option<String>);
+
+fn schema_objects(conn: &Connection) -> rusqlite::Result<Vec<SchemaObject>> {
+    let mut st = conn.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name, tbl_name, sql",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    rows.collect()
+}
+
+/// The objects a case of `version` holds: its migrations applied to an
+/// empty in-memory database (built once per version).
+fn expected_schema(version: i32) -> Result<&'static [SchemaObject], String> {
+    use std::sync::OnceLock;
+    static BUILT: OnceLock<Vec<Result<Vec<SchemaObject>, String>>> = OnceLock::new();
+    let all = BUILT.get_or_init(|| {
+        (0..=schema::MIGRATIONS.len())
+            .map(|v| {
+                let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
+                for m in schema::MIGRATIONS.iter().take(v) {
+                    conn.execute_batch(m).map_err(|e| e.to_string())?;
+                }
+                schema_objects(&conn).map_err(|e| e.to_string())
+            })
+            .collect()
+    });
+    let at = usize::try_from(version).map_err(|_| format!("schema version {version}"))?;
+    match all.get(at) {
+        Some(Ok(objects)) => Ok(objects),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(format!("no schema version {version}")),
+    }
+}
+
+/// A case holds exactly Ferret's tables and indexes, as Ferret wrote them:
+/// no other table, view or trigger (a view named like a table can make
+/// every later query run forever or lie). Checked before any other query.
+fn check_schema(conn: &Connection, version: i32) -> Result<(), String> {
+    if version < 1 {
+        return Err(format!("schema version {version} is not a case's"));
+    }
+    let want = expected_schema(version)?;
+    let got = schema_objects(conn).map_err(|e| e.to_string())?;
+    if got.as_slice() == want {
+        return Ok(());
+    }
+    let describe = |o: &SchemaObject| format!("{} {}", o.0, crate::pathfmt::escape_text(&o.1));
+    let extra: Vec<String> = got
+        .iter()
+        .filter(|o| !want.contains(o))
+        .map(describe)
+        .collect();
+    let missing: Vec<String> = want
+        .iter()
+        .filter(|o| !got.contains(o))
+        .map(describe)
+        .collect();
+    Err(format!(
+        "its schema is not Ferret's (unexpected or altered: {}; missing: {})",
+        if extra.is_empty() {
+            "none".into()
+        } else {
+            extra.join(", ")
+        },
+        if missing.is_empty() {
+            "none".into()
+        } else {
+            missing.join(", ")
+        }
+    ))
 }
 
 /// SQLite's `quick_check` over the whole file, read-only (it reads every

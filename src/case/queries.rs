@@ -178,11 +178,21 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
         mismatch: r.get::<_, i64>(15)? != 0,
         status: r.get(16)?,
         reason: r.get(17)?,
-        matches: r.get::<_, Option<String>>(18)?.unwrap_or_default(),
-        flags: r.get::<_, Option<String>>(19)?.unwrap_or_default(),
+        // Entry names and details come from hash sets and evidence names:
+        // never shown with a control or bidi character (a crafted case).
+        matches: safe(r.get::<_, Option<String>>(18)?.unwrap_or_default()),
+        flags: safe(r.get::<_, Option<String>>(19)?.unwrap_or_default()),
         review: r.get(20)?,
         note: r.get(21)?,
     })
+}
+
+/// `text` escaped if it holds a control or bidi character.
+fn safe(text: String) -> String {
+    match crate::pathfmt::display_safe(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(e) => e,
+    }
 }
 
 impl CaseStore {

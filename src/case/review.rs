@@ -372,12 +372,18 @@ impl CaseStore {
                     .split(',')
                     .filter_map(|x| x.parse().ok())
                     .collect(),
-                details: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                details: crate::pathfmt::display_safe(
+                    &r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                )
+                .into_owned(),
                 status: ReviewStatus::parse(&r.get::<_, String>(9)?)
                     .unwrap_or(ReviewStatus::Unreviewed),
                 bookmark: r.get::<_, i64>(10)? != 0,
                 note: r.get(11)?,
-                sets: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                sets: crate::pathfmt::display_safe(
+                    &r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                )
+                .into_owned(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

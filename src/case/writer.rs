@@ -234,7 +234,7 @@ fn insert(
                 h.algorithm.name(),
                 h.entry,
                 h.category,
-                info.name,
+                info.name.as_deref().map(crate::pathfmt::escape_text),
                 info.media_id
         ])?;
         match h.kind {
@@ -257,10 +257,11 @@ fn insert(
         flag(FlagReason::Info, info_sets.join(", "))?;
     }
     if let Some(c) = class.filter(|c| c.mismatch) {
+        // Escaped: the extension is part of a name from the evidence.
         let ext = rec
             .rel_path
             .extension()
-            .map(|e| e.to_string_lossy().into_owned())
+            .map(escape_path)
             .unwrap_or_default();
         flag(FlagReason::Mismatch, format!("{} named .{ext}", c.mime))?;
     }

@@ -6,6 +6,7 @@ use super::common::{fail, outln};
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::case::review::{FlagFilter, FlagReason, SortKey};
 use crate::case::{CaseStore, ScanStatus};
+use crate::pathfmt::display_safe as t;
 
 /// `ferret case` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -43,9 +44,11 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                 Ok(i) => i,
                 Err(e) => return fail(e),
             };
-            outln!("case:       {} {}", info.case_number, info.title);
-            outln!("examiner:   {} {}", info.examiner, info.examiner_id);
-            outln!("agency:     {}", info.agency);
+            // Every string read from the case is shown escaped if it holds a
+            // control or bidi character: a crafted case cannot drive the terminal.
+            outln!("case:       {} {}", t(&info.case_number), t(&info.title));
+            outln!("examiner:   {} {}", t(&info.examiner), t(&info.examiner_id));
+            outln!("agency:     {}", t(&info.agency));
             for ev in store.evidence().unwrap_or_default() {
                 let ro = match ev.read_only {
                     Some(true) => "read-only",
@@ -54,10 +57,11 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                 };
                 let fs = crate::evidence::MountInfo::describe_or_unknown(ev.mount.as_ref());
                 outln!(
-                    "evidence:   exhibit {} {} ({ro}; {fs}) {}",
-                    ev.exhibit,
+                    "evidence:   exhibit {} {} ({ro}; {}) {}",
+                    t(&ev.exhibit),
                     crate::pathfmt::escape_path(&ev.root),
-                    ev.description
+                    t(&fs),
+                    t(&ev.description)
                 );
             }
             for s in store.scans().unwrap_or_default() {
@@ -68,9 +72,9 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                 outln!(
                     "scan {}:     {status}, started {}, finished {}, ferret {}",
                     s.id,
-                    s.started,
-                    s.finished.as_deref().unwrap_or("-"),
-                    s.tool_version
+                    t(&s.started),
+                    t(s.finished.as_deref().unwrap_or("-")),
+                    t(&s.tool_version)
                 );
             }
             if let Ok(c) = store.counts(None) {
@@ -109,10 +113,10 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                 for r in &page {
                     outln!(
                         "{}\t{}\t{}\t{}",
-                        r.path,
+                        t(&r.path),
                         r.reasons_text(),
                         r.status.as_str(),
-                        r.details
+                        t(&r.details)
                     );
                 }
                 if page.len() < 500 {

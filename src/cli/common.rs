@@ -228,7 +228,12 @@ pub(super) fn print_sets(s: &ScanSummary, catalog: &HashSetCatalog) {
         let p = set.provenance();
         eprintln!(
             "ferret: set {} ({}): {} files matched; {} of {} entries matched, {} unused",
-            p.name, p.kind, t.matched_files, t.matched_entries, p.entries, t.unused_entries
+            crate::pathfmt::display_safe(&p.name),
+            p.kind,
+            t.matched_files,
+            t.matched_entries,
+            p.entries,
+            t.unused_entries
         );
     }
 }

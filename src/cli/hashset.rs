@@ -13,6 +13,7 @@ use crate::hashing::Algorithm;
 use crate::hashsets::index::CategoryProfile;
 use crate::hashsets::library::{HashLibrary, ImportOptions};
 use crate::hashsets::{CompiledSet, Format, Hex64, SetKind};
+use crate::pathfmt::{display_safe as t, escape_path};
 use crate::workflow::{ImportRequest, import_set};
 
 /// `ferret hashset` subcommands.
@@ -151,12 +152,12 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
                         let p = s.provenance();
                         outln!(
                             "{:<24} {:<6} {:<11} {:>10} entries ({}), imported {}",
-                            p.name,
+                            t(&p.name),
                             p.kind,
                             p.format,
                             p.entries,
                             counts(&s),
-                            p.imported_at
+                            t(&p.imported_at)
                         );
                     }
                     Err(e) => outln!("unusable: {e}"),
@@ -167,36 +168,38 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
         HashsetCommand::Info { name } => match lib.load(&name) {
             Ok(s) => {
                 let p = s.provenance();
-                outln!("name:          {}", p.name);
+                // Strings from a set's header are shown escaped when they
+                // hold control or bidi characters (a crafted set or source).
+                outln!("name:          {}", t(&p.name));
                 outln!("kind:          {}", p.kind);
                 outln!("format:        {}", p.format);
                 outln!("entries:       {} ({})", p.entries, counts(&s));
                 outln!("rejected:      {}", p.rejected);
-                outln!("source:        {}", p.source_path.display());
-                outln!("source sha256: {}", p.source_sha256);
+                outln!("source:        {}", escape_path(&p.source_path));
+                outln!("source sha256: {}", t(&p.source_sha256));
                 outln!("source bytes:  {}", p.source_len);
                 outln!(
                     "imported:      {} by ferret {}",
-                    p.imported_at,
-                    p.tool_version
+                    t(&p.imported_at),
+                    t(&p.tool_version)
                 );
                 if let Some(n) = &p.embedded_name {
-                    outln!("embedded name: {n}");
+                    outln!("embedded name: {}", t(n));
                 }
                 if let Some(prof) = &p.source_profile {
-                    outln!("VICS profile:  {prof}");
+                    outln!("VICS profile:  {}", t(prof));
                 }
                 if let Some(c) = &p.categories {
                     let map: Vec<String> =
                         c.kinds.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     outln!(
                         "categories:    {} ({}; otherwise {})",
-                        c.name,
+                        t(&c.name),
                         map.join(", "),
                         c.otherwise
                     );
                 }
-                outln!("index:         {}", s.path().display());
+                outln!("index:         {}", escape_path(s.path()));
                 EXIT_OK
             }
             Err(e) => fail(e),

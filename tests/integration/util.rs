@@ -167,7 +167,7 @@ pub fn hostile_tree(shapes: Shapes) -> HostileTree {
         not_hashed += 1;
         let mut fd = rustix::fs::open(
             r.join("deep"),
-            OFlags::DIRECTORY | OFlags::RDONLY,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
             Mode::empty(),
         )
         .unwrap();
@@ -178,7 +178,7 @@ pub fn hostile_tree(shapes: Shapes) -> HostileTree {
             fd = rustix::fs::openat(
                 &fd,
                 name.as_str(),
-                OFlags::DIRECTORY | OFlags::RDONLY,
+                OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
                 Mode::empty(),
             )
             .unwrap();
@@ -188,7 +188,7 @@ pub fn hostile_tree(shapes: Shapes) -> HostileTree {
         let f = rustix::fs::openat(
             &fd,
             "bottom.txt",
-            OFlags::CREATE | OFlags::WRONLY,
+            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o644),
         )
         .unwrap();
@@ -224,7 +224,11 @@ pub fn stat_snapshot(root: &Path) -> BTreeMap<Vec<u8>, [i64; 9]> {
     use std::os::unix::ffi::OsStrExt;
     let mut out = BTreeMap::new();
     fn visit(fd: &std::os::fd::OwnedFd, prefix: Vec<u8>, out: &mut BTreeMap<Vec<u8>, [i64; 9]>) {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOATIME | OFlags::NOFOLLOW;
+        let flags = OFlags::RDONLY
+            | OFlags::DIRECTORY
+            | OFlags::NOATIME
+            | OFlags::NOFOLLOW
+            | OFlags::CLOEXEC;
         let dirfd = rustix::fs::openat(fd, ".", flags, Mode::empty()).unwrap();
         let mut dir = Dir::new(dirfd).unwrap();
         let mut names = Vec::new();
@@ -266,7 +270,7 @@ pub fn stat_snapshot(root: &Path) -> BTreeMap<Vec<u8>, [i64; 9]> {
     }
     let root_fd = rustix::fs::open(
         root,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOATIME,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOATIME | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .unwrap();
