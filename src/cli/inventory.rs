@@ -181,6 +181,19 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
             print_summary(&summary, "cancelled (output is partial)");
             EXIT_FAILED
         }
-        Err(e) => fail(e),
+        Err(e) => {
+            // A failed write (a full disk) leaves no truncated inventory
+            // that could pass for a whole one.
+            if let Some(path) = &args.output
+                && let OutputTarget::File(_) = OutputTarget::parse(path)
+                && std::fs::remove_file(path).is_ok()
+            {
+                eprintln!(
+                    "ferret: removed the incomplete {}",
+                    crate::pathfmt::escape_path(path)
+                );
+            }
+            fail(e)
+        }
     }
 }

@@ -39,13 +39,22 @@ pub(super) fn write_dfxml(
     Ok(n)
 }
 
+/// Text from the case as XML may hold it: escaped if it has a control or
+/// bidi character.
+fn text(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::pathfmt::display_safe(s)
+}
+
 /// `metadata`, `creator` and `source`: what produced the data.
 fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io::Result<()> {
     // The scan's command line and start: what produced the data (stable
     // across reports of the same case).
+    // XML 1.0 cannot hold most control characters even as references: any
+    // text from the case is written in its escaped form when it has one
+    // (an evidence folder named with \x0b is in the command line).
     let first = header.scans.first();
-    let cmd = first.map(|s| s.command_line.as_str()).unwrap_or_default();
-    let started = first.map_or(header.generated.as_str(), |s| s.started.as_str());
+    let cmd = text(first.map(|s| s.command_line.as_str()).unwrap_or_default());
+    let started = text(first.map_or(header.generated.as_str(), |s| s.started.as_str()));
     w.create_element("metadata").write_inner_content(|w| {
         w.create_element("dc:type")
             .write_text_content(BytesText::new("Hash List"))?;
@@ -61,9 +70,9 @@ fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io
                 w.create_element("os_sysname")
                     .write_text_content(BytesText::new(std::env::consts::OS))?;
                 w.create_element("command_line")
-                    .write_text_content(BytesText::new(cmd))?;
+                    .write_text_content(BytesText::new(&cmd))?;
                 w.create_element("start_time")
-                    .write_text_content(BytesText::new(started))?;
+                    .write_text_content(BytesText::new(&started))?;
                 Ok(())
             })?;
         Ok(())
@@ -82,10 +91,10 @@ fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io
 fn write_fileobject<W: Write>(w: &mut XmlWriter<W>, r: &ReportRow) -> io::Result<()> {
     w.create_element("fileobject").write_inner_content(|w| {
         w.create_element("filename")
-            .write_text_content(BytesText::new(&r.path))?;
+            .write_text_content(BytesText::new(&text(&r.path)))?;
         if r.status == "error" {
             w.create_element("error")
-                .write_text_content(BytesText::new(r.reason.as_deref().unwrap_or("")))?;
+                .write_text_content(BytesText::new(&text(r.reason.as_deref().unwrap_or(""))))?;
         }
         if let Some(s) = r.size {
             w.create_element("filesize")
@@ -99,7 +108,7 @@ fn write_fileobject<W: Write>(w: &mut XmlWriter<W>, r: &ReportRow) -> io::Result
         ] {
             if let Some(t) = v {
                 w.create_element(tag)
-                    .write_text_content(BytesText::new(t))?;
+                    .write_text_content(BytesText::new(&text(t)))?;
             }
         }
         for (ty, v) in [

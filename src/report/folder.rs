@@ -227,7 +227,6 @@ pub fn write_report_with(
     actor: &str,
     options: ReportOptions<'_>,
 ) -> Result<ReportOutcome, ReportError> {
-    let progress = options.progress.map(|p| &p.rows);
     // Never inside any evidence item of the case: checked before the folder
     // is even looked at (listing a folder moves its access time).
     let roots: Vec<PathBuf> = store.evidence()?.into_iter().map(|e| e.root).collect();
@@ -249,32 +248,16 @@ pub fn write_report_with(
     let header = ReportHeader::read(store)?;
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
-    let rows = ScopedRows::new(store, scope, progress);
-    let mut files: Vec<String> = Vec::new();
-    let mut written = 0;
-    for f in ordered(formats) {
-        let path = tmp.join(f.file_name());
-        let mut w = BufWriter::new(File::create(&path).map_err(write_err(&path))?);
-        written = write_format(f, &header, rows, &tmp, &files, options.thumbnails, &mut w)?;
-        w.flush().map_err(write_err(&path))?;
-        w.into_inner()
-            .map_err(|e| write_err(&path)(e.into_error()))?
-            .sync_all()
-            .map_err(write_err(&path))?;
-        files.push(f.file_name().to_string());
-        if let Some(p) = options.progress {
-            p.files_done.fetch_add(1, Ordering::Relaxed);
+    // A failure leaves nothing behind: no partial folder (which could hold
+    // a complete-looking copy, or fill a disk that just ran out).
+    let written = write_into(store, &tmp, out_dir, formats, scope, &header, options);
+    let (files, manifest_sha256, written) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
         }
-    }
-    let manifest_sha256 = write_manifest(&tmp, &files)?;
-    files.push("manifest.sha256".into());
-    std::fs::rename(&tmp, out_dir)
-        .or_else(|_| {
-            // An existing empty folder: replace it.
-            std::fs::remove_dir(out_dir)?;
-            std::fs::rename(&tmp, out_dir)
-        })
-        .map_err(write_err(out_dir))?;
+    };
     store.audit(
         actor,
         "report_exported",
@@ -336,4 +319,66 @@ fn write_format(
         }
     };
     written.map_err(|e| e.at(format, &tmp.join(format.file_name())))
+}
+
+/// Writes every format and the manifest into `tmp`, each file synced, then
+/// renames `tmp` to `out_dir` and syncs the folder holding it, so a report
+/// announced as written survives a power loss.
+fn write_into(
+    store: &CaseStore,
+    tmp: &Path,
+    out_dir: &Path,
+    formats: &[ReportFormat],
+    scope: Scope,
+    header: &ReportHeader,
+    options: ReportOptions<'_>,
+) -> Result<(Vec<String>, String, u64), ReportError> {
+    let progress = options.progress.map(|p| &p.rows);
+    let rows = ScopedRows::new(store, scope, progress);
+    let mut files: Vec<String> = Vec::new();
+    let mut written = 0;
+    for f in ordered(formats) {
+        let path = tmp.join(f.file_name());
+        let mut w = BufWriter::new(File::create(&path).map_err(write_err(&path))?);
+        written = write_format(f, header, rows, tmp, &files, options.thumbnails, &mut w)?;
+        w.flush().map_err(write_err(&path))?;
+        w.into_inner()
+            .map_err(|e| write_err(&path)(e.into_error()))?
+            .sync_all()
+            .map_err(write_err(&path))?;
+        files.push(f.file_name().to_string());
+        if let Some(p) = options.progress {
+            p.files_done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let manifest_sha256 = write_manifest(tmp, &files)?;
+    files.push("manifest.sha256".into());
+    sync_dir(tmp).map_err(write_err(tmp))?;
+    std::fs::rename(tmp, out_dir)
+        .or_else(|_| {
+            // An existing empty folder: replace it.
+            std::fs::remove_dir(out_dir)?;
+            std::fs::rename(tmp, out_dir)
+        })
+        .map_err(write_err(out_dir))?;
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    sync_dir(parent).map_err(write_err(parent))?;
+    Ok((files, manifest_sha256, written))
+}
+
+/// Makes a folder's entries durable (a rename is not, until its folder is
+/// synced). Nothing to do where folders cannot be opened as files.
+pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }

@@ -10,9 +10,42 @@ use sha2::{Digest, Sha256};
 
 use super::folder::{ReportError, write_err};
 
+/// Opens a file of a report folder for reading: never through a link and
+/// never anything but a regular file (a FIFO or device named `items.csv`
+/// is refused, not read: opened non-blocking, checked, then read).
+fn open_regular(path: &Path) -> io::Result<File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        opts.custom_flags(flags.bits() as i32);
+    }
+    let f = opts.open(path).map_err(|e| {
+        // O_NOFOLLOW refuses a link (ELOOP): say what it is.
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a symbolic link (not followed)",
+            )
+        } else {
+            e
+        }
+    })?;
+    let kind = f.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (not read)",
+        ));
+    }
+    Ok(f)
+}
+
 /// The SHA-256 of a file, as lower-case hex.
 pub(super) fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut f = File::open(path)?;
+    let mut f = open_regular(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -35,7 +68,12 @@ pub(super) fn write_manifest(dir: &Path, files: &[String]) -> Result<String, Rep
         let sum = sha256_file(&file).map_err(write_err(&file))?;
         text.push_str(&format!("{sum}  {f}\n"));
     }
-    std::fs::write(&path, &text).map_err(write_err(&path))?;
+    {
+        use std::io::Write as _;
+        let mut f = File::create(&path).map_err(write_err(&path))?;
+        f.write_all(text.as_bytes()).map_err(write_err(&path))?;
+        f.sync_all().map_err(write_err(&path))?;
+    }
     sha256_file(&path).map_err(write_err(&path))
 }
 
@@ -50,7 +88,13 @@ fn read_err(path: &Path) -> impl Fn(io::Error) -> ReportError + '_ {
 /// (empty when everything matches), e.g. `items.csv: changed`.
 pub fn verify_report(dir: &Path) -> Result<Vec<String>, ReportError> {
     let manifest = dir.join("manifest.sha256");
-    let text = std::fs::read_to_string(&manifest).map_err(read_err(&manifest))?;
+    let mut text = String::new();
+    open_regular(&manifest)
+        .and_then(|mut f| {
+            // A manifest lists a handful of files: 1 MiB is far beyond any.
+            (&mut f).take(1 << 20).read_to_string(&mut text)
+        })
+        .map_err(read_err(&manifest))?;
     let mut problems = Vec::new();
     let mut listed = std::collections::BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
@@ -59,23 +103,32 @@ pub fn verify_report(dir: &Path) -> Result<Vec<String>, ReportError> {
             continue;
         };
         listed.insert(name.to_string());
-        let p = dir.join(name);
-        if name.contains('/') || name.contains("..") {
-            problems.push(format!("{name}: path outside the report folder"));
+        let shown = crate::pathfmt::display_safe(name);
+        if name.is_empty()
+            || name.contains('/')
+            || name.contains('\\')
+            || name == "."
+            || name == ".."
+        {
+            problems.push(format!("{shown}: not a file name of the report folder"));
             continue;
         }
+        let p = dir.join(name);
         match sha256_file(&p) {
             Ok(actual) if actual == sum => {}
             Ok(_) => problems.push(format!(
-                "{name}: changed (SHA-256 differs from the manifest)"
+                "{shown}: changed (SHA-256 differs from the manifest)"
             )),
-            Err(e) => problems.push(format!("{name}: {e}")),
+            Err(e) => problems.push(format!("{shown}: {e}")),
         }
     }
     for entry in std::fs::read_dir(dir).map_err(read_err(dir))?.flatten() {
         let n = entry.file_name().to_string_lossy().into_owned();
         if n != "manifest.sha256" && !listed.contains(&n) {
-            problems.push(format!("{n}: not in the manifest"));
+            problems.push(format!(
+                "{}: not in the manifest",
+                crate::pathfmt::escape_path(entry.file_name())
+            ));
         }
     }
     Ok(problems)

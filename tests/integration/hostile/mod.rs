@@ -2,4 +2,5 @@
 //! review, each reproducing the input and checking it is now handled.
 
 mod case_schema;
+mod report_folder;
 mod terminal_injection;
