@@ -63,6 +63,16 @@ pub enum CaseError {
     /// Asked for something the case does not hold.
     #[error("{0}")]
     NotFound(String),
+    /// The case is on read-only (or write-blocked) media: it can only be
+    /// opened read-only.
+    #[error("{}: the case is on read-only media (its folder cannot be written): open it read-only", .0.display())]
+    ReadOnlyMedia(PathBuf),
+    /// On read-only media with unsaved changes in its `-wal` file.
+    #[error("{}: the case is on read-only media and its -wal file holds changes not yet in the case file; copy the case and its -wal file to writable storage to open it", .0.display())]
+    UnsavedOnReadOnlyMedia(PathBuf),
+    /// A change was asked of a case opened read-only.
+    #[error("the case is open read-only: nothing can be recorded")]
+    ReadOnly,
     /// A case needs a number.
     #[error("a case number is required")]
     CaseNumberRequired,
@@ -132,12 +142,18 @@ pub struct CaseCounts {
 pub struct CaseStore {
     conn: Connection,
     path: PathBuf,
+    read_only: bool,
 }
 
 impl CaseStore {
     /// The case file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Opened read-only: nothing can be recorded (review marks, exports).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Case details.

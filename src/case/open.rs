@@ -9,6 +9,54 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use super::{CaseError, CaseInfo, CaseStore, audit, schema};
 use crate::evidence::UtcTime;
 
+/// True when SQLite can keep its WAL index beside the case: the folder is
+/// writable (a write-blocked or read-only medium is not).
+fn folder_writable(path: &Path) -> bool {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    #[cfg(unix)]
+    {
+        rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+    }
+}
+
+/// A read-only connection. On read-only media SQLite cannot create the WAL
+/// index, so the file is opened as immutable (nothing can change it there);
+/// a case left with unsaved changes in its `-wal` file is refused then, as
+/// immutable reading would not see them.
+fn connect_read_only(path: &Path) -> Result<Connection, CaseError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if folder_writable(path) {
+        return Ok(Connection::open_with_flags(path, flags)?);
+    }
+    let mut wal = path.as_os_str().to_os_string();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Err(CaseError::UnsavedOnReadOnlyMedia(path.to_path_buf()));
+    }
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for b in crate::pathfmt::path_bytes(&abs) {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(char::from(*b))
+            }
+            _ => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Ok(Connection::open_with_flags(
+        uri,
+        flags | OpenFlags::SQLITE_OPEN_URI,
+    )?)
+}
+
 /// Inspects a file read-only: is it a case, of a version we read, intact?
 fn check(path: &Path) -> Result<i32, CaseError> {
     let version = check_header(path)?;
@@ -25,11 +73,11 @@ fn check_header(path: &Path) -> Result<i32, CaseError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(corrupt)?;
+    let conn = match connect_read_only(path) {
+        Ok(c) => c,
+        Err(CaseError::Db(e)) => return Err(corrupt(e)),
+        Err(other) => return Err(other),
+    };
     let app: i32 = match conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
         Ok(a) => a,
         Err(rusqlite::Error::SqliteFailure(e, _))
@@ -139,11 +187,11 @@ fn check_integrity(path: &Path) -> Result<(), CaseError> {
         path: path.to_path_buf(),
         reason,
     };
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| corrupt(e.to_string()))?;
+    let conn = match connect_read_only(path) {
+        Ok(c) => c,
+        Err(CaseError::Db(e)) => return Err(corrupt(e.to_string())),
+        Err(other) => return Err(other),
+    };
     let ok: String = conn
         .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
         .map_err(|e| corrupt(e.to_string()))?;
@@ -203,11 +251,14 @@ impl CaseStore {
         Ok(CaseStore {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
         })
     }
 
     /// Opens an existing case for reading and writing. Scans left `running`
     /// by a process that is gone are marked `interrupted`.
+    /// On read-only media this fails with [`CaseError::ReadOnlyMedia`]:
+    /// open it with [`CaseStore::open_read_only`] instead.
     pub fn open(path: &Path) -> Result<CaseStore, CaseError> {
         check(path)?;
         Self::open_checked(path)
@@ -225,6 +276,9 @@ impl CaseStore {
     /// checks the header again, not every page.
     pub fn open_checked(path: &Path) -> Result<CaseStore, CaseError> {
         let version = check_header(path)?;
+        if !folder_writable(path) {
+            return Err(CaseError::ReadOnlyMedia(path.to_path_buf()));
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -254,6 +308,7 @@ impl CaseStore {
         let store = CaseStore {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
         };
         store.mark_interrupted()?;
         Ok(store)
@@ -270,6 +325,7 @@ impl CaseStore {
         Ok(CaseStore {
             conn,
             path: self.path.clone(),
+            read_only: false,
         })
     }
 
@@ -288,14 +344,12 @@ impl CaseStore {
     }
 
     fn read_only_conn(path: &Path) -> Result<CaseStore, CaseError> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let conn = connect_read_only(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(CaseStore {
             conn,
             path: path.to_path_buf(),
+            read_only: true,
         })
     }
 }

@@ -29,9 +29,19 @@ pub(super) fn run(
             }
         }
     }
-    // Read-write only to append the export to the audit log.
+    // Read-write only to append the export to the audit log; a case on
+    // read-only media is reported from read-only, and says so.
     let store = match CaseStore::open(case) {
         Ok(s) => s,
+        Err(crate::case::CaseError::ReadOnlyMedia(_)) => match CaseStore::open_read_only(case) {
+            Ok(s) => {
+                eprintln!(
+                    "ferret: the case is on read-only media: opened read-only; this export is not written to its audit log"
+                );
+                s
+            }
+            Err(e) => return fail(e),
+        },
         Err(e) => return fail(e),
     };
     let actor = crate::workflow::actor_of(&store);

@@ -77,6 +77,18 @@ impl FerretApp {
             self.message = Some(CHECKING.into());
             return;
         }
+        if self.case.as_ref().is_some_and(CaseStore::is_read_only)
+            && matches!(
+                c,
+                Command::SetStatus(_)
+                    | Command::ToggleBookmark
+                    | Command::SaveNote
+                    | Command::ResumeScan
+            )
+        {
+            self.message = Some(super::READ_ONLY.into());
+            return;
+        }
         match c {
             Command::OpenDemo => match workflow::demo_request(&self.workspace)
                 .and_then(|(request, library)| workflow::plan_scan(request, &library))
@@ -341,14 +353,25 @@ impl FerretApp {
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let opened = if size <= self.defer_check_over {
             self.checking = None;
-            CaseStore::open(&path)
+            match CaseStore::open(&path) {
+                // Read-only media: shown read-only, with a banner.
+                Err(crate::case::CaseError::ReadOnlyMedia(_)) => CaseStore::open_read_only(&path),
+                other => other,
+            }
         } else {
             CaseStore::open_read_only_unverified(&path).inspect(|_| {
                 let (tx, rx) = std::sync::mpsc::channel();
                 let p = path.clone();
                 std::thread::spawn(move || {
                     let checked =
-                        CaseStore::verify_integrity(&p).and_then(|()| CaseStore::open_checked(&p));
+                        CaseStore::verify_integrity(&p).and_then(
+                            |()| match CaseStore::open_checked(&p) {
+                                Err(crate::case::CaseError::ReadOnlyMedia(_)) => {
+                                    CaseStore::open_read_only_unverified(&p)
+                                }
+                                other => other,
+                            },
+                        );
                     let _ = tx.send(checked.map_err(|e| e.to_string()));
                 });
                 self.checking = Some(rx);

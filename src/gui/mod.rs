@@ -20,8 +20,8 @@ pub use panels::export::ExportForm;
 pub use settings::Settings;
 pub(crate) use state::Running;
 pub use state::{
-    CHECKING, DEFER_CHECK_OVER, FerretApp, ReasonCounts, ReviewView, SHORTCUTS, Screen, TABLE_ROWS,
-    default_workspace,
+    CHECKING, DEFER_CHECK_OVER, FerretApp, READ_ONLY, ReasonCounts, ReviewView, SHORTCUTS, Screen,
+    TABLE_ROWS, default_workspace,
 };
 
 use eframe::egui;

@@ -116,6 +116,9 @@ impl ReviewView {
 /// Shown while a case is checked in the background.
 pub const CHECKING: &str = "Checking the case file's integrity: read-only until it is done (a few seconds for a large case).";
 
+/// Shown while the open case is read-only (read-only or write-blocked media).
+pub const READ_ONLY: &str = "This case is on read-only media and open read-only: it can be reviewed and exported, but review marks, notes and reveals cannot be recorded.";
+
 /// Case files up to this size are checked before they are shown; larger
 /// ones are shown read-only at once and checked on a worker thread.
 pub const DEFER_CHECK_OVER: u64 = 8 << 20;

@@ -169,6 +169,9 @@ pub struct ReportOutcome {
     pub manifest_sha256: String,
     /// Rows per format.
     pub rows: u64,
+    /// The export is written to the case's audit log (not when the case is
+    /// open read-only, e.g. on read-only media).
+    pub audited: bool,
 }
 
 /// Live progress of a report run: rows written and files finished.
@@ -258,18 +261,22 @@ pub fn write_report_with(
             return Err(e);
         }
     };
-    store.audit(
+    let audited = !store.is_read_only();
+    if audited {
+        store.audit(
         actor,
         "report_exported",
         &json!({"dir": crate::pathfmt::escape_path(std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf())),
                 "files": files, "scope": scope.as_str(), "manifest_sha256": manifest_sha256})
         .to_string(),
     )?;
+    }
     Ok(ReportOutcome {
         dir: out_dir.to_path_buf(),
         files,
         manifest_sha256,
         rows: written,
+        audited,
     })
 }
 

@@ -26,8 +26,13 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 ui.colored_label(ui.visuals().warn_fg_color, crate::gui::CHECKING);
             });
         }
+        let read_only = app.case().is_some_and(|c| c.is_read_only()) && !app.checking_case();
+        if read_only {
+            ui.colored_label(ui.visuals().warn_fg_color, crate::gui::READ_ONLY);
+        }
         if let Some(m) = &app.message
             && (m != crate::gui::CHECKING || !app.checking_case())
+            && (m != crate::gui::READ_ONLY || !read_only)
         {
             ui.label(m);
         }

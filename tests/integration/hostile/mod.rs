@@ -2,5 +2,7 @@
 //! review, each reproducing the input and checking it is now handled.
 
 mod case_schema;
+#[cfg(unix)]
+mod read_only_media;
 mod report_folder;
 mod terminal_injection;
