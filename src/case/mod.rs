@@ -11,6 +11,7 @@
 
 pub mod audit;
 mod evidence;
+pub mod integrity;
 mod open;
 pub mod queries;
 pub mod review;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+pub use integrity::{AuditAnchor, Check, ResultsDigest, Verification};
 pub use queries::{AlertCategoryCount, HashSetUsed, ReportRow, Scope, UnreadableItem};
 pub use scans::{ScanRecord, ScanStatus};
 pub use writer::CaseWriter;

@@ -171,11 +171,18 @@ impl CaseStore {
                 "UPDATE scans SET status = 'interrupted' WHERE id = ?1",
                 [id],
             )?;
+            let evidence: i64 =
+                self.conn
+                    .query_row("SELECT evidence_id FROM scans WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?;
+            let results = super::integrity::results_digest(&self.conn, evidence)?;
             audit::append(
                 &self.conn,
                 "ferret",
                 "scan_interrupted",
-                &format!("{{\"scan\":{id}}}"),
+                &serde_json::json!({"scan": id, "evidence": evidence, "results": results})
+                    .to_string(),
             )?;
         }
         Ok(())
@@ -284,12 +291,21 @@ impl CaseStore {
                 scan
             ],
         )?;
+        // What the case holds for this evidence now, so `case verify` can
+        // tell whether results were changed afterwards.
+        let evidence: i64 =
+            self.conn
+                .query_row("SELECT evidence_id FROM scans WHERE id = ?1", [scan], |r| {
+                    r.get(0)
+                })?;
+        let results = super::integrity::results_digest(&self.conn, evidence)?;
         audit::append(
             &self.conn,
             actor,
             "scan_finished",
-            &serde_json::json!({"scan": scan, "status": status.as_str(), "counters": counters})
-                .to_string(),
+            &serde_json::json!({"scan": scan, "evidence": evidence, "status": status.as_str(),
+                                "counters": counters, "results": results})
+            .to_string(),
         )
     }
 

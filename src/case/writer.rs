@@ -16,8 +16,8 @@ use crate::hashsets::catalog::Verdict;
 use crate::job::{FileRecord, Outcome, RecordSink};
 use crate::pathfmt::{escape_path, path_bytes};
 
-/// Records per transaction: large enough to amortise the commit (fsync in
-/// WAL with synchronous=NORMAL is cheap), small enough to lose little.
+/// Records per transaction: large enough to amortise the commit (one WAL
+/// sync with synchronous=FULL), small enough to lose little.
 pub const BATCH: usize = 1000;
 /// Longest a record waits before it is committed.
 pub const BATCH_TIME: Duration = Duration::from_millis(250);

@@ -25,10 +25,17 @@ pub enum CaseCommand {
         #[arg(long = "reason")]
         reasons: Vec<FlagReason>,
     },
-    /// Recompute the audit log's hash chain.
+    /// Recompute the audit log's hash chain, each evidence item's results
+    /// against the digest recorded when its scan ended, and the review
+    /// marks from the log; with --report, check the case still matches the
+    /// audit anchor that report carries.
     Verify {
         /// Case file.
         case: PathBuf,
+        /// A report folder of this case: its anchor (in manifest.sha256)
+        /// must still be in the case.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
     },
 }
 
@@ -75,6 +82,14 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                     t(&s.started),
                     t(s.finished.as_deref().unwrap_or("-")),
                     t(&s.tool_version)
+                );
+            }
+            if let Ok(a) = store.audit_anchor() {
+                outln!(
+                    "audit:      {} rows; anchor row {} BLAKE3 {} (reports carry it; `ferret case verify --report DIR` checks it)",
+                    a.rows,
+                    a.row,
+                    a.hash
                 );
             }
             if let Ok(c) = store.counts(None) {
@@ -126,22 +141,43 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
             }
             EXIT_OK
         }
-        CaseCommand::Verify { case } => {
+        CaseCommand::Verify { case, report } => {
             let store = match CaseStore::open_read_only(&case) {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
-            match store.verify_audit() {
-                Ok(Ok(n)) => {
-                    outln!("audit log intact: {n} rows");
-                    EXIT_OK
+            let anchor = match report.as_deref().map(crate::report::read_anchor) {
+                None => None,
+                Some(Ok(a)) => Some(a),
+                Some(Err(e)) => return fail(e),
+            };
+            let checked = store.verify(anchor.as_ref().map(|(row, hash)| (*row, hash.as_str())));
+            let v = match checked {
+                Ok(v) => v,
+                Err(e) => return fail(e),
+            };
+            for c in &v.checks {
+                match &c.problem {
+                    None => outln!("ok:      {}", c.what),
+                    Some(p) => outln!("FAILED:  {}: {}", c.what, t(p)),
                 }
-                Ok(Err(broken)) => {
-                    outln!("{broken}");
-                    EXIT_FAILED
-                }
-                Err(e) => fail(e),
             }
+            if let Ok(Ok(n)) = store.verify_audit() {
+                outln!("audit log intact: {n} rows");
+            }
+            if let Some((row, _)) = &anchor {
+                let after = store.changes_after(*row).unwrap_or_default();
+                if after.is_empty() {
+                    outln!("since the report: no change to the case");
+                } else {
+                    let list: Vec<String> = after
+                        .iter()
+                        .map(|(a, n)| format!("{} x{n}", t(a)))
+                        .collect();
+                    outln!("since the report: {}", list.join(", "));
+                }
+            }
+            if v.intact() { EXIT_OK } else { EXIT_FAILED }
         }
     }
 }

@@ -358,7 +358,7 @@ fn write_into(
             p.files_done.fetch_add(1, Ordering::Relaxed);
         }
     }
-    let manifest_sha256 = write_manifest(tmp, &files)?;
+    let manifest_sha256 = write_manifest(tmp, &files, &header.anchor_line())?;
     files.push("manifest.sha256".into());
     sync_dir(tmp).map_err(write_err(tmp))?;
     std::fs::rename(tmp, out_dir)

@@ -4,8 +4,8 @@
 //! counts (they used to read them separately).
 
 use crate::case::{
-    AlertCategoryCount, CaseCounts, CaseError, CaseInfo, CaseStore, EvidenceRecord, HashSetUsed,
-    ScanRecord, UnreadableItem,
+    AlertCategoryCount, AuditAnchor, CaseCounts, CaseError, CaseInfo, CaseStore, EvidenceRecord,
+    HashSetUsed, ScanRecord, UnreadableItem,
 };
 use crate::evidence::UtcTime;
 
@@ -29,6 +29,29 @@ pub struct ReportHeader {
     pub alert_categories: Vec<AlertCategoryCount>,
     /// Entries that could not be read.
     pub unreadable: Vec<UnreadableItem>,
+    /// The audit log's anchor (last row that is not a report export):
+    /// carried outside the case by every report.
+    pub audit: AuditAnchor,
+    /// Whether the audit chain verified when the report was made.
+    pub audit_intact: bool,
+}
+
+impl ReportHeader {
+    /// The anchor line of `manifest.sha256` (a `#` comment, which
+    /// `sha256sum -c` skips).
+    pub fn anchor_line(&self) -> String {
+        format!(
+            "# ferret audit anchor: case {}, audit row {}, BLAKE3 {}{} (check: ferret case verify CASE --report DIR)",
+            crate::pathfmt::escape_text(&self.case.case_number),
+            self.audit.row,
+            self.audit.hash,
+            if self.audit_intact {
+                ""
+            } else {
+                ", chain NOT intact"
+            }
+        )
+    }
 }
 
 impl ReportHeader {
@@ -43,6 +66,8 @@ impl ReportHeader {
             counts: store.counts(None)?,
             alert_categories: store.alert_categories()?,
             unreadable: store.unreadable_items()?,
+            audit: store.audit_anchor()?,
+            audit_intact: store.verify_audit()?.is_ok(),
         })
     }
 }

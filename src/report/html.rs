@@ -210,7 +210,8 @@ pub(super) fn write_html(
     let text = tail
         .render(context!(
             ..base,
-            ..context!(rows => n, errors => errors, sums => sums)
+            ..context!(rows => n, errors => errors, sums => sums, audit => header.audit,
+                       audit_intact => header.audit_intact)
         ))
         .map_err(FormatError::render)?;
     out.write_all(text.as_bytes())?;

@@ -58,6 +58,8 @@ fn header_json(header: &ReportHeader, scope: Scope) -> serde_json::Value {
         "evidence": evidence,
         "scans": scans,
         "hash_sets": sets,
+        "audit": {"anchor_row": header.audit.row, "anchor_blake3": header.audit.hash,
+                  "chain_intact": header.audit_intact},
         "counts": header.counts,
     })
 }

@@ -60,9 +60,13 @@ pub(super) fn sha256_file(path: &Path) -> io::Result<String> {
 
 /// Writes `manifest.sha256` listing `files` of `dir`, in that order;
 /// returns the manifest's own SHA-256.
-pub(super) fn write_manifest(dir: &Path, files: &[String]) -> Result<String, ReportError> {
+pub(super) fn write_manifest(
+    dir: &Path,
+    files: &[String],
+    anchor_line: &str,
+) -> Result<String, ReportError> {
     let path = dir.join("manifest.sha256");
-    let mut text = String::new();
+    let mut text = format!("{anchor_line}\n");
     for f in files {
         let file = dir.join(f);
         let sum = sha256_file(&file).map_err(write_err(&file))?;
@@ -84,6 +88,35 @@ fn read_err(path: &Path) -> impl Fn(io::Error) -> ReportError + '_ {
     }
 }
 
+/// The audit anchor a report carries (row, BLAKE3 hash), from its
+/// `manifest.sha256`.
+pub fn read_anchor(dir: &Path) -> Result<(i64, String), ReportError> {
+    let manifest = dir.join("manifest.sha256");
+    let mut text = String::new();
+    open_regular(&manifest)
+        .and_then(|mut f| (&mut f).take(1 << 20).read_to_string(&mut text))
+        .map_err(read_err(&manifest))?;
+    let bad = || ReportError::Read {
+        path: manifest.clone(),
+        source: io::Error::new(io::ErrorKind::InvalidData, "no audit anchor line"),
+    };
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# ferret audit anchor: "))
+        .ok_or_else(bad)?;
+    let row = line
+        .split_once("audit row ")
+        .and_then(|(_, r)| r.split(',').next())
+        .and_then(|r| r.trim().parse::<i64>().ok())
+        .ok_or_else(bad)?;
+    let hash = line
+        .split_once("BLAKE3 ")
+        .and_then(|(_, h)| h.get(..64))
+        .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(bad)?;
+    Ok((row, hash.to_string()))
+}
+
 /// Re-checks a report folder against its manifest: returns the problems
 /// (empty when everything matches), e.g. `items.csv: changed`.
 pub fn verify_report(dir: &Path) -> Result<Vec<String>, ReportError> {
@@ -98,6 +131,9 @@ pub fn verify_report(dir: &Path) -> Result<Vec<String>, ReportError> {
     let mut problems = Vec::new();
     let mut listed = std::collections::BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
+        if line.starts_with('#') {
+            continue; // the audit anchor (a comment to sha256sum -c)
+        }
         let Some((sum, name)) = line.split_once("  ") else {
             problems.push(format!("manifest.sha256:{}: malformed line", i + 1));
             continue;

@@ -30,7 +30,7 @@ pub use folder::{
     ReportError, ReportFormat, ReportOptions, ReportOutcome, ReportProgress, write_report,
     write_report_with,
 };
-pub use manifest::verify_report;
+pub use manifest::{read_anchor, verify_report};
 
 use std::path::{Path, PathBuf};
 

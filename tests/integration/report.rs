@@ -327,6 +327,9 @@ fn snapshots_of_csv_json_and_dfxml_for_a_fixed_case() {
         .map(|l| {
             if l.contains("\"generated\"") {
                 "  \"generated\": \"[generated]\","
+            } else if l.contains("\"anchor_blake3\"") {
+                // The chain's first row carries the case's creation time.
+                "    \"anchor_blake3\": \"[audit row hash]\","
             } else {
                 l
             }

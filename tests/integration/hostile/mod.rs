@@ -5,4 +5,5 @@ mod case_schema;
 #[cfg(unix)]
 mod read_only_media;
 mod report_folder;
+mod results_tampering;
 mod terminal_injection;

@@ -42,7 +42,16 @@ fn a_case_on_read_only_media_is_opened_read_only_and_every_read_works() {
     let case = media.join("c.ferret");
     util::run_ok(
         util::ferret()
-            .args(["scan", "-q", "--new", "--case-number", "RO-1", "--examiner", "T", "--case"])
+            .args([
+                "scan",
+                "-q",
+                "--new",
+                "--case-number",
+                "RO-1",
+                "--examiner",
+                "T",
+                "--case",
+            ])
             .arg(&case)
             .arg(&ev),
     );
@@ -54,7 +63,11 @@ fn a_case_on_read_only_media_is_opened_read_only_and_every_read_works() {
     mode(&out_dir, 0o777);
     let before = std::fs::read(&case).unwrap();
     let c = case.as_os_str();
-    for cmd in [&["case", "info"][..], &["case", "hits"], &["case", "verify"]] {
+    for cmd in [
+        &["case", "info"][..],
+        &["case", "hits"],
+        &["case", "verify"],
+    ] {
         let mut args: Vec<&std::ffi::OsStr> = cmd.iter().map(std::ffi::OsStr::new).collect();
         args.push(c);
         let Some(out) = as_nobody(&args) else {
@@ -68,7 +81,10 @@ fn a_case_on_read_only_media_is_opened_read_only_and_every_read_works() {
     let out = as_nobody(&["report".as_ref(), c, "-o".as_ref(), r.as_os_str()]).unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("the case is on read-only media: opened read-only"), "{err}");
+    assert!(
+        err.contains("the case is on read-only media: opened read-only"),
+        "{err}"
+    );
     assert!(r.join("manifest.sha256").exists());
     // Writing is refused with the reason, not "damaged".
     let out = as_nobody(&["scan".as_ref(), "--resume".as_ref(), c]).unwrap();
