@@ -13,6 +13,8 @@
 //! from evidence or a hash set before it reaches a terminal, a log, a
 //! report or the GUI.
 
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
+
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -114,9 +116,9 @@ pub fn unescape_path(text: &str) -> Result<Vec<u8>, UnescapeError> {
     let src = text.as_bytes();
     let mut out = Vec::with_capacity(src.len());
     let mut i = 0;
-    while i < src.len() {
-        if src[i] != b'\\' {
-            out.push(src[i]);
+    while let Some(&byte) = src.get(i) {
+        if byte != b'\\' {
+            out.push(byte);
             i += 1;
             continue;
         }
@@ -141,6 +143,7 @@ pub fn unescape_path(text: &str) -> Result<Vec<u8>, UnescapeError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

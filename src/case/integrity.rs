@@ -214,7 +214,8 @@ impl CaseStore {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&row.detail) else {
                 continue;
             };
-            let (Some(ev), Some(res)) = (v["evidence"].as_i64(), v.get("results")) else {
+            let ev = v.get("evidence").and_then(serde_json::Value::as_i64);
+            let (Some(ev), Some(res)) = (ev, v.get("results")) else {
                 continue;
             };
             if let Ok(d) = serde_json::from_value::<ResultsDigest>(res.clone()) {
@@ -290,7 +291,9 @@ impl CaseStore {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&row.detail) else {
                 continue;
             };
-            let (Some(file), Some(value)) = (v["file"].as_i64(), v["value"].as_str()) else {
+            let file = v.get("file").and_then(serde_json::Value::as_i64);
+            let value = v.get("value").and_then(serde_json::Value::as_str);
+            let (Some(file), Some(value)) = (file, value) else {
                 continue;
             };
             let mark = replay.entry(file).or_insert_with(|| Mark {

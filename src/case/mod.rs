@@ -8,6 +8,9 @@
 //! - Files are keyed by (evidence, raw path): a resumed scan replaces, never
 //!   duplicates.
 //! - Every change that matters is an audit row in a hash chain ([`audit`]).
+// Data read from evidence, a case file or a report folder never indexes
+// unchecked and never unwraps: a hostile input is an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 pub mod audit;
 mod evidence;

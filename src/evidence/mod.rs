@@ -9,6 +9,9 @@
 //! - every entry the walk sees yields an [`EvidenceItem`] or an
 //!   [`ItemError`](crate::ItemError); nothing is silently dropped;
 //! - names stay raw bytes.
+// Data read from evidence, a case file or a report folder never indexes
+// unchecked and never unwraps: a hostile input is an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 pub mod guard;
 mod meta;

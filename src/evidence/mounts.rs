@@ -30,20 +30,25 @@ impl MountInfo {
 
 fn unescape_octal(s: &str) -> String {
     // mountinfo escapes space, tab, newline and backslash as \ooo.
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
-            out.push(v);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
+    let mut rest = s.as_bytes();
+    let mut out = Vec::with_capacity(rest.len());
+    while let Some((&first, tail)) = rest.split_first() {
+        let octal = match (first, tail) {
+            (b'\\', [a, b, c, ..]) if [a, b, c].iter().all(|d| (b'0'..=b'7').contains(*d)) => {
+                let v = u16::from(a - b'0') * 64 + u16::from(b - b'0') * 8 + u16::from(c - b'0');
+                u8::try_from(v).ok()
+            }
+            _ => None,
+        };
+        match (octal, tail.get(3..)) {
+            (Some(v), Some(after)) => {
+                out.push(v);
+                rest = after;
+            }
+            _ => {
+                out.push(first);
+                rest = tail;
+            }
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -59,10 +64,12 @@ pub fn mount_info(path: &Path) -> Option<MountInfo> {
         let (left, right) = line.split_once(" - ")?;
         let l: Vec<&str> = left.split(' ').collect();
         let r: Vec<&str> = right.split(' ').collect();
-        if l.len() < 6 || r.len() < 2 {
+        let (Some(point), Some(options), Some(fs_type), Some(source)) =
+            (l.get(4), l.get(5), r.first(), r.get(1))
+        else {
             continue;
-        }
-        let point = unescape_octal(l[4]);
+        };
+        let point = unescape_octal(point);
         if !real.starts_with(&point) {
             continue;
         }
@@ -73,11 +80,26 @@ pub fn mount_info(path: &Path) -> Option<MountInfo> {
             continue;
         }
         best = Some(MountInfo {
-            fs_type: r[0].to_string(),
-            device: unescape_octal(r[1]),
-            options: l[5].to_string(),
+            fs_type: fs_type.to_string(),
+            device: unescape_octal(source),
+            options: options.to_string(),
             mount_point: point,
         });
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape_octal;
+
+    #[test]
+    fn octal_escapes_of_mountinfo() {
+        assert_eq!(unescape_octal("/mnt/my\\040disk"), "/mnt/my disk");
+        assert_eq!(unescape_octal("a\\134b\\011"), "a\\b\t");
+        // Not a byte, cut short, or not octal: kept as written.
+        assert_eq!(unescape_octal("x\\777"), "x\\777");
+        assert_eq!(unescape_octal("x\\04"), "x\\04");
+        assert_eq!(unescape_octal("x\\09a\\"), "x\\09a\\");
+    }
 }

@@ -85,11 +85,13 @@ fn file_node(ids: &Ids, r: &ReportRow) -> Value {
     if !hashes.is_empty() {
         let mut content = json!({"@id": ids.iri("ContentDataFacet", &key), "@type": "uco-observable:ContentDataFacet",
                                  "uco-observable:hash": hashes});
-        if let Some(m) = &r.mime {
-            content["uco-observable:mimeType"] = m.clone().into();
-        }
-        if let Some(s) = r.size {
-            content["uco-observable:sizeInBytes"] = s.into();
+        if let Some(o) = content.as_object_mut() {
+            if let Some(m) = &r.mime {
+                o.insert("uco-observable:mimeType".into(), m.clone().into());
+            }
+            if let Some(s) = r.size {
+                o.insert("uco-observable:sizeInBytes".into(), s.into());
+            }
         }
         facets.push(content);
     }
@@ -148,8 +150,8 @@ pub(super) fn write_case_uco(
             "uco-action:instrument": {"@id": tool},
             "uco-action:performer": {"@id": examiner},
             "uco-action:result": records});
-        if let Some(f) = &s.finished {
-            action["uco-action:endTime"] = time(f);
+        if let (Some(f), Some(o)) = (&s.finished, action.as_object_mut()) {
+            o.insert("uco-action:endTime".into(), time(f));
         }
         serde_json::to_writer(&mut *out, &action).map_err(io::Error::from)?;
         out.write_all(if i + 1 == scans.len() { b"\n" } else { b",\n" })?;

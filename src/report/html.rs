@@ -130,10 +130,16 @@ pub(super) fn write_html(
         .iter()
         .map(|h| {
             let p = &h.provenance;
-            context!(name => h.name, kind => h.kind, format => p["format"].as_str().unwrap_or("").to_string(),
-                     entries => p["entries"].as_u64().unwrap_or(0), source_sha256 => p["source_sha256"].as_str().unwrap_or("").to_string(),
-                     imported => p["imported_at"].as_str().unwrap_or("").to_string(),
-                     categories => p["categories"]["name"].as_str().unwrap_or("").to_string())
+            let text = |v: Option<&serde_json::Value>| {
+                v.and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            context!(name => h.name, kind => h.kind, format => text(p.get("format")),
+                     entries => p.get("entries").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                     source_sha256 => text(p.get("source_sha256")),
+                     imported => text(p.get("imported_at")),
+                     categories => text(p.get("categories").and_then(|c| c.get("name"))))
         })
         .collect();
     let alert_categories: Vec<_> = header

@@ -53,7 +53,7 @@ pub(super) fn sha256_file(path: &Path) -> io::Result<String> {
         if n == 0 {
             break;
         }
-        h.update(&buf[..n]);
+        h.update(buf.get(..n).unwrap_or_default());
     }
     Ok(hex::encode(h.finalize()))
 }

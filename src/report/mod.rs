@@ -11,6 +11,9 @@
 //! safe), JSON (streamed, schema version 1), DFXML 2.0 (valid against the
 //! DFXML XSD), CASE/UCO JSON-LD (valid under `case_validate`), hashdeep
 //! inventory. No SQL here: the case answers typed queries.
+// Data read from evidence, a case file or a report folder never indexes
+// unchecked and never unwraps: a hostile input is an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 mod case_uco;
 mod csv;
