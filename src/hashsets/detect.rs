@@ -1,4 +1,8 @@
 //! Format sniffing from content (never from the extension).
+//!
+//! The head of any file reaches here, so nothing may panic: indexing,
+//! slicing and `unwrap` are denied (see `formats`).
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 use std::fmt;
 use std::io::Read;
@@ -110,7 +114,7 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let trimmed = text.trim_ascii_start();
     if trimmed.starts_with(b"{") {
-        let s = String::from_utf8_lossy(&trimmed[..trimmed.len().min(4096)]);
+        let s = String::from_utf8_lossy(trimmed.get(..4096).unwrap_or(trimmed));
         return s.contains("odata").then_some(Format::Vics);
     }
     let lines: Vec<String> = String::from_utf8_lossy(text)
@@ -168,6 +172,7 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

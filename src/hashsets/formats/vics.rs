@@ -13,7 +13,7 @@
 //! truncated file) keeps what came before and is reported with its line.
 
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -190,39 +190,6 @@ impl<'de> Visitor<'de> for Values<'_, '_> {
     }
 }
 
-/// Skips a UTF-8 BOM at the start of a stream.
-struct SkipBom<R> {
-    inner: R,
-    checked: bool,
-    pending: Vec<u8>,
-}
-
-impl<R: Read> Read for SkipBom<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.checked {
-            self.checked = true;
-            let mut head = [0u8; 3];
-            let mut got = 0;
-            while got < 3 {
-                match self.inner.read(&mut head[got..])? {
-                    0 => break,
-                    n => got += n,
-                }
-            }
-            if &head[..got] != b"\xEF\xBB\xBF" {
-                self.pending = head[..got].to_vec();
-            }
-        }
-        if !self.pending.is_empty() {
-            let n = self.pending.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.pending[..n]);
-            self.pending.drain(..n);
-            return Ok(n);
-        }
-        self.inner.read(buf)
-    }
-}
-
 /// Parses a VICS JSON stream.
 pub fn parse(
     reader: &mut dyn Read,
@@ -236,11 +203,18 @@ pub fn parse(
         record: 0,
         saw_context: false,
     };
-    let input = SkipBom {
-        inner: std::io::BufReader::with_capacity(1 << 16, reader),
-        checked: false,
-        pending: Vec::new(),
-    };
+    let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
+    // A BOM is skipped when the first read holds it (a file's always does).
+    let bom = input
+        .fill_buf()
+        .map_err(|source| HashSetError::Io {
+            path: state.report.source.clone(),
+            source,
+        })?
+        .starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        input.consume(3);
+    }
     let mut de = serde_json::Deserializer::from_reader(input);
     let result = Root(&mut state)
         .deserialize(&mut de)
@@ -270,6 +244,7 @@ pub fn parse(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
