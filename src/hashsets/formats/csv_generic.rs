@@ -6,7 +6,7 @@
 use std::io::{BufRead, Read as _};
 
 use crate::hashing::Algorithm;
-use crate::hashsets::{Entry, HashSetError, Hex64, ParseReport, entry_from_hex};
+use crate::hashsets::{Entry, HashSetError, Hex64, ParseReport, entry_from_hex, message};
 
 /// Which header names mean what.
 #[derive(Debug, Default, Clone)]
@@ -159,7 +159,7 @@ pub(crate) fn parse_records<R: std::io::Read>(
             match crate::hashsets::parse_hex(v, a.digest_len()) {
                 Some(b) => e.set_digest(a, &b),
                 None => {
-                    why.get_or_insert(format!("bad {a} '{v}'"));
+                    why.get_or_insert(format!("bad {a} '{}'", message::value(v)));
                 }
             }
         }

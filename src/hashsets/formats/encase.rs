@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use crate::hashing::Algorithm;
-use crate::hashsets::{Entry, HashSetError, ParseReport};
+use crate::hashsets::{Entry, HashSetError, ParseReport, message};
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"HASH\r\n\xff\x00";
@@ -67,7 +67,7 @@ pub fn parse(
         .collect();
     let name = String::from_utf16_lossy(&units);
     if !name.trim().is_empty() {
-        report.embedded_name = Some(name.trim().to_string());
+        report.embedded_name = Some(message::excerpt(name.trim(), message::MAX_REASON_CHARS));
     }
     let mut rec = [0u8; RECORD_LEN];
     let mut index = 0u64;

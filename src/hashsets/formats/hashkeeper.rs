@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::csv_generic::{column, parse_records};
-use crate::hashsets::{HashSetError, Hex64, ParseReport};
+use crate::hashsets::{HashSetError, Hex64, ParseReport, message};
 
 /// What a `.hke` file says about its set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,7 +33,9 @@ pub fn read_hke(hsh: &Path) -> Option<HkeInfo> {
             .map(|v| v.trim().to_string())
     };
     Some(HkeInfo {
-        name: get("name").filter(|n| !n.is_empty()),
+        name: get("name")
+            .filter(|n| !n.is_empty())
+            .map(|n| message::excerpt(&n, message::MAX_REASON_CHARS)),
         notable: get("notable_flag")
             .map(|v| matches!(v.as_str(), "1" | "T" | "t" | "Y" | "y" | "true")),
     })

@@ -77,7 +77,8 @@ impl<R: BufRead> Lines<R> {
                     too_long = true;
                     self.buf.clear();
                 } else {
-                    self.buf.extend_from_slice(avail.get(..take).unwrap_or(avail));
+                    self.buf
+                        .extend_from_slice(avail.get(..take).unwrap_or(avail));
                 }
             }
             self.reader.consume(take);

@@ -10,7 +10,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::hashing::Algorithm;
-use crate::hashsets::{Entry, HashSetError, ParseReport};
+use crate::hashsets::{Entry, HashSetError, ParseReport, message};
 
 fn malformed(report: &ParseReport, e: impl std::fmt::Display) -> HashSetError {
     HashSetError::Malformed {
@@ -128,7 +128,7 @@ pub fn parse(
                 None => {}
                 Some(hex) => match crate::hashsets::parse_hex(hex, algo.digest_len()) {
                     Some(b) => e.set_digest(*algo, &b),
-                    None => bad = Some(format!("bad {col} '{hex}'")),
+                    None => bad = Some(format!("bad {col} '{}'", message::value(hex))),
                 },
             }
         }

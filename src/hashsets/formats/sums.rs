@@ -44,7 +44,12 @@ fn tagged(line: &str) -> Option<Result<Entry, String>> {
     let (name, hex) = rest.rsplit_once(") = ")?;
     let algo = match tag_algorithm(tag) {
         Some(a) => a,
-        None => return Some(Err(format!("unsupported digest '{tag}'"))),
+        None => {
+            return Some(Err(format!(
+                "unsupported digest '{}'",
+                crate::hashsets::message::value(tag)
+            )));
+        }
     };
     let hex = hex.trim();
     if hex.len() != algo.digest_len() * 2 {

@@ -19,13 +19,16 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::hashing::Algorithm;
-use crate::hashsets::{Entry, HashSetError, ParseReport};
+use crate::hashsets::{Entry, HashSetError, ParseReport, message};
+
+/// Longest profile name kept (real ones are `US`, `UK`, `Default`).
+const MAX_PROFILE_CHARS: usize = 40;
 
 /// The category profile named in a 2.0 context URL (`US`, `UK`, `Default`, …).
 pub fn profile_from_context(url: &str) -> Option<String> {
     let after = url.split("/2.0.xml/").nth(1)?;
     let p = after.split('/').next()?;
-    (!p.is_empty() && !p.starts_with('$')).then(|| p.to_string())
+    (!p.is_empty() && !p.starts_with('$')).then(|| message::excerpt(p, MAX_PROFILE_CHARS))
 }
 
 struct State<'a> {
@@ -79,7 +82,8 @@ impl State<'_> {
                 Some(hex) => match crate::hashsets::parse_hex(&hex, algo.digest_len()) {
                     Some(b) => e.set_digest(algo, &b),
                     None => {
-                        self.report.reject(n, format!("bad {key} '{hex}'"));
+                        self.report
+                            .reject(n, format!("bad {key} '{}'", message::value(&hex)));
                         return;
                     }
                 },
@@ -222,9 +226,10 @@ pub fn parse(
     let saw_context = state.saw_context;
     if let Err(e) = result {
         let why = format!(
-            "invalid JSON at line {} column {}: {e} (records before it were kept)",
+            "invalid JSON at line {} column {}: {} (records before it were kept)",
             e.line(),
-            e.column()
+            e.column(),
+            message::value(&e.to_string())
         );
         if report.entries == 0 {
             return Err(HashSetError::Malformed {
