@@ -16,6 +16,7 @@ pub mod hashkeeper;
 pub mod nsrl_legacy;
 pub mod nsrl_v3;
 pub mod plain;
+pub mod records;
 pub mod sums;
 pub mod vics;
 
