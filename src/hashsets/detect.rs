@@ -134,6 +134,17 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     if lower.contains("\"sha-1\"") && lower.contains("filename") && lower.contains("productcode") {
         return Some(Format::NsrlLegacy);
     }
+    // A header naming a hash column among several fields, with no digest
+    // in it: a CSV/TSV, even when its data rows start with a digest and a
+    // tab (which would also read as sums lines, losing the other columns).
+    let delim = csv_generic::sniff_delimiter(first) as char;
+    let header: Vec<String> = first.split(delim).map(str::to_string).collect();
+    let digest_in_header = first
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .any(|run| run.len() >= 32);
+    if header.len() >= 2 && !digest_in_header && csv_generic::columns(&header).is_some() {
+        return Some(Format::Csv);
+    }
     // Data lines (not comments): sums-shaped or bare hex?
     let data: Vec<&String> = lines.iter().filter(|l| !l.starts_with('#')).collect();
     let good = data
@@ -163,12 +174,7 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     if !data.is_empty() && data.iter().filter(hexish).count() * 2 >= data.len() {
         return Some(Format::Plain);
     }
-    let delim = csv_generic::sniff_delimiter(first) as char;
-    let header: Vec<String> = first.split(delim).map(str::to_string).collect();
-    if csv_generic::columns(&header).is_some() {
-        return Some(Format::Csv);
-    }
-    None
+    csv_generic::columns(&header).map(|_| Format::Csv)
 }
 
 #[cfg(test)]
@@ -196,6 +202,16 @@ mod tests {
             Some(Format::Vics)
         );
         assert_eq!(sniff_bytes(b"name,size,sha1\nx,1,abc\n"), Some(Format::Csv));
+        assert_eq!(
+            sniff_bytes(b"md5\tname\nd41d8cd98f00b204e9800998ecf8427e\ta.txt\n"),
+            Some(Format::Csv),
+            "a TSV whose rows also read as sums lines"
+        );
+        assert_eq!(
+            sniff_bytes(b"d41d8cd98f00b204e9800998ecf8427e  a,md5\n"),
+            Some(Format::Sums),
+            "a digest in the first line: not a header"
+        );
         assert_eq!(sniff_bytes(b"hello world\nnot a hash\n"), None);
         assert_eq!(sniff_bytes(b"\xFF\xFEh\0i\0"), None);
     }
