@@ -103,7 +103,7 @@ impl State<'_> {
         }
         e.category = f.category.int();
         e.media_id = f.media_id.int();
-        e.size = f.size.int().and_then(|s| u64::try_from(s).ok());
+        e.size = f.size.uint();
         e.name = f.file.and_then(|(name, path)| {
             let name = name.text()?;
             Some(match path.text() {

@@ -121,6 +121,15 @@ impl Scalar {
         }
     }
 
+    /// Unsigned form (sizes): an integral number, or a string holding one.
+    pub fn uint(&self) -> Option<u64> {
+        match self {
+            Scalar::Num(t, _) => t.parse().ok(),
+            Scalar::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// Integer form: an integral number, or a string holding one.
     pub fn int(&self) -> Option<i64> {
         match self {
