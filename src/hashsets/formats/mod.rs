@@ -16,6 +16,8 @@ pub mod hashkeeper;
 pub mod nsrl_legacy;
 pub mod nsrl_v3;
 pub mod plain;
+#[cfg(test)]
+mod props;
 pub mod records;
 pub mod sums;
 pub mod vics;
