@@ -1,4 +1,8 @@
 //! Format sniffing from content (never from the extension).
+//!
+//! The head of any file reaches here, so nothing may panic: indexing,
+//! slicing and `unwrap` are denied (see `formats`).
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 use std::fmt;
 use std::io::Read;
@@ -110,7 +114,7 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let trimmed = text.trim_ascii_start();
     if trimmed.starts_with(b"{") {
-        let s = String::from_utf8_lossy(&trimmed[..trimmed.len().min(4096)]);
+        let s = String::from_utf8_lossy(trimmed.get(..4096).unwrap_or(trimmed));
         return s.contains("odata").then_some(Format::Vics);
     }
     let lines: Vec<String> = String::from_utf8_lossy(text)
@@ -129,6 +133,17 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     }
     if lower.contains("\"sha-1\"") && lower.contains("filename") && lower.contains("productcode") {
         return Some(Format::NsrlLegacy);
+    }
+    // A header naming a hash column among several fields, with no digest
+    // in it: a CSV/TSV, even when its data rows start with a digest and a
+    // tab (which would also read as sums lines, losing the other columns).
+    let delim = csv_generic::sniff_delimiter(first) as char;
+    let header: Vec<String> = first.split(delim).map(str::to_string).collect();
+    let digest_in_header = first
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .any(|run| run.len() >= 32);
+    if header.len() >= 2 && !digest_in_header && csv_generic::columns(&header).is_some() {
+        return Some(Format::Csv);
     }
     // Data lines (not comments): sums-shaped or bare hex?
     let data: Vec<&String> = lines.iter().filter(|l| !l.starts_with('#')).collect();
@@ -159,15 +174,11 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     if !data.is_empty() && data.iter().filter(hexish).count() * 2 >= data.len() {
         return Some(Format::Plain);
     }
-    let delim = csv_generic::sniff_delimiter(first) as char;
-    let header: Vec<String> = first.split(delim).map(str::to_string).collect();
-    if csv_generic::columns(&header).is_some() {
-        return Some(Format::Csv);
-    }
-    None
+    csv_generic::columns(&header).map(|_| Format::Csv)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -191,6 +202,16 @@ mod tests {
             Some(Format::Vics)
         );
         assert_eq!(sniff_bytes(b"name,size,sha1\nx,1,abc\n"), Some(Format::Csv));
+        assert_eq!(
+            sniff_bytes(b"md5\tname\nd41d8cd98f00b204e9800998ecf8427e\ta.txt\n"),
+            Some(Format::Csv),
+            "a TSV whose rows also read as sums lines"
+        );
+        assert_eq!(
+            sniff_bytes(b"d41d8cd98f00b204e9800998ecf8427e  a,md5\n"),
+            Some(Format::Sums),
+            "a digest in the first line: not a header"
+        );
         assert_eq!(sniff_bytes(b"hello world\nnot a hash\n"), None);
         assert_eq!(sniff_bytes(b"\xFF\xFEh\0i\0"), None);
     }

@@ -14,6 +14,7 @@ pub mod detect;
 pub mod formats;
 pub mod index;
 pub mod library;
+pub mod message;
 mod provenance;
 
 pub use catalog::{HashSetCatalog, Hit};
@@ -156,7 +157,7 @@ impl ParseReport {
         if self.first_rejects.len() < MAX_LISTED_REJECTS {
             self.first_rejects.push(Reject {
                 line,
-                reason: reason.into(),
+                reason: message::excerpt(&reason.into(), message::MAX_REASON_CHARS),
             });
         }
     }
@@ -168,7 +169,7 @@ impl ParseReport {
             .map(|r| {
                 format!(
                     "{}:{}{}: {}",
-                    self.source.display(),
+                    message::shown_path(&self.source),
                     self.unit,
                     r.line,
                     r.reason
@@ -182,7 +183,7 @@ impl ParseReport {
 #[derive(Debug, thiserror::Error)]
 pub enum HashSetError {
     /// Reading the file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", message::shown_path(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -191,7 +192,10 @@ pub enum HashSetError {
         source: std::io::Error,
     },
     /// Nothing in the file looks like a supported format.
-    #[error("{}: not a recognised hash-set format (tried: {tried})", path.display())]
+    #[error(
+        "{}: not a recognised hash-set format (tried: {tried})",
+        message::shown_path(path)
+    )]
     Unrecognised {
         /// The file.
         path: PathBuf,
@@ -199,8 +203,8 @@ pub enum HashSetError {
         tried: String,
     },
     /// The format was recognised but no valid entry was found.
-    #[error("{}: no valid entries ({rejected} lines rejected){}", path.display(),
-            first.as_ref().map(|f| format!("; first: {f}")).unwrap_or_default())]
+    #[error("{}: no valid entries ({rejected} lines rejected){}", message::shown_path(path),
+            first.as_ref().map(|f| format!("; first: {}", message::escape_text(f))).unwrap_or_default())]
     Empty {
         /// The file.
         path: PathBuf,
@@ -211,7 +215,7 @@ pub enum HashSetError {
     },
     /// The structure is broken beyond line-level recovery (truncated JSON,
     /// corrupt database, bad zip).
-    #[error("{}: {reason}", path.display())]
+    #[error("{}: {}", message::shown_path(path), message::excerpt(reason, 2 * message::MAX_REASON_CHARS))]
     Malformed {
         /// The file.
         path: PathBuf,
@@ -219,7 +223,11 @@ pub enum HashSetError {
         reason: String,
     },
     /// A compiled index is corrupt or from another version.
-    #[error("{}: compiled set is unusable: {reason}", path.display())]
+    #[error(
+        "{}: compiled set is unusable: {}",
+        message::shown_path(path),
+        message::escape_text(reason)
+    )]
     BadIndex {
         /// The index file.
         path: PathBuf,
@@ -227,7 +235,7 @@ pub enum HashSetError {
         reason: String,
     },
     /// No set of that name in the library.
-    #[error("no hash set named '{0}' in the library")]
+    #[error("no hash set named '{}' in the library", message::escape_text(.0))]
     NotFound(String),
 }
 

@@ -1,12 +1,15 @@
 //! Generic CSV/TSV whose header names a hash column (`md5`, `sha1`,
 //! `sha256`, `blake3`, `hash`, `MD5 Hash`, iLook's `V3Hash`/`HashSHA1`, …),
 //! with optional name and size columns. Delimiter sniffed from the header:
-//! comma, tab, semicolon or pipe. Parsing is the `csv` crate's (RFC 4180).
+//! comma, tab, semicolon or pipe. Quoting is RFC 4180, read by csv-core with
+//! every record bounded (see [`records`](super::records)).
 
 use std::io::{BufRead, Read as _};
 
+use super::records::{MAX_FIELDS, MAX_RECORD, Record, Records, Row};
+use super::{Line, Lines, MAX_LINE};
 use crate::hashing::Algorithm;
-use crate::hashsets::{Entry, HashSetError, Hex64, ParseReport, entry_from_hex};
+use crate::hashsets::{Entry, HashSetError, Hex64, ParseReport, entry_from_hex, message};
 
 /// Which header names mean what.
 #[derive(Debug, Default, Clone)]
@@ -70,38 +73,39 @@ pub fn parse(
     report: &mut ParseReport,
     sink: &mut dyn FnMut(Entry),
 ) -> Result<(), HashSetError> {
-    let mut first = Vec::new();
-    reader
-        .read_until(b'\n', &mut first)
-        .map_err(|e| super::plain::io_err(report, e))?;
-    let header_text = String::from_utf8_lossy(super::strip_bom(&first)).into_owned();
-    let delim = sniff_delimiter(&header_text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(header_text.as_bytes().chain(reader));
-    parse_records(&mut rdr, hex64, report, sink, &|_, _, _| {})
+    // The header line decides the delimiter, then is parsed again as the
+    // first record; it is read with the same bound as any line.
+    let mut header = match Lines::new(&mut *reader).next_line() {
+        Ok(Some((_, Line::Text(t)))) => super::strip_bom(t).to_vec(),
+        Ok(Some((_, Line::TooLong))) => {
+            return Err(HashSetError::Malformed {
+                path: report.source.clone(),
+                reason: format!("CSV header line longer than {} KiB", MAX_LINE / 1024),
+            });
+        }
+        Ok(None) => Vec::new(),
+        Err(e) => return Err(super::plain::io_err(report, e)),
+    };
+    let delim = sniff_delimiter(&String::from_utf8_lossy(&header));
+    header.push(b'\n');
+    let mut rows = Records::new(header.as_slice().chain(reader), delim);
+    parse_records(&mut rows, hex64, report, sink, &|_, _, _| {})
 }
 
 /// Adds format-specific fields to an entry: `(header, row, entry)`.
-pub(crate) type RowHook<'a> = &'a dyn Fn(&[String], &csv::ByteRecord, &mut Entry);
+pub(crate) type RowHook<'a> = &'a dyn Fn(&[String], &Record, &mut Entry);
 
 /// The value of the column named `name` (case-insensitive) in `row`.
-pub(crate) fn column<'r>(
-    header: &[String],
-    row: &'r csv::ByteRecord,
-    name: &str,
-) -> Option<&'r [u8]> {
+pub(crate) fn column<'r>(header: &[String], row: &'r Record, name: &str) -> Option<&'r [u8]> {
     header
         .iter()
         .position(|h| norm(h) == norm(name))
         .and_then(|i| row.get(i))
 }
 
-/// Shared record loop for CSV-shaped formats. `extra` adds fields per row.
-pub(crate) fn parse_records<R: std::io::Read>(
-    rdr: &mut csv::Reader<R>,
+/// Shared record loop for CSV-shaped formats. `hook` adds fields per row.
+pub(crate) fn parse_records<R: BufRead>(
+    rows: &mut Records<R>,
     hex64: Hex64,
     report: &mut ParseReport,
     sink: &mut dyn FnMut(Entry),
@@ -109,23 +113,22 @@ pub(crate) fn parse_records<R: std::io::Read>(
 ) -> Result<(), HashSetError> {
     let mut cols: Option<Columns> = None;
     let mut header: Vec<String> = Vec::new();
-    let mut rec = csv::ByteRecord::new();
     loop {
-        let line = rdr.position().line();
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                if let csv::ErrorKind::Io(_) = e.kind() {
-                    return Err(HashSetError::Malformed {
-                        path: report.source.clone(),
-                        reason: e.to_string(),
-                    });
-                }
-                report.reject(line, format!("bad CSV record: {e}"));
+        let (line, rec) = match rows.next_record() {
+            Ok(Some((line, Row::Fields(rec)))) => (line, rec),
+            Ok(Some((line, Row::TooLong))) => {
+                report.reject(
+                    line,
+                    format!(
+                        "record longer than {} KiB or {MAX_FIELDS} fields",
+                        MAX_RECORD / 1024
+                    ),
+                );
                 continue;
             }
-        }
+            Ok(None) => break,
+            Err(e) => return Err(super::plain::io_err(report, e)),
+        };
         let field = |i: usize| String::from_utf8_lossy(rec.get(i).unwrap_or_default()).into_owned();
         let Some(c) = &cols else {
             header = (0..rec.len()).map(field).collect();
@@ -159,7 +162,7 @@ pub(crate) fn parse_records<R: std::io::Read>(
             match crate::hashsets::parse_hex(v, a.digest_len()) {
                 Some(b) => e.set_digest(a, &b),
                 None => {
-                    why.get_or_insert(format!("bad {a} '{v}'"));
+                    why.get_or_insert(format!("bad {a} '{}'", message::value(v)));
                 }
             }
         }
@@ -191,7 +194,7 @@ pub(crate) fn parse_records<R: std::io::Read>(
                 _ => n,
             });
         e.size = c.size.and_then(|i| field(i).trim().parse().ok());
-        hook(&header, &rec, &mut e);
+        hook(&header, rec, &mut e);
         report.entries += 1;
         sink(e);
     }

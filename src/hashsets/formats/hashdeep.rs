@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use super::{LineResult, parse_lines};
 use crate::hashing::Algorithm;
-use crate::hashsets::{Entry, HashSetError, ParseReport};
+use crate::hashsets::{Entry, HashSetError, ParseReport, message};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Col {
@@ -81,11 +81,15 @@ pub fn parse(
             match col {
                 Col::Size => match value.trim().parse() {
                     Ok(s) => e.size = Some(s),
-                    Err(_) => return LineResult::Reject(format!("bad size '{value}'")),
+                    Err(_) => {
+                        return LineResult::Reject(format!("bad size '{}'", message::value(value)));
+                    }
                 },
                 Col::Digest(a) => match crate::hashsets::parse_hex(value, a.digest_len()) {
                     Some(b) => e.set_digest(*a, &b),
-                    None => return LineResult::Reject(format!("bad {a} '{value}'")),
+                    None => {
+                        return LineResult::Reject(format!("bad {a} '{}'", message::value(value)));
+                    }
                 },
                 Col::Name => e.name = Some((*value).to_string()),
                 Col::Skip => {}
@@ -96,6 +100,7 @@ pub fn parse(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,13 @@
 //! One parser per hash-set format. Each reads a stream, hands every good
 //! record to a callback as an [`Entry`](super::Entry), and counts every bad
 //! line in the [`ParseReport`](super::ParseReport) without stopping.
+//!
+//! Every input here is hostile until parsed: a partner agency's export or a
+//! suspect's file. No parser may panic, so indexing and slicing that could
+//! (a byte offset inside a multi-byte character, an index past the end) and
+//! `unwrap` are denied in this module tree; use `get`, `split_once`,
+//! `split_at_checked`, `chunks_exact`.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 pub mod csv_generic;
 pub mod encase;
@@ -9,6 +16,9 @@ pub mod hashkeeper;
 pub mod nsrl_legacy;
 pub mod nsrl_v3;
 pub mod plain;
+#[cfg(test)]
+mod props;
+pub mod records;
 pub mod sums;
 pub mod vics;
 
@@ -70,7 +80,8 @@ impl<R: BufRead> Lines<R> {
                     too_long = true;
                     self.buf.clear();
                 } else {
-                    self.buf.extend_from_slice(&avail[..take]);
+                    self.buf
+                        .extend_from_slice(avail.get(..take).unwrap_or(avail));
                 }
             }
             self.reader.consume(take);
@@ -85,7 +96,7 @@ impl<R: BufRead> Lines<R> {
         if too_long {
             return Ok(Some((self.number, Line::TooLong)));
         }
-        let mut line = &self.buf[..];
+        let mut line = self.buf.as_slice();
         if let Some(l) = line.strip_suffix(b"\n") {
             line = l;
         }
@@ -169,6 +180,7 @@ pub fn text_problem(line: &[u8]) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

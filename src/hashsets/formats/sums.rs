@@ -44,7 +44,12 @@ fn tagged(line: &str) -> Option<Result<Entry, String>> {
     let (name, hex) = rest.rsplit_once(") = ")?;
     let algo = match tag_algorithm(tag) {
         Some(a) => a,
-        None => return Some(Err(format!("unsupported digest '{tag}'"))),
+        None => {
+            return Some(Err(format!(
+                "unsupported digest '{}'",
+                crate::hashsets::message::value(tag)
+            )));
+        }
     };
     let hex = hex.trim();
     if hex.len() != algo.digest_len() * 2 {
@@ -81,10 +86,10 @@ pub(crate) fn parse_line(text: &str, hex64: Hex64) -> Result<Option<Entry>, Stri
         return Ok(Some(e));
     }
     let t = t.trim_start();
-    let (first, rest) = match t.find(char::is_whitespace) {
-        Some(i) => (&t[..i], &t[i..]),
-        None => (t, ""),
-    };
+    // `find` returns a char boundary; split_at_checked keeps that a fact
+    // the compiler sees rather than a promise.
+    let first_len = t.find(char::is_whitespace).unwrap_or(t.len());
+    let (first, rest) = t.split_at_checked(first_len).unwrap_or((t, ""));
     // md5deep -z: SIZE  HEX  NAME
     if first.bytes().all(|b| b.is_ascii_digit()) && !first.is_empty() && first.len() < 20 {
         let rest = rest.trim_start();
@@ -133,6 +138,7 @@ pub fn parse(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
