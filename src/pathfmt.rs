@@ -175,6 +175,27 @@ mod tests {
         assert_eq!(unescape_path(&e).unwrap(), evil.as_bytes());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any bytes escape to printable text with no control or bidi
+        /// character, and unescape to the same bytes.
+        #[test]
+        fn any_bytes_round_trip(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let e = escape_bytes(&bytes);
+            proptest::prop_assert!(!e.chars().any(|c| c.is_control() || reorders_text(c)), "{e:?}");
+            proptest::prop_assert_eq!(unescape_path(&e).unwrap(), bytes);
+        }
+
+        /// Any text unescapes to an error or to bytes, never a panic.
+        #[test]
+        fn any_text_unescapes_without_panic(text in ".{0,40}") {
+            let _ = unescape_path(&text);
+            let escaped = escape_text(&text);
+            proptest::prop_assert_eq!(display_safe(&escaped).into_owned(), escaped.clone());
+        }
+    }
+
     #[test]
     fn rejects_bad_escapes() {
         assert_eq!(unescape_path("ab\\"), Err(UnescapeError { offset: 2 }));

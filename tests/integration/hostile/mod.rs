@@ -3,6 +3,7 @@
 //! hash-set ones import it with the real binary and check the exit code,
 //! the message, and the child's peak memory and time, helpers below).
 
+mod case_opener;
 mod case_schema;
 mod importer_panic;
 #[cfg(unix)]
