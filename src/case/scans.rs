@@ -149,6 +149,22 @@ fn process_alive(pid: i64) -> bool {
 }
 
 impl CaseStore {
+    /// The evidence item a scan read, and what the case now holds of it.
+    fn results_of_scan(
+        &self,
+        scan: i64,
+    ) -> Result<(i64, super::integrity::ResultsDigest), CaseError> {
+        let evidence: i64 =
+            self.conn
+                .query_row("SELECT evidence_id FROM scans WHERE id = ?1", [scan], |r| {
+                    r.get(0)
+                })?;
+        Ok((
+            evidence,
+            super::integrity::results_digest(&self.conn, evidence)?,
+        ))
+    }
+
     pub(super) fn mark_interrupted(&self) -> Result<(), CaseError> {
         let host = host_name();
         let mut st = self
@@ -171,12 +187,7 @@ impl CaseStore {
                 "UPDATE scans SET status = 'interrupted' WHERE id = ?1",
                 [id],
             )?;
-            let evidence: i64 =
-                self.conn
-                    .query_row("SELECT evidence_id FROM scans WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })?;
-            let results = super::integrity::results_digest(&self.conn, evidence)?;
+            let (evidence, results) = self.results_of_scan(id)?;
             audit::append(
                 &self.conn,
                 "ferret",
@@ -293,12 +304,7 @@ impl CaseStore {
         )?;
         // What the case holds for this evidence now, so `case verify` can
         // tell whether results were changed afterwards.
-        let evidence: i64 =
-            self.conn
-                .query_row("SELECT evidence_id FROM scans WHERE id = ?1", [scan], |r| {
-                    r.get(0)
-                })?;
-        let results = super::integrity::results_digest(&self.conn, evidence)?;
+        let (evidence, results) = self.results_of_scan(scan)?;
         audit::append(
             &self.conn,
             actor,

@@ -286,3 +286,52 @@ pub fn db(case: &Path) -> rusqlite::Connection {
     c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
     c
 }
+
+/// `ferret scan -q --new --case-number NUMBER --examiner T --case CASE
+/// [EXTRA…] EVIDENCE`, which must succeed.
+pub fn new_case_scan(case: &Path, evidence: &Path, number: &str, extra: &[&str]) -> Output {
+    run_ok(
+        ferret()
+            .args([
+                "scan",
+                "-q",
+                "--new",
+                "--case-number",
+                number,
+                "--examiner",
+                "T",
+            ])
+            .arg("--case")
+            .arg(case)
+            .args(extra)
+            .arg(evidence),
+    )
+}
+
+/// Runs `cmd` with its output captured; kills it and fails the test if it
+/// is still running after `limit` (what hangs on hostile input must not
+/// hang the suite).
+pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{cmd:?} still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// Asserts `out` is a refusal (exit 3) whose stderr says `want`.
+pub fn assert_refused(out: &Output, want: &str, what: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{what}: {err}");
+    assert!(err.contains(want), "{what}: {err}");
+}

@@ -131,23 +131,11 @@ fn md5_and_sha1_sets_match_whatever_digests_are_asked_for_in_a_case() {
     .enumerate()
     {
         let case = dir.path().join(format!("c{i}.ferret"));
-        util::run_ok(
-            util::ferret()
-                .args([
-                    "scan",
-                    "-q",
-                    "--new",
-                    "--case-number",
-                    "U-1",
-                    "--examiner",
-                    "T",
-                ])
-                .arg("--case")
-                .arg(&case)
-                .arg("--library")
-                .arg(&lib)
-                .args(["-s", set, "-a", asked])
-                .arg(&ev),
+        util::new_case_scan(
+            &case,
+            &ev,
+            "U-1",
+            &["--library", lib.to_str().unwrap(), "-s", set, "-a", asked],
         );
         assert_eq!(alerts_in(&case), 5, "{set} with -a {asked}");
         // The stored settings keep what was asked for.
@@ -346,23 +334,11 @@ fn no_output_path_can_land_in_the_evidence() {
     symlink(ev.join("sub/new.bin"), out.join("dangling")).unwrap(); // would create inside
     // A case to report from, written outside.
     let case = out.join("ok.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "G-1",
-                "--examiner",
-                "T",
-            ])
-            .arg("--case")
-            .arg(&case)
-            .arg("--library")
-            .arg(&lib)
-            .args(["-s", "md5set"])
-            .arg(&ev),
+    util::new_case_scan(
+        &case,
+        &ev,
+        "G-1",
+        &["--library", lib.to_str().unwrap(), "-s", "md5set"],
     );
     // Contents first: reading them moves access times, the snapshot then
     // holds the times every refusal below must leave alone.
@@ -534,24 +510,24 @@ fn cli_and_gui_make_the_same_case_for_the_same_request() {
     let dir = tempfile::tempdir().unwrap();
     let (ev, lib) = listed_tree(dir.path());
     let cli_case = dir.path().join("cli.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "S-1",
-                "--examiner",
-                "T",
-            ])
-            .arg("--case")
-            .arg(&cli_case)
-            .arg("--library")
-            .arg(&lib)
-            .args(["-s", "md5set", "-s", "sha1set", "-a", "sha256"])
-            .args(["--order", "walk", "--device", "hdd"])
-            .arg(&ev),
+    util::new_case_scan(
+        &cli_case,
+        &ev,
+        "S-1",
+        &[
+            "--library",
+            lib.to_str().unwrap(),
+            "-s",
+            "md5set",
+            "-s",
+            "sha1set",
+            "-a",
+            "sha256",
+            "--order",
+            "walk",
+            "--device",
+            "hdd",
+        ],
     );
     let ws = dir.path().join("ws");
     let mut h = super::gui::harness(&ws);

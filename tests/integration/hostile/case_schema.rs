@@ -1,27 +1,13 @@
 //! Finding 5: a crafted case file (a table replaced by a recursive view, an
 //! extra trigger or table) is refused before any query, so no reader hangs.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util;
 
-/// Runs `ferret ARGS` and fails the test if it takes over 20 s.
+/// `ferret ARGS`, failing the test past 20 s.
 fn run_bounded(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    let mut child = util::ferret()
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("ferret {args:?} still running after 20 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    util::output_within(util::ferret().args(args), Duration::from_secs(20))
 }
 
 #[test]
@@ -31,21 +17,7 @@ fn a_case_whose_schema_was_altered_is_refused_before_any_query() {
     std::fs::create_dir(&ev).unwrap();
     std::fs::write(ev.join("a.txt"), "a").unwrap();
     let good = dir.path().join("good.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "S-1",
-                "--examiner",
-                "T",
-                "--case",
-            ])
-            .arg(&good)
-            .arg(&ev),
-    );
+    util::new_case_scan(&good, &ev, "S-1", &[]);
     let crafted = [
         "DROP TABLE flags; CREATE VIEW flags AS WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) \
          SELECT x AS file_id, 'alert' AS reason, '' AS detail FROM r;",

@@ -40,21 +40,7 @@ fn a_case_on_read_only_media_is_opened_read_only_and_every_read_works() {
     let media = dir.path().join("media");
     std::fs::create_dir(&media).unwrap();
     let case = media.join("c.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "RO-1",
-                "--examiner",
-                "T",
-                "--case",
-            ])
-            .arg(&case)
-            .arg(&ev),
-    );
+    util::new_case_scan(&case, &ev, "RO-1", &[]);
     assert!(!media.join("c.ferret-wal").exists(), "closed cleanly");
     mode(&case, 0o444);
     mode(&media, 0o555);

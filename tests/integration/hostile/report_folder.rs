@@ -2,7 +2,7 @@
 //! the DFXML well-formed; `ferret verify` never follows a link or opens a
 //! FIFO; a report or an inventory that fails leaves nothing behind.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util;
 
@@ -14,21 +14,7 @@ fn case_of(dir: &std::path::Path, name: &[u8], n: usize) -> std::path::PathBuf {
         std::fs::write(ev.join(format!("f{i:04}.txt")), format!("file {i}")).unwrap();
     }
     let case = dir.join("c.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "R-1",
-                "--examiner",
-                "T",
-                "--case",
-            ])
-            .arg(&case)
-            .arg(&ev),
-    );
+    util::new_case_scan(&case, &ev, "R-1", &[]);
     case
 }
 
@@ -60,22 +46,10 @@ fn a_control_byte_in_the_evidence_name_keeps_dfxml_well_formed() {
 
 /// `ferret verify DIR`, failing the test past 20 s (a FIFO would hang it).
 fn verify_bounded(dir: &std::path::Path) -> std::process::Output {
-    let mut child = util::ferret()
-        .arg("verify")
-        .arg(dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("ferret verify still running after 20 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    util::output_within(
+        util::ferret().arg("verify").arg(dir),
+        Duration::from_secs(20),
+    )
 }
 
 #[cfg(unix)]

@@ -31,23 +31,11 @@ fn case_and_report(dir: &Path) -> (PathBuf, PathBuf) {
             .arg(dir.join("bad.txt")),
     );
     let case = dir.join("c.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "T-4",
-                "--examiner",
-                "T",
-                "--case",
-            ])
-            .arg(&case)
-            .arg("--library")
-            .arg(&lib)
-            .args(["-s", "bad"])
-            .arg(&ev),
+    util::new_case_scan(
+        &case,
+        &ev,
+        "T-4",
+        &["--library", lib.to_str().unwrap(), "-s", "bad"],
     );
     let store = ferret::case::CaseStore::open(&case).unwrap();
     let rows = store

@@ -18,21 +18,7 @@ fn hostile_names_are_escaped_in_case_hits_and_reports() {
     std::fs::write(ev.join(&forged), JPEG).unwrap();
     std::fs::write(ev.join("holiday\u{202e}gpj.exe"), JPEG).unwrap();
     let case = dir.path().join("c.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "I-1",
-                "--examiner",
-                "T",
-                "--case",
-            ])
-            .arg(&case)
-            .arg(&ev),
-    );
+    util::new_case_scan(&case, &ev, "I-1", &[]);
     let out = util::run_ok(util::ferret().args(["case", "hits"]).arg(&case));
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
