@@ -52,6 +52,20 @@ fn verify_bounded(dir: &std::path::Path) -> std::process::Output {
     )
 }
 
+/// Replaces a file with a named pipe of the same name.
+#[cfg(unix)]
+fn replace_with_fifo(path: &std::path::Path) {
+    std::fs::remove_file(path).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+}
+
 #[cfg(unix)]
 #[test]
 fn verify_never_follows_a_link_nor_opens_a_fifo() {
@@ -68,15 +82,7 @@ fn verify_never_follows_a_link_nor_opens_a_fifo() {
     );
     util::run_ok(util::ferret().arg("verify").arg(&r));
     // items.csv becomes a FIFO: refused at once, not waited on.
-    std::fs::remove_file(r.join("items.csv")).unwrap();
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        r.join("items.csv"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o644),
-        0,
-    )
-    .unwrap();
+    replace_with_fifo(&r.join("items.csv"));
     let out = verify_bounded(&r);
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -91,15 +97,7 @@ fn verify_never_follows_a_link_nor_opens_a_fifo() {
         "{text}"
     );
     // A manifest that is itself a FIFO: a clear error, no wait.
-    std::fs::remove_file(r.join("manifest.sha256")).unwrap();
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        r.join("manifest.sha256"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o644),
-        0,
-    )
-    .unwrap();
+    replace_with_fifo(&r.join("manifest.sha256"));
     let out = verify_bounded(&r);
     assert_eq!(out.status.code(), Some(3));
 }
