@@ -298,7 +298,7 @@ fn gui_scan_with_an_md5_set_and_only_sha256_ticked_finds_the_files() {
     h.step();
     // The MD5 box is shown ticked and locked, and says why.
     use egui_kittest::kittest::{NodeT, Queryable};
-    let md5 = h.get_by_label("MD5");
+    let md5 = h.get_by_label("MD5 (needed by md5set)");
     assert!(
         md5.accesskit_node().is_disabled(),
         "MD5 is locked while md5set is chosen"

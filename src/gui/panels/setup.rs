@@ -406,12 +406,19 @@ fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
                 } else {
                     // A chosen set lists this digest: it is computed
                     // whatever is ticked, so the box says so and is locked.
-                    ui.add_enabled(false, egui::Checkbox::new(&mut true, *label))
-                        .on_disabled_hover_text(format!(
-                            "Always computed: hash set {} lists {} digests",
-                            needed_by.join(", "),
-                            label
-                        ));
+                    let by = match needed_by.as_slice() {
+                        [one] => (*one).to_string(),
+                        many => format!("{} sets", many.len()),
+                    };
+                    ui.add_enabled(
+                        false,
+                        egui::Checkbox::new(&mut true, format!("{label} (needed by {by})")),
+                    )
+                    .on_disabled_hover_text(format!(
+                        "Always computed: hash set {} lists {} digests",
+                        needed_by.join(", "),
+                        label
+                    ));
                 }
             }
             ui.label("(a chosen set's digests are always computed)");
