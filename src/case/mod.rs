@@ -78,6 +78,9 @@ pub enum CaseError {
     /// A change was asked of a case opened read-only.
     #[error("the case is open read-only: nothing can be recorded")]
     ReadOnly,
+    /// The scan was resumed by another run, or is no longer the newest.
+    #[error("scan {0} cannot be resumed now: another resume took it, or a newer scan exists")]
+    NotResumable(i64),
     /// A case needs a number.
     #[error("a case number is required")]
     CaseNumberRequired,

@@ -31,8 +31,14 @@ fn folder_writable(path: &Path) -> bool {
 /// a case left with unsaved changes in its `-wal` file is refused then, as
 /// immutable reading would not see them.
 fn connect_read_only(path: &Path) -> Result<Connection, CaseError> {
+    connect(path, !folder_writable(path))
+}
+
+/// A read-only connection; `immutable`: SQLite creates no `-wal` or `-shm`
+/// file and takes no lock (it reads the case file alone).
+fn connect(path: &Path, immutable: bool) -> Result<Connection, CaseError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if folder_writable(path) {
+    if !immutable {
         return Ok(Connection::open_with_flags(path, flags)?);
     }
     let mut wal = path.as_os_str().to_os_string();
@@ -66,6 +72,11 @@ fn check(path: &Path) -> Result<i32, CaseError> {
 
 /// Is it a case of a version we read? (Reads the header only.)
 fn check_header(path: &Path) -> Result<i32, CaseError> {
+    check_header_with(path, false)
+}
+
+/// [`check_header`]; `immutable`: without creating any file beside it.
+fn check_header_with(path: &Path, immutable: bool) -> Result<i32, CaseError> {
     if !path.exists() {
         return Err(CaseError::Missing(path.to_path_buf()));
     }
@@ -73,7 +84,11 @@ fn check_header(path: &Path) -> Result<i32, CaseError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let conn = match connect_read_only(path) {
+    let conn = match if immutable {
+        connect(path, true)
+    } else {
+        connect_read_only(path)
+    } {
         Ok(c) => c,
         Err(CaseError::Db(e)) => return Err(corrupt(e)),
         Err(other) => return Err(other),
@@ -345,6 +360,48 @@ impl CaseStore {
     pub fn open_read_only(path: &Path) -> Result<CaseStore, CaseError> {
         check(path)?;
         Self::read_only_conn(path)
+    }
+
+    /// The evidence roots a case records, read without creating anything
+    /// beside the case (no `-wal`, no `-shm`, no lock): for deciding whether
+    /// a case may be opened at all, as it may lie inside its own evidence.
+    /// A case left with changes in its `-wal` (a killed scan) is read from
+    /// a private copy of both files.
+    pub fn evidence_roots_of(path: &Path) -> Result<Vec<std::path::PathBuf>, CaseError> {
+        let mut wal = path.as_os_str().to_os_string();
+        wal.push("-wal");
+        let wal = std::path::PathBuf::from(wal);
+        if !std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            check_header_with(path, true)?;
+            let store = CaseStore {
+                conn: connect(path, true)?,
+                path: path.to_path_buf(),
+                read_only: true,
+            };
+            return Ok(store.evidence()?.into_iter().map(|e| e.root).collect());
+        }
+        let stamp = UtcTime::now();
+        let dir = std::env::temp_dir().join(format!(
+            "ferret-peek-{}-{}-{}",
+            std::process::id(),
+            stamp.secs,
+            stamp.nanos
+        ));
+        let io = |source: std::io::Error| CaseError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("cannot copy it to read it: {source}"),
+        };
+        std::fs::create_dir(&dir).map_err(io)?;
+        let copy = dir.join("case.ferret");
+        let roots = std::fs::copy(path, &copy)
+            .and_then(|_| std::fs::copy(&wal, dir.join("case.ferret-wal")))
+            .map_err(io)
+            .and_then(|_| {
+                let store = Self::open_read_only_unverified(&copy)?;
+                Ok(store.evidence()?.into_iter().map(|e| e.root).collect())
+            });
+        let _ = std::fs::remove_dir_all(&dir);
+        roots
     }
 
     fn read_only_conn(path: &Path) -> Result<CaseStore, CaseError> {

@@ -211,10 +211,20 @@ impl CaseStore {
         resumes: Option<i64>,
         actor: &str,
     ) -> Result<(i64, Vec<i64>), CaseError> {
-        let tx = self.conn.unchecked_transaction()?;
-        let out = self.begin_scan_in(evidence_id, options, catalog, resumes, actor)?;
-        tx.commit()?;
-        Ok(out)
+        // IMMEDIATE: two front ends resuming the same scan at once cannot
+        // both pass the check below.
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let out = self.begin_scan_in(evidence_id, options, catalog, resumes, actor);
+        match out {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     fn begin_scan_in(
@@ -226,10 +236,17 @@ impl CaseStore {
         actor: &str,
     ) -> Result<(i64, Vec<i64>), CaseError> {
         if let Some(old) = resumes {
-            self.conn.execute(
-                "UPDATE scans SET status = 'superseded' WHERE id = ?1",
+            // Still the newest scan, and still unfinished: else another
+            // resume took it first.
+            let changed = self.conn.execute(
+                "UPDATE scans SET status = 'superseded' WHERE id = ?1
+                   AND status IN ('cancelled', 'interrupted', 'failed')
+                   AND id = (SELECT max(id) FROM scans)",
                 [old],
             )?;
+            if changed != 1 {
+                return Err(CaseError::NotResumable(old));
+            }
         }
         let opts = options.to_json();
         let cmd: Vec<String> = std::env::args_os()
@@ -339,12 +356,20 @@ impl CaseStore {
     }
 
     /// What is already recorded for an evidence item, for `--resume`.
-    pub fn resume_set(&self, evidence_id: i64) -> Result<ResumeSet, CaseError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT path, size, mtime_ns, status FROM files WHERE evidence_id = ?1")?;
+    ///
+    /// Only rows written by `scan` and the scans it continued count: a row an
+    /// earlier, separate scan of the same evidence wrote was matched against
+    /// other sets and may lack digests these sets need, so it is read again.
+    pub fn resume_set(&self, evidence_id: i64, scan: i64) -> Result<ResumeSet, CaseError> {
+        let mut st = self.conn.prepare(
+            "WITH RECURSIVE chain(id) AS (
+                 SELECT ?2 UNION SELECT s.resumes FROM scans s JOIN chain c ON s.id = c.id
+                 WHERE s.resumes IS NOT NULL)
+             SELECT path, size, mtime_ns, status FROM files
+             WHERE evidence_id = ?1 AND scan_id IN (SELECT id FROM chain)",
+        )?;
         let mut map = HashMap::new();
-        let rows = st.query_map([evidence_id], |r| {
+        let rows = st.query_map([evidence_id, scan], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
                 r.get::<_, Option<i64>>(1)?,

@@ -56,7 +56,17 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
             outln!("case:       {} {}", t(&info.case_number), t(&info.title));
             outln!("examiner:   {} {}", t(&info.examiner), t(&info.examiner_id));
             outln!("agency:     {}", t(&info.agency));
-            for ev in store.evidence().unwrap_or_default() {
+            // A case whose rows cannot be read is an error, never a shorter
+            // answer.
+            let evidence = match store.evidence() {
+                Ok(e) => e,
+                Err(e) => return fail(e),
+            };
+            let scans = match store.scans() {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            for ev in evidence {
                 let ro = match ev.read_only {
                     Some(true) => "read-only",
                     Some(false) => "READ-WRITE",
@@ -71,7 +81,7 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                     t(&ev.description)
                 );
             }
-            for s in store.scans().unwrap_or_default() {
+            for s in scans {
                 let status = match s.status {
                     ScanStatus::Running => "running or interrupted",
                     other => other.as_str(),
@@ -84,30 +94,34 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                     t(&s.tool_version)
                 );
             }
-            if let Ok(a) = store.audit_anchor() {
-                outln!(
-                    "audit:      {} rows; anchor row {} BLAKE3 {} (reports carry it; `ferret case verify --report DIR` checks it)",
-                    a.rows,
-                    a.row,
-                    a.hash
-                );
-            }
-            if let Ok(c) = store.counts(None) {
-                outln!(
-                    "files:      {} entries: {} hashed ({} bytes), {} not hashed, {} unreadable",
-                    c.entries,
-                    c.hashed,
-                    c.bytes,
-                    c.not_hashed,
-                    c.errors
-                );
-                outln!(
-                    "flags:      {} alert, {} known-good, {} extension mismatches",
-                    c.alerts,
-                    c.known_good,
-                    c.mismatches
-                );
-            }
+            let a = match store.audit_anchor() {
+                Ok(a) => a,
+                Err(e) => return fail(e),
+            };
+            outln!(
+                "audit:      {} rows; anchor row {} BLAKE3 {} (reports carry it; `ferret case verify --report DIR` checks it)",
+                a.rows,
+                a.row,
+                a.hash
+            );
+            let c = match store.counts(None) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            outln!(
+                "files:      {} entries: {} hashed ({} bytes), {} not hashed, {} unreadable",
+                c.entries,
+                c.hashed,
+                c.bytes,
+                c.not_hashed,
+                c.errors
+            );
+            outln!(
+                "flags:      {} alert, {} known-good, {} extension mismatches",
+                c.alerts,
+                c.known_good,
+                c.mismatches
+            );
             EXIT_OK
         }
         CaseCommand::Hits { case, reasons } => {

@@ -61,9 +61,7 @@ fn open_output(args: &InventoryArgs) -> Result<Box<dyn Write + Send>, String> {
     let Some(path) = &args.output else {
         return Ok(Box::new(BufWriter::new(io::stdout())));
     };
-    let target = OutputTarget::parse(path);
-    let out =
-        guard::open_output(&target, &[&args.source], args.force).map_err(|e| e.to_string())?;
+    let out = guard::open_output(path, &[&args.source], args.force).map_err(|e| e.to_string())?;
     Ok(Box::new(BufWriter::with_capacity(1 << 20, out)))
 }
 

@@ -46,7 +46,10 @@ pub struct ScanArgs {
     /// Continue the case's newest scan if it did not finish, with the
     /// settings it ran with, skipping entries already recorded (same path,
     /// size and mtime): `ferret scan --resume CASE` or `--case CASE --resume`.
-    #[arg(long, conflicts_with_all = ["new", "hashsets", "algorithms", "cross_filesystems", "read_link_targets"])]
+    #[arg(long, conflicts_with_all = [
+        "new", "hashsets", "algorithms", "cross_filesystems", "read_link_targets", "order",
+        "device", "exhibit", "case_number", "examiner", "title", "agency", "description",
+    ])]
     pub resume: bool,
     /// Hash sets of the library to match (repeatable).
     #[arg(long = "hashset", short = 's', value_name = "NAME")]
@@ -81,8 +84,12 @@ fn request(args: &ScanArgs) -> Result<ScanRequest, String> {
         let case = match (&args.case, &args.source) {
             (Some(c), None) | (None, Some(c)) => c.clone(),
             (Some(c), Some(s)) if c == s => c.clone(),
-            (Some(_), Some(_)) => {
-                return Err("--resume takes the case file only (no evidence folder)".into());
+            (Some(c), Some(s)) => {
+                return Err(format!(
+                    "--resume takes one case file, and no evidence folder (given: {} and {})",
+                    crate::pathfmt::escape_path(c),
+                    crate::pathfmt::escape_path(s)
+                ));
             }
             (None, None) => {
                 return Err("--resume needs the case file: ferret scan --resume CASE".into());

@@ -47,6 +47,10 @@ pub enum GuardError {
         /// Its link count.
         links: u64,
     },
+    /// `--force` on a device, FIFO or socket: only files and links are
+    /// replaced.
+    #[error("{} is not a regular file or a link: not replaced", escape_path(.0))]
+    NotReplaceable(PathBuf),
     /// `--force` on a folder: only files are replaced.
     #[error("{} is a folder: not replaced", escape_path(.0))]
     IsDir(PathBuf),
@@ -88,9 +92,10 @@ impl OutputTarget {
 fn is_null_device(path: &Path) -> bool {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::FileTypeExt;
-        path == Path::new("/dev/null")
-            && std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let null = std::fs::metadata("/dev/null").ok().map(|m| m.rdev());
+        std::fs::metadata(path)
+            .is_ok_and(|m| m.file_type().is_char_device() && Some(m.rdev()) == null)
     }
     #[cfg(windows)]
     {
@@ -103,94 +108,174 @@ fn is_null_device(path: &Path) -> bool {
     }
 }
 
-/// Absolute, with `.` and `..` applied lexically (for the part of a path
-/// that does not exist yet: it holds no link to follow).
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+/// Links followed at most while resolving one output path (as the OS does:
+/// a loop is an error, not a stack overflow).
+const MAX_LINKS: u32 = 40;
 
-/// Where writing `path` would land: the nearest existing ancestor resolved
-/// through links, the rest added lexically. A link at the last component
-/// is resolved to its target.
-pub fn resolve_output(path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    if let Ok(real) = std::fs::canonicalize(&abs) {
-        return real;
+/// (device, inode) of an existing path, following links (`stat`, which
+/// moves no access time).
+fn id_of(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
     }
-    // A dangling link at the last component: where its target would be made.
-    if let Ok(target) = std::fs::read_link(&abs) {
-        let base = abs.parent().unwrap_or(Path::new("/"));
-        let joined = base.join(target);
-        if joined != abs {
-            return resolve_output(&joined);
-        }
-    }
-    let mut existing = abs.clone();
-    let mut rest: Vec<std::ffi::OsString> = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(&existing) {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return lexical(&out);
-        }
-        match (existing.file_name(), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => {
-                // `..` or a root at the end: apply it lexically, try again.
-                let l = lexical(&existing);
-                if l == existing {
-                    return lexical(&abs);
-                }
-                existing = l;
-            }
-        }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
-/// Refuses `path` when it would land in (or be) one of `evidence_roots`.
-pub fn check_outside(path: &Path, evidence_roots: &[&Path]) -> Result<(), GuardError> {
-    let resolved = resolve_output(path);
-    // The name as typed, resolved without the last link: a link pointing
-    // elsewhere but itself inside the evidence is refused as well.
-    let as_named = match (path.parent(), path.file_name()) {
-        (Some(parent), Some(name)) => {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            resolve_output(parent).join(name)
-        }
-        _ => resolved.clone(),
+/// The evidence roots as the guard compares them: resolved paths and the
+/// (device, inode) of each root folder, so a bind mount or another name of
+/// the same folder is recognised too.
+struct Roots<'a> {
+    given: &'a [&'a Path],
+    real: Vec<PathBuf>,
+    ids: Vec<Option<(u64, u64)>>,
+}
+
+impl<'a> Roots<'a> {
+    fn new(given: &'a [&'a Path]) -> Self {
+        let real = given
+            .iter()
+            .map(|r| {
+                std::fs::canonicalize(r)
+                    .or_else(|_| std::path::absolute(r))
+                    .unwrap_or_else(|_| r.to_path_buf())
+            })
+            .collect();
+        let ids = given.iter().map(|r| id_of(r)).collect();
+        Roots { given, real, ids }
+    }
+
+    /// The root `dir` (a real, existing folder, or a path below one) is or
+    /// lies in: by resolved name, or by being the same folder.
+    fn holding(&self, dir: &Path, id: Option<(u64, u64)>) -> Option<&'a Path> {
+        self.given.iter().enumerate().find_map(|(i, root)| {
+            let by_name = self.real.get(i).is_some_and(|r| dir.starts_with(r));
+            let by_id = id.is_some() && self.ids.get(i).copied().flatten() == id;
+            (by_name || by_id).then_some(*root)
+        })
+    }
+}
+
+/// Resolves `path` as the OS would when writing it, one component at a time
+/// from the file-system root, and refuses it as soon as a folder it passes
+/// through is (or is inside) an evidence root. Links are read only in
+/// folders already known to be outside the evidence (reading a link moves
+/// its access time), at most [`MAX_LINKS`] of them. Returns the resolved
+/// path (its missing tail added lexically).
+fn resolve_checked(path: &Path, roots: &Roots<'_>) -> Result<PathBuf, GuardError> {
+    let inside = |resolved: &Path, root: &Path| GuardError::InsideEvidence {
+        path: path.to_path_buf(),
+        resolved: resolved.to_path_buf(),
+        root: root.to_path_buf(),
     };
-    for root in evidence_roots {
-        let real_root = resolve_output(root);
-        for candidate in [&resolved, &as_named] {
-            if candidate.starts_with(&real_root) {
-                return Err(GuardError::InsideEvidence {
-                    path: path.to_path_buf(),
-                    resolved: candidate.clone(),
-                    root: root.to_path_buf(),
-                });
+    let io = |source: io::Error| GuardError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let abs = std::path::absolute(path).map_err(io)?;
+    let mut at = PathBuf::new();
+    let mut pending: std::collections::VecDeque<std::ffi::OsString> = Default::default();
+    for c in abs.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => at.push(c.as_os_str()),
+            Component::CurDir => {}
+            other => pending.push_back(other.as_os_str().to_os_string()),
+        }
+    }
+    if let Some(root) = roots.holding(&at, id_of(&at)) {
+        return Err(inside(&at, root));
+    }
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        if part == ".." {
+            at.pop();
+            continue;
+        }
+        if part == "." {
+            continue;
+        }
+        let next = at.join(&part);
+        match std::fs::symlink_metadata(&next) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // The rest does not exist yet: it is made below `at`, which
+                // is outside the evidence; `..` in it is applied lexically.
+                let mut out = next;
+                for rest in pending {
+                    if rest == ".." {
+                        out.pop();
+                    } else if rest != "." {
+                        out.push(rest);
+                    }
+                }
+                return match roots.holding(&out, None) {
+                    Some(root) => Err(inside(&out, root)),
+                    None => Ok(out),
+                };
+            }
+            Err(e) => return Err(io(e)),
+            Ok(m) if m.file_type().is_symlink() => {
+                // `at` is outside the evidence, so this name is; but a link
+                // with other hard links may be one inside the evidence, and
+                // reading it would move its access time: refused unread.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    if m.nlink() > 1 {
+                        return Err(GuardError::HardLinked {
+                            path: next,
+                            links: m.nlink(),
+                        });
+                    }
+                }
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(io(io::Error::other("too many levels of symbolic links")));
+                }
+                let target = std::fs::read_link(&next).map_err(io)?;
+                let mut parts: Vec<std::ffi::OsString> = Vec::new();
+                for c in target.components() {
+                    match c {
+                        Component::Prefix(_) | Component::RootDir => {
+                            at = PathBuf::new();
+                            at.push(c.as_os_str());
+                            parts.clear();
+                        }
+                        Component::CurDir => {}
+                        other => parts.push(other.as_os_str().to_os_string()),
+                    }
+                }
+                for p in parts.into_iter().rev() {
+                    pending.push_front(p);
+                }
+            }
+            Ok(_) => {
+                at = next;
+                if let Some(root) = roots.holding(&at, id_of(&at)) {
+                    return Err(inside(&at, root));
+                }
             }
         }
     }
-    Ok(())
+    Ok(at)
+}
+
+/// Where writing `path` would land (resolved as [`check_outside`] does, with
+/// no evidence to refuse).
+pub fn resolve_output(path: &Path) -> Result<PathBuf, GuardError> {
+    resolve_checked(path, &Roots::new(&[]))
+}
+
+/// Refuses `path` when it would land in (or be) one of `evidence_roots`, by
+/// name or by being the same folder (a bind mount, another name of it),
+/// whether through `..`, folder links or a link at the last component.
+/// Nothing inside the evidence is read or touched while checking.
+pub fn check_outside(path: &Path, evidence_roots: &[&Path]) -> Result<(), GuardError> {
+    resolve_checked(path, &Roots::new(evidence_roots)).map(|_| ())
 }
 
 /// Makes room for a new file at `path` (outside every evidence root): with
@@ -208,13 +293,18 @@ pub fn prepare_new_file(
     if !force {
         return Err(GuardError::Exists(path.to_path_buf()));
     }
-    if meta.is_dir() {
+    let kind = meta.file_type();
+    if kind.is_dir() {
         return Err(GuardError::IsDir(path.to_path_buf()));
+    }
+    if !kind.is_file() && !kind.is_symlink() {
+        return Err(GuardError::NotReplaceable(path.to_path_buf()));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        if meta.is_file() && meta.nlink() > 1 {
+        // A second name of the same inode (a file, or a link) may be evidence.
+        if meta.nlink() > 1 {
             return Err(GuardError::HardLinked {
                 path: path.to_path_buf(),
                 links: meta.nlink(),
@@ -253,14 +343,21 @@ pub fn create_output(
 
 /// Opens an output target for writing: standard output, the null device,
 /// or a new file made by [`create_output`].
+///
+/// The path is checked before anything else looks at it: even a `stat`
+/// through a link inside the evidence moves that link's access time.
 pub fn open_output(
-    target: &OutputTarget,
+    path: &Path,
     evidence_roots: &[&Path],
     force: bool,
 ) -> Result<Box<dyn io::Write + Send>, GuardError> {
-    Ok(match target {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(io::stdout()));
+    }
+    check_outside(path, evidence_roots)?;
+    Ok(match OutputTarget::parse(path) {
         OutputTarget::Stdout => Box::new(io::stdout()),
         OutputTarget::Null => Box::new(io::sink()),
-        OutputTarget::File(path) => Box::new(create_output(path, evidence_roots, force)?),
+        OutputTarget::File(path) => Box::new(create_output(&path, evidence_roots, force)?),
     })
 }

@@ -78,6 +78,21 @@ pub enum WorkflowError {
     /// The scan names an evidence item the case does not hold.
     #[error("the scan's evidence item {0} is missing from the case")]
     EvidenceMissing(i64),
+    /// The folder at an evidence root is not the exhibit recorded there.
+    #[error(
+        "exhibit {exhibit}: {why}; mount the original exhibit there, or scan this one as another exhibit"
+    )]
+    EvidenceChanged {
+        /// The exhibit number.
+        exhibit: String,
+        /// What differs.
+        why: String,
+    },
+    /// A scan's stored settings differ from what its audit row recorded.
+    #[error(
+        "scan {0}: its stored settings differ from the audit log's record of its start (the case was edited); not resumed"
+    )]
+    SettingsNotAudited(i64),
     /// A scan's stored settings are unreadable.
     #[error(transparent)]
     Settings(#[from] SettingsError),

@@ -126,10 +126,10 @@ pub fn resumable_scan(store: &CaseStore) -> Result<ScanRecord, WorkflowError> {
         return Err(WorkflowError::NothingToResume("does not exist"));
     };
     match newest.status {
+        s if s.resumable() => Ok(newest),
         ScanStatus::Running => Err(WorkflowError::StillRunning(newest.id)),
-        ScanStatus::Complete => Err(WorkflowError::NothingToResume("completed")),
         ScanStatus::Superseded => Err(WorkflowError::NothingToResume("was resumed already")),
-        ScanStatus::Cancelled | ScanStatus::Interrupted | ScanStatus::Failed => Ok(newest),
+        _ => Err(WorkflowError::NothingToResume("completed")),
     }
 }
 
@@ -187,6 +187,20 @@ fn plan_into(
     // inside the evidence it records.
     guard::check_outside(store.path(), &[&evidence.root])?;
     let mount = evidence_mount(&evidence.root)?;
+    // The same exhibit at the same folder again (a re-scan): it must still
+    // be the same drive.
+    let real = std::fs::canonicalize(&evidence.root).unwrap_or_else(|_| evidence.root.clone());
+    let exhibit_name = match evidence.exhibit.trim() {
+        "" => "1",
+        e => e,
+    };
+    if let Some(known) = store
+        .evidence()?
+        .into_iter()
+        .find(|e| e.root == real && e.exhibit == exhibit_name)
+    {
+        same_exhibit(&known)?;
+    }
     let catalog = load_sets(&settings.hash_sets, library)?;
     let actor = actor_of(&store);
     let exhibit = match evidence.exhibit.trim() {
@@ -238,15 +252,24 @@ pub fn plan_scan(request: ScanRequest, library: &Path) -> Result<ScanPlan, Workf
             plan_into(store, evidence, settings, library)
         }
         ScanRequest::Resume { case } => {
+            // Looked at read-only first: a case inside the evidence is
+            // refused before anything (migrations, marking a scan
+            // interrupted) is written to it.
+            {
+                let roots = CaseStore::evidence_roots_of(&case)?;
+                let roots: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
+                guard::check_outside(&case, &roots)?;
+            }
             let case = CaseStore::open(&case)?;
             let scan = resumable_scan(&case)?;
             let settings = scan.settings()?;
+            settings_as_audited(&case, scan.id, &settings)?;
             let ev = case
                 .evidence()?
                 .into_iter()
                 .find(|e| e.id == scan.evidence_id)
                 .ok_or(WorkflowError::EvidenceMissing(scan.evidence_id))?;
-            guard::check_outside(case.path(), &[&ev.root])?;
+            same_exhibit(&ev)?;
             let catalog = load_sets(&settings.hash_sets, library)?;
             let actor = actor_of(&case);
             Ok(ScanPlan {
@@ -259,6 +282,61 @@ pub fn plan_scan(request: ScanRequest, library: &Path) -> Result<ScanPlan, Workf
                 actor,
             })
         }
+    }
+}
+
+/// The settings a resume repeats must be the ones the audit log recorded
+/// when the scan started (a case edited to drop a hash set is refused).
+fn settings_as_audited(
+    store: &CaseStore,
+    scan: i64,
+    settings: &ScanSettings,
+) -> Result<(), WorkflowError> {
+    let recorded = store.audit_rows()?.into_iter().find_map(|row| {
+        if row.action != "scan_started" {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(&row.detail).ok()?;
+        if v.get("scan").and_then(serde_json::Value::as_i64) != Some(scan) {
+            return None;
+        }
+        let options = v.get("options")?.to_string();
+        ScanSettings::from_json(&options).ok()
+    });
+    match recorded {
+        Some(r) if r == *settings => Ok(()),
+        _ => Err(WorkflowError::SettingsNotAudited(scan)),
+    }
+}
+
+/// The folder at a recorded evidence root must still be that exhibit: the
+/// same device and filesystem as when it was recorded (a different drive
+/// mounted at the same place is refused, not merged into the exhibit).
+fn same_exhibit(ev: &crate::case::EvidenceRecord) -> Result<(), WorkflowError> {
+    if !ev.root.is_absolute() {
+        return Err(WorkflowError::EvidenceChanged {
+            exhibit: ev.exhibit.clone(),
+            why: format!(
+                "its recorded folder {} is not an absolute path",
+                crate::pathfmt::escape_path(&ev.root)
+            ),
+        });
+    }
+    let Some(was) = &ev.mount else {
+        return Ok(());
+    };
+    let now = crate::evidence::mount_info(&ev.root);
+    match now {
+        Some(now) if now.device == was.device && now.fs_type == was.fs_type => Ok(()),
+        now => Err(WorkflowError::EvidenceChanged {
+            exhibit: ev.exhibit.clone(),
+            why: format!(
+                "{} was {} when recorded and is {} now",
+                crate::pathfmt::escape_path(&ev.root),
+                was.describe(),
+                crate::evidence::MountInfo::describe_or_unknown(now.as_ref())
+            ),
+        }),
     }
 }
 
@@ -285,7 +363,7 @@ impl ScanPlan {
             actor,
         } = self;
         let resume_set = match resumes {
-            Some(_) => Some(store.resume_set(evidence_id)?),
+            Some(scan) => Some(store.resume_set(evidence_id, scan)?),
             None => None,
         };
         // Rows may exist (a resume, or a re-scan of the same evidence):

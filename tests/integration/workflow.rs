@@ -595,6 +595,14 @@ fn a_version_1_case_is_migrated_and_its_cancelled_scan_resumed() {
             [],
         )
         .unwrap();
+        // Its audit log recorded the scan's start with those options.
+        ferret::case::audit::append(
+            &conn,
+            "T",
+            "scan_started",
+            r#"{"scan":1,"evidence":1,"options":{"algorithms":"sha256","hash_sets":["md5set"],"cross_filesystems":false,"order":"walk","device":""},"resumes":null}"#,
+        )
+        .unwrap();
     }
     util::run_ok(scan_cmd(&case, &lib).arg("--resume"));
     let store = CaseStore::open_read_only(&case).unwrap();

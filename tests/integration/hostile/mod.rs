@@ -10,6 +10,7 @@ mod importer_panic;
 mod read_only_media;
 mod report_folder;
 mod results_tampering;
+mod resume_and_guard;
 mod terminal_injection;
 mod unbounded_imports;
 
