@@ -321,7 +321,9 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
             args.format
         ));
     }
-    let set = match lib.load(&args.name) {
+    // Every digest is read, so the set is checked whole first (one more
+    // read of it): an export never copies a damaged set's contents.
+    let set = match lib.load_verified(&args.name) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -358,7 +360,9 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
         }
         let mut n = 0;
         for (digest, id) in set.digests(algo) {
-            let info = set.entry(id);
+            let Some(info) = set.entry(id) else {
+                return Err(io::Error::other(format!("{}: no entry {id}", args.name)));
+            };
             if !args.filters.iter().all(|f| matches_filter(&info, f)) {
                 continue;
             }
