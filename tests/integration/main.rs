@@ -8,6 +8,7 @@ mod classify;
 mod gui;
 mod hashing;
 mod hashsets;
+mod hostile;
 mod inventory;
 mod job;
 mod report;
