@@ -145,10 +145,12 @@ impl HashSetCatalog {
 }
 
 /// The digests `set` holds entries for: what matching it needs computed.
+/// Read from the header's counts, not the records, so a damaged first
+/// record cannot make a scan skip a digest the set lists.
 pub fn set_algorithms(set: &CompiledSet) -> AlgorithmSet {
     Algorithm::ALL
         .into_iter()
-        .filter(|a| set.digests(*a).next().is_some())
+        .filter(|a| set.digest_count(*a) > 0)
         .fold(AlgorithmSet::EMPTY, AlgorithmSet::with)
 }
 

@@ -27,9 +27,10 @@ use crate::evidence::UtcTime;
 use crate::pathfmt::escape_path;
 
 /// Sets whose index is at most this big are verified when loaded, so their
-/// damage is rebuilt before anything uses them: 64 MiB (about 2 M MD5
-/// entries) hashes in a few tens of milliseconds. Bigger sets are verified
-/// by the scan that uses them, alongside its walk, or by `hashset verify`.
+/// damage is rebuilt before anything uses them: 64 MiB (about 3.5 M MD5
+/// entries) verifies in about 45 ms (measured 1.5 GB/s, file cached).
+/// Bigger sets are verified by the scan that uses them, alongside its walk,
+/// or by `hashset verify`.
 const VERIFY_ON_LOAD_MAX: u64 = 64 << 20;
 
 /// How to import a source.

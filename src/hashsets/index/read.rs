@@ -286,6 +286,12 @@ impl CompiledSet {
         self.entries
     }
 
+    /// How many `algorithm` digests the set holds (from its validated
+    /// header: no record is read).
+    pub fn digest_count(&self, algorithm: Algorithm) -> u64 {
+        self.table(algorithm).map_or(0, |t| t.count as u64)
+    }
+
     /// The index file's length in bytes.
     pub fn file_len(&self) -> u64 {
         self.map.len() as u64

@@ -200,6 +200,10 @@ fn an_out_of_range_entry_id_is_never_used_and_never_panics() {
     assert_eq!(set.entry(0xffff_fff0), None);
     assert_eq!(set.kind_of(0xffff_fff0), None);
     assert!(set.digests(Algorithm::Md5).all(|(_, id)| id < 2));
+    assert!(
+        ferret::hashsets::catalog::set_algorithms(&set).contains(Algorithm::Md5),
+        "a damaged record does not hide the digest a scan must compute"
+    );
     let err = set.verify().unwrap_err().to_string();
     assert!(
         err.contains("entry id 4294967280 out of range (2 entries)"),
