@@ -44,21 +44,14 @@ impl CompiledSet {
         // first 8 bytes as one big-endian integer order all but
         // equal-prefix cases (no memcmp call). Digests are 16 bytes and up,
         // so these all answer.
-        let (Some(key), Some(k8), Some(top)) = (
-            digest.get(2..),
-            digest.get(2..).and_then(be64),
-            be64(digest),
-        ) else {
+        let (Some(key), Some(k8)) = (digest.get(2..), digest.get(2..).and_then(be64)) else {
             return;
         };
         let kl = key.len();
         let Some(key_rest) = key.get(8..) else {
             return;
         };
-        let Some(recs) = b
-            .get(t.records + lo * width..)
-            .and_then(|r| r.get(..(hi - lo) * width))
-        else {
+        let Some(recs) = b.get(t.records + lo * width..t.records + hi * width) else {
             return;
         };
         // Buckets hold about four records, so a linear scan reads one or two
@@ -100,6 +93,7 @@ impl CompiledSet {
         };
         let (mut a, mut z);
         {
+            let Some(top) = be64(digest) else { return };
             let k = ((top << t.bits) >> 32) as u32;
             let est = ((u64::from(k) * n as u64) >> 32) as usize;
             let est = est.min(n - 1);
