@@ -1,5 +1,7 @@
-//! Measures a compiled set: open time (median of 21 opens) and lookup rate
-//! for random digests (misses) and for digests in the set (hits), one thread.
+//! Measures a compiled set: open time (median of 21 opens), the time of a
+//! whole verification (file checksum and structure, one thread, file in the
+//! page cache), and lookup rate for random digests (misses) and for digests
+//! in the set (hits), one thread.
 //! `cargo run --release --example hashset_probe -- PATH.fhs ALGO [N]`
 
 use std::time::Instant;
@@ -24,6 +26,9 @@ fn main() {
     }
     opens.sort_by(f64::total_cmp);
     let set = CompiledSet::open(path).expect("open");
+    let t = Instant::now();
+    set.verify().expect("verify");
+    let verify_ms = t.elapsed().as_secs_f64() * 1e3;
     let len = algo.digest_len();
     let mut x = 0x1234_5678_9abc_def0u64;
     let mut next = move || {
@@ -93,6 +98,7 @@ fn main() {
         .unwrap_or(0);
     println!(
         "{}: {} entries, {count} {algo}; file {:.1} MB = {:.3}x raw {algo} bytes; open median {:.2} ms (max {:.2}); \
+         verify {verify_ms:.0} ms ({:.2} GB/s); \
          lookups/s/core: {:.1} M random misses ({:.1} M cold), {:.1} M present ({found} found); \
          batched: {:.1} M misses, {:.1} M present",
         path.display(),
@@ -101,6 +107,7 @@ fn main() {
         size as f64 / (count as f64 * len as f64),
         opens[opens.len() / 2],
         opens[opens.len() - 1],
+        size as f64 / verify_ms / 1e6,
         miss_rate / 1e6,
         cold_rate / 1e6,
         hit_rate / 1e6,

@@ -221,7 +221,7 @@ fn insert(
     let mut info_sets = Vec::new();
     for h in &rec.hits {
         let set = catalog.sets().get(usize::from(h.set));
-        let info = set.map(|s| s.entry(h.entry)).unwrap_or_default();
+        let info = set.and_then(|s| s.entry(h.entry)).unwrap_or_default();
         let set_name = set.map(|s| s.provenance().name.clone()).unwrap_or_default();
         tx.prepare_cached(
             "INSERT INTO hits (file_id, hash_set_id, kind, algorithm, entry, category, entry_name, media_id)

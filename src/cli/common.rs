@@ -141,7 +141,17 @@ pub(super) fn load_catalog(
     library: &Option<PathBuf>,
 ) -> Result<HashSetCatalog, String> {
     let dir = library.clone().unwrap_or_else(HashLibrary::default_dir);
-    crate::workflow::load_sets(names, &dir).map_err(|e| e.to_string())
+    let catalog = crate::workflow::load_sets(names, &dir).map_err(|e| e.to_string())?;
+    print_rebuilds(&catalog);
+    Ok(catalog)
+}
+
+/// Says on stderr (even with `--quiet`) which sets the library had to
+/// rebuild from their source while loading them, and why.
+pub(super) fn print_rebuilds(catalog: &HashSetCatalog) {
+    for set in catalog.sets() {
+        super::hashset::note_rebuild(set);
+    }
 }
 
 /// A cancel token that Ctrl-C trips (a clean stop: what was done is kept).

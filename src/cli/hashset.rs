@@ -1,5 +1,5 @@
-//! `ferret hashset …`: import, list, inspect, remove and export sets of the
-//! examiner's hash library.
+//! `ferret hashset …`: import, list, inspect, verify, remove and export
+//! sets of the examiner's hash library.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -27,6 +27,17 @@ pub enum HashsetCommand {
     Info {
         /// Set name.
         name: String,
+    },
+    /// Check sets whole (file checksum, every record and entry); a damaged
+    /// one is rebuilt from its source when that is unchanged. Exit 0 when
+    /// every set is sound (rebuilt or not), 3 otherwise.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["name", "all"])))]
+    Verify {
+        /// Set name.
+        name: Option<String>,
+        /// Every set in the library.
+        #[arg(long)]
+        all: bool,
     },
     /// Remove a set from the library.
     Remove {
@@ -128,6 +139,21 @@ fn profile(arg: &Option<String>) -> Result<Option<CategoryProfile>, String> {
     }
 }
 
+/// Says on stderr that the library rebuilt `set` from its source.
+pub(super) fn note_rebuild(set: &CompiledSet) {
+    if let Some(r) = set.rebuilt() {
+        eprintln!("ferret: {r}");
+    }
+}
+
+fn hex64_name(h: Hex64) -> &'static str {
+    match h {
+        Hex64::Sha256 => "sha256",
+        Hex64::Blake3 => "blake3",
+        Hex64::Either => "either (indexed as both SHA-256 and BLAKE3)",
+    }
+}
+
 fn counts(set: &CompiledSet) -> String {
     set.provenance()
         .counts
@@ -149,6 +175,7 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
             for set in lib.list() {
                 match set {
                     Ok(s) => {
+                        note_rebuild(&s);
                         let p = s.provenance();
                         outln!(
                             "{:<24} {:<6} {:<11} {:>10} entries ({}), imported {}",
@@ -167,6 +194,7 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
         }
         HashsetCommand::Info { name } => match lib.load(&name) {
             Ok(s) => {
+                note_rebuild(&s);
                 let p = s.provenance();
                 // Strings from a set's header are shown escaped when they
                 // hold control or bidi characters (a crafted set or source).
@@ -183,6 +211,9 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
                     t(&p.imported_at),
                     t(&p.tool_version)
                 );
+                if let Some(h) = p.hex64 {
+                    outln!("hex64:         {}", hex64_name(h));
+                }
                 if let Some(n) = &p.embedded_name {
                     outln!("embedded name: {}", t(n));
                 }
@@ -204,6 +235,7 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
             }
             Err(e) => fail(e),
         },
+        HashsetCommand::Verify { name, all } => verify(&lib, name, all),
         HashsetCommand::Remove { name } => match lib.remove(&name) {
             Ok(()) => {
                 eprintln!("ferret: removed {name}");
@@ -290,6 +322,32 @@ fn import(lib: &HashLibrary, args: ImportArgs) -> u8 {
     code
 }
 
+fn verify(lib: &HashLibrary, name: Option<String>, all: bool) -> u8 {
+    let names = if all {
+        let names = lib.names();
+        if names.is_empty() {
+            eprintln!("ferret: the library holds no set");
+        }
+        names
+    } else {
+        name.into_iter().collect()
+    };
+    let mut code = EXIT_OK;
+    for n in &names {
+        match lib.load_verified(n) {
+            Ok(set) => {
+                note_rebuild(&set);
+                outln!("{n}: OK, {} entries ({})", set.entry_count(), counts(&set));
+            }
+            Err(e) => {
+                eprintln!("ferret: {n}: {e}");
+                code = EXIT_FAILED;
+            }
+        }
+    }
+    code
+}
+
 fn matches_filter(info: &crate::hashsets::index::EntryInfo, filter: &str) -> bool {
     let (key, value, contains) = match filter.split_once('~') {
         Some((k, v)) if !filter.contains('=') || filter.find('~') < filter.find('=') => {
@@ -324,10 +382,13 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
             args.format
         ));
     }
-    let set = match lib.load(&args.name) {
+    // Every digest is read, so the set is checked whole first (one more
+    // read of it): an export never copies a damaged set's contents.
+    let set = match lib.load_verified(&args.name) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    note_rebuild(&set);
     let algo = match args.algorithm.or_else(|| {
         Algorithm::ALL
             .into_iter()
@@ -361,7 +422,9 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
         }
         let mut n = 0;
         for (digest, id) in set.digests(algo) {
-            let info = set.entry(id);
+            let Some(info) = set.entry(id) else {
+                return Err(io::Error::other(format!("{}: no entry {id}", args.name)));
+            };
             if !args.filters.iter().all(|f| matches_filter(&info, f)) {
                 continue;
             }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::common::{
-    drive, fail, install_ctrlc, print_digest_union, print_sets, print_summary, progress_bar,
+    drive, fail, install_ctrlc, print_digest_union, print_rebuilds, print_sets, print_summary,
+    progress_bar,
 };
 use super::{EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE};
 use crate::case::{CaseInfo, CaseStore, ScanStatus};
@@ -154,6 +155,7 @@ pub(super) fn run(args: ScanArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    print_rebuilds(&plan.catalog);
     if let Some(id) = plan.resumes {
         eprintln!("ferret: resuming scan {id}");
     }

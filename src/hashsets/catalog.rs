@@ -1,6 +1,11 @@
 //! The sets selected for a scan, and matching a file's digests against them.
+//!
+//! A catalog also keeps the first damage found in any of its sets (by
+//! [`HashSetCatalog::verify`], or by a lookup that met an entry the set does
+//! not have): a scan reads it before it uses a hit and fails instead of
+//! labelling a file from a damaged set.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::{CompiledSet, SetKind};
 use crate::hashing::{Algorithm, AlgorithmSet, DigestSet};
@@ -20,10 +25,21 @@ pub struct Hit {
     pub category: Option<i64>,
 }
 
+/// A set of the catalog found damaged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetDamage {
+    /// The set's name.
+    pub name: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
 /// Loaded sets, shared read-only by every hashing thread.
 #[derive(Clone, Default)]
 pub struct HashSetCatalog {
     sets: Vec<Arc<CompiledSet>>,
+    /// The first damage found, shared by every clone.
+    damage: Arc<OnceLock<SetDamage>>,
 }
 
 impl HashSetCatalog {
@@ -35,7 +51,42 @@ impl HashSetCatalog {
                 .take(u16::MAX as usize)
                 .map(Arc::new)
                 .collect(),
+            damage: Arc::default(),
         }
+    }
+
+    /// Verifies every set in turn ([`CompiledSet::verify_until`]; each set
+    /// is checked once, however many catalogs hold it): `Ok(true)` when all
+    /// are sound, `Ok(false)` when `stop` ended it first, the damage
+    /// (also kept, see [`damage`](Self::damage)) otherwise.
+    pub fn verify(&self, stop: &dyn Fn() -> bool) -> Result<bool, SetDamage> {
+        for set in &self.sets {
+            match set.verify_until(stop) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(e) => {
+                    let reason = match e {
+                        super::HashSetError::BadIndex { reason, .. } => reason,
+                        other => other.to_string(),
+                    };
+                    return Err(self.note_damage(set, reason).clone());
+                }
+            }
+        }
+        self.damage().map_or(Ok(true), |d| Err(d.clone()))
+    }
+
+    /// The first damage found in a set of this catalog, if any.
+    pub fn damage(&self) -> Option<&SetDamage> {
+        self.damage.get()
+    }
+
+    /// Keeps `reason` as the damage of `set` unless one is kept already.
+    fn note_damage(&self, set: &CompiledSet, reason: String) -> &SetDamage {
+        self.damage.get_or_init(|| SetDamage {
+            name: set.provenance().name.clone(),
+            reason,
+        })
     }
 
     /// The sets, in hit-index order.
@@ -72,13 +123,19 @@ impl HashSetCatalog {
                     if hits[start..].iter().any(|h: &Hit| h.entry == id) {
                         continue;
                     }
-                    let category = set.entry(id).category;
+                    // `lookup` gives only ids the set has, so both answer;
+                    // if they did not, the set is damaged: kept, and the
+                    // scan fails rather than give a default kind.
+                    let (Some(entry), Some(kind)) = (set.entry(id), set.kind_of(id)) else {
+                        self.note_damage(set, format!("entry {id} unreadable"));
+                        continue;
+                    };
                     hits.push(Hit {
                         set: si as u16,
-                        kind: set.kind_of(id),
+                        kind,
                         algorithm: a,
                         entry: id,
-                        category,
+                        category: entry.category,
                     });
                 }
             }
@@ -88,10 +145,12 @@ impl HashSetCatalog {
 }
 
 /// The digests `set` holds entries for: what matching it needs computed.
+/// Read from the header's counts, not the records, so a damaged first
+/// record cannot make a scan skip a digest the set lists.
 pub fn set_algorithms(set: &CompiledSet) -> AlgorithmSet {
     Algorithm::ALL
         .into_iter()
-        .filter(|a| set.digests(*a).next().is_some())
+        .filter(|a| set.digest_count(*a) > 0)
         .fold(AlgorithmSet::EMPTY, AlgorithmSet::with)
 }
 

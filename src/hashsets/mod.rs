@@ -16,8 +16,9 @@ pub mod index;
 pub mod library;
 pub mod message;
 mod provenance;
+mod replace;
 
-pub use catalog::{HashSetCatalog, Hit};
+pub use catalog::{HashSetCatalog, Hit, SetDamage};
 pub use detect::{Format, sniff};
 pub use index::{CompiledSet, Provenance};
 pub use library::HashLibrary;
@@ -250,7 +251,8 @@ pub(crate) fn parse_hex(s: &str, len: usize) -> Option<Vec<u8>> {
 
 /// What a bare 64-hex-character digest is: SHA-256 and BLAKE3 have the same
 /// length and a plain list or `*sum` file does not say which.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Hex64 {
     /// SHA-256 (sha256sum lists).
     Sha256,

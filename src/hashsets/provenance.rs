@@ -1,6 +1,7 @@
 //! Where a compiled set came from and what its matches mean: the
-//! provenance a set carries as JSON in its index header, and the category
-//! profile that gives a categorised (VICS) set's entries their kinds.
+//! provenance a set carries as JSON in its index header, the category
+//! profile that gives a categorised (VICS) set's entries their kinds, and
+//! the note of a rebuild when the library had to recompile a damaged index.
 //!
 //! Apart from the index because the case, the library and the CLI read and
 //! write these without touching the index format; `hashsets::index`
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Format, SetKind};
+use super::{Format, Hex64, SetKind};
 
 /// How categories map to kinds for a categorised (VICS) set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,4 +98,42 @@ pub struct Provenance {
     pub categories: Option<CategoryProfile>,
     /// Set name embedded in the source (EnCase, HashKeeper).
     pub embedded_name: Option<String>,
+    /// What bare 64-hex digests were taken for (`--hex64`); `None` in sets
+    /// compiled before Ferret recorded it.
+    #[serde(default)]
+    pub hex64: Option<Hex64>,
+}
+
+/// A damaged index the library recompiled from its unchanged source, with
+/// the import options it was first compiled with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuild {
+    /// The set.
+    pub name: String,
+    /// The source it was rebuilt from.
+    pub source: PathBuf,
+    /// What was wrong with the index.
+    pub reason: String,
+    /// True when the set's record predates `--hex64` being kept, so bare
+    /// 64-hex digests were indexed as both SHA-256 and BLAKE3.
+    pub hex64_assumed: bool,
+}
+
+impl std::fmt::Display for Rebuild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "rebuilt {} from {} (index damaged: {})",
+            self.name,
+            crate::pathfmt::escape_path(&self.source),
+            self.reason
+        )?;
+        if self.hex64_assumed {
+            f.write_str(
+                "; its import predates Ferret recording --hex64, so bare 64-hex digests \
+                 were indexed as both SHA-256 and BLAKE3 (re-import with --hex64 to narrow it)",
+            )?;
+        }
+        Ok(())
+    }
 }

@@ -30,6 +30,19 @@ pub enum ScanError {
     /// The job's worker threads could not be created.
     #[error("cannot start scan workers: {0}")]
     Workers(String),
+    /// A selected hash set is damaged (its checksum or structure does not
+    /// hold): no hit from it can be trusted, so the scan stops before one
+    /// is used.
+    #[error(
+        "hash set {name} is damaged ({reason}): run `ferret hashset verify {name}` to rebuild it \
+         from its source, or re-import it"
+    )]
+    SetDamaged {
+        /// The set's name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A worker thread panicked (a bug); the scan is incomplete.
     #[error("internal error: scan worker panicked")]
     Panicked,

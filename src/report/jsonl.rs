@@ -61,7 +61,7 @@ pub fn hits_json(catalog: &HashSetCatalog, rec: &FileRecord) -> Value {
         .iter()
         .map(|h| {
             let set = catalog.sets().get(usize::from(h.set));
-            let info = set.map(|s| s.entry(h.entry)).unwrap_or_default();
+            let info = set.and_then(|s| s.entry(h.entry)).unwrap_or_default();
             json!({
                 "set": set.map(|s| s.provenance().name.clone()),
                 "kind": h.kind.as_str(),

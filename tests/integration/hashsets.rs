@@ -399,7 +399,10 @@ fn compiled_index_round_trip_unchanged_reimport_and_corruption() {
         &mut ids,
     );
     assert_eq!(ids.len(), 2, "both entries with that MD5");
-    let names: BTreeSet<_> = ids.iter().map(|&i| set.entry(i).name.unwrap()).collect();
+    let names: BTreeSet<_> = ids
+        .iter()
+        .map(|&i| set.entry(i).unwrap().name.unwrap())
+        .collect();
     assert_eq!(
         names,
         BTreeSet::from(["abc".to_string(), "abc-again".to_string()])

@@ -1,18 +1,21 @@
 //! Writing a compiled set: [`IndexBuilder`] collects entries, sorts each
 //! algorithm's digests and writes header, prefix tables, records and entry
-//! table in one pass, through a temporary file renamed into place.
+//! table in one pass, through a temporary file renamed into place
+//! (`hashsets::replace`), computing the file checksum as it goes.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use super::Provenance;
-use super::layout::{FIXED, MAGIC, NONE_I64, NONE_U64, VERSION, bucket_of, prefix_bits};
+use super::layout::{
+    FIXED, Header, NONE_I64, NONE_U64, SUM_LEN, VERSION, bucket_of, prefix_bits, regions,
+};
 use crate::hashing::Algorithm;
 use crate::hashsets::Entry;
+use crate::hashsets::replace::replace_file;
 
 /// Collects entries and writes a compiled set.
 #[derive(Default)]
@@ -103,8 +106,10 @@ impl IndexBuilder {
         m
     }
 
-    /// Sorts and writes the set to `path` (through a temporary file renamed
-    /// into place, so a crash never leaves a half-written index).
+    /// Sorts and writes the set to `path`, replacing any set there
+    /// atomically (a temporary file renamed into place: a crash never
+    /// leaves a half-written index, and a scan that has the old one mapped
+    /// keeps reading it).
     pub fn write(mut self, path: &Path, provenance: &Provenance) -> io::Result<()> {
         self.md5.par_sort_unstable();
         self.sha1.par_sort_unstable();
@@ -112,72 +117,88 @@ impl IndexBuilder {
         self.blake3.par_sort_unstable();
         let prov = serde_json::to_vec(provenance).map_err(io::Error::other)?;
         let header_len = (FIXED + prov.len()).div_ceil(8) * 8;
-        let body_start = header_len + 32;
+        let too_big = || io::Error::other("hash set too big for the index format");
         let counts = [
-            self.md5.len(),
-            self.sha1.len(),
-            self.sha256.len(),
-            self.blake3.len(),
+            self.md5.len() as u64,
+            self.sha1.len() as u64,
+            self.sha256.len() as u64,
+            self.blake3.len() as u64,
         ];
-        let mut offsets = [(0u64, 0u64); 4];
-        let mut at = body_start as u64;
-        for (i, a) in Algorithm::ALL.iter().enumerate() {
-            if counts[i] == 0 {
-                continue;
-            }
-            let prefix_off = at;
-            let records_off = prefix_off + (((1usize << prefix_bits(counts[i])) + 1) * 4) as u64;
-            offsets[i] = (prefix_off, records_off);
-            at = records_off + (counts[i] * (a.digest_len() - 2 + 4)) as u64;
-        }
-        let (entries_off, strings_off) = if self.rich {
-            let e = at;
-            let s = e + self.table.len() as u64;
-            at = s + self.strings.len() as u64;
-            (e, s)
-        } else {
-            (0, 0)
+        let bits = counts.map(|n| prefix_bits(n as usize) as u8);
+        let entry_table = self
+            .rich
+            .then_some((u64::from(self.entries), self.strings.len() as u64));
+        let at = regions(header_len as u64, counts, bits, entry_table).ok_or_else(too_big)?;
+        let mut header = Header {
+            version: VERSION,
+            header_len: u32::try_from(header_len).map_err(|_| too_big())?,
+            file_len: at.file_len,
+            entries: u64::from(self.entries),
+            tables: [0, 1, 2, 3].map(|i| {
+                let (p, r) = at.tables.get(i).copied().unwrap_or_default();
+                (counts.get(i).copied().unwrap_or_default(), p, r)
+            }),
+            entries_off: at.entries_off,
+            strings_off: at.strings_off,
+            strings_len: if self.rich {
+                self.strings.len() as u64
+            } else {
+                0
+            },
+            provenance_len: u32::try_from(prov.len()).map_err(|_| too_big())?,
+            bits,
+            file_sum: [0; SUM_LEN],
         };
-        let file_len = at;
 
-        let mut h = vec![0u8; header_len];
-        h[..8].copy_from_slice(MAGIC);
-        h[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        h[12..16].copy_from_slice(&(header_len as u32).to_le_bytes());
-        h[16..24].copy_from_slice(&file_len.to_le_bytes());
-        h[24..32].copy_from_slice(&u64::from(self.entries).to_le_bytes());
-        for i in 0..4 {
-            let b = 32 + i * 24;
-            h[b..b + 8].copy_from_slice(&(counts[i] as u64).to_le_bytes());
-            h[b + 8..b + 16].copy_from_slice(&offsets[i].0.to_le_bytes());
-            h[b + 16..b + 24].copy_from_slice(&offsets[i].1.to_le_bytes());
-        }
-        h[128..136].copy_from_slice(&entries_off.to_le_bytes());
-        h[136..144].copy_from_slice(&strings_off.to_le_bytes());
-        h[144..152].copy_from_slice(&(self.strings.len() as u64).to_le_bytes());
-        h[152..156].copy_from_slice(&(prov.len() as u32).to_le_bytes());
-        for i in 0..4 {
-            h[156 + i] = prefix_bits(counts[i]) as u8;
-        }
-        h[FIXED..FIXED + prov.len()].copy_from_slice(&prov);
-        let sum = blake3::hash(&h);
+        replace_file(path, |file| {
+            // The body first, behind a placeholder header, hashed as it is
+            // written; then the header with the file checksum, over the
+            // placeholder (the checksum's definition is `layout::file_sum`).
+            let placeholder = header.encode(&prov);
+            let sum = {
+                let mut sum = blake3::Hasher::new();
+                sum.update(&placeholder);
+                sum.update(&[0; SUM_LEN]);
+                let mut w = BufWriter::with_capacity(1 << 20, &mut *file);
+                w.write_all(&placeholder)?;
+                w.write_all(&[0; SUM_LEN])?;
+                let mut body = Summing { w: &mut w, sum };
+                write_records(&mut body, &self.md5)?;
+                write_records(&mut body, &self.sha1)?;
+                write_records(&mut body, &self.sha256)?;
+                write_records(&mut body, &self.blake3)?;
+                if self.rich {
+                    body.write_all(&self.table)?;
+                    body.write_all(&self.strings)?;
+                }
+                let sum = body.sum;
+                w.flush()?;
+                sum
+            };
+            header.file_sum = *sum.finalize().as_bytes();
+            let h = header.encode(&prov);
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(&h)?;
+            file.write_all(blake3::hash(&h).as_bytes())
+        })
+    }
+}
 
-        let tmp = path.with_extension("fhs.tmp");
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        w.write_all(&h)?;
-        w.write_all(sum.as_bytes())?;
-        write_records(&mut w, &self.md5)?;
-        write_records(&mut w, &self.sha1)?;
-        write_records(&mut w, &self.sha256)?;
-        write_records(&mut w, &self.blake3)?;
-        if self.rich {
-            w.write_all(&self.table)?;
-            w.write_all(&self.strings)?;
-        }
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
+/// A writer that hashes what passes through it.
+struct Summing<W> {
+    w: W,
+    sum: blake3::Hasher,
+}
+
+impl<W: Write> Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.sum.update(buf.get(..n).unwrap_or(buf));
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
     }
 }
 
@@ -186,19 +207,22 @@ fn write_records<const N: usize>(w: &mut impl Write, recs: &[([u8; N], u32)]) ->
         return Ok(());
     }
     let bits = prefix_bits(recs.len());
-    let buckets = 1usize << bits;
-    let mut prefix = vec![0u32; buckets + 1];
+    let mut prefix = vec![0u32; (1usize << bits) + 1];
     for (d, _) in recs {
-        prefix[bucket_of(d, bits) + 1] += 1;
+        // Digests are at least 16 bytes, so `bucket_of` always answers and
+        // the bucket (below 2^bits) has its slot; no case is skipped.
+        if let Some(n) = bucket_of(d, bits).and_then(|b| prefix.get_mut(b + 1)) {
+            *n += 1;
+        }
     }
-    for i in 1..=buckets {
-        prefix[i] += prefix[i - 1];
-    }
-    for p in &prefix {
+    let mut total = 0u32;
+    for p in &mut prefix {
+        total += *p;
+        *p = total;
         w.write_all(&p.to_le_bytes())?;
     }
     for (d, id) in recs {
-        w.write_all(&d[2..])?;
+        w.write_all(d.get(2..).unwrap_or_default())?;
         w.write_all(&id.to_le_bytes())?;
     }
     Ok(())

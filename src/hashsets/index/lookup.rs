@@ -5,41 +5,54 @@
 //! [`lookup`]: CompiledSet::lookup
 //! [`lookup_batch`]: CompiledSet::lookup_batch
 
-use super::layout::{be64, bucket_of, u32_at};
+use std::cmp::Ordering;
+
+use super::layout::{be64, bucket_of, record_width, u32_at};
 use super::raw::prefetch;
 use super::read::{CompiledSet, Table};
 use crate::hashing::Algorithm;
 
 impl CompiledSet {
-    /// Entry ids whose `algorithm` digest equals `digest`.
+    /// Entry ids whose `algorithm` digest equals `digest` (only ids below
+    /// [`entry_count`](Self::entry_count)).
     pub fn lookup(&self, algorithm: Algorithm, digest: &[u8], out: &mut Vec<u32>) {
-        let Some(t) = self.tables[algorithm as usize] else {
+        let Some(t) = self.table(algorithm) else {
             return;
         };
         if digest.len() != algorithm.digest_len() {
             return;
         }
-        let (lo, hi) = self.bucket_range(&t, digest);
-        self.search(&t, lo, hi, digest, |id| out.push(id));
+        if let Some((lo, hi)) = self.bucket_range(t, digest) {
+            self.search(t, lo, hi, digest, |id| out.push(id));
+        }
     }
 
-    /// Searches records `lo..hi` of table `t` for `digest`, calling `found`
-    /// with the entry id of every equal record.
+    /// Searches records `lo..hi` of table `t` for `digest` (of the table's
+    /// length), calling `found` with the entry id of every equal record
+    /// whose id the set has: a record with an id out of range exists only
+    /// in a damaged set, which `verify` fails before any hit is used.
     fn search(&self, t: &Table, lo: usize, hi: usize, digest: &[u8], mut found: impl FnMut(u32)) {
         let b: &[u8] = &self.map;
-        let width = digest.len() + 2;
-        let key = &digest[2..];
-        let kl = key.len();
-        let rec = |i: usize| &b[t.records + i * width..t.records + i * width + width];
-        // Ordering against a record: its first 8 bytes as one big-endian
-        // integer decide all but equal-prefix cases (no memcmp call).
-        let k8 = be64(key);
-        let less = |i: usize| {
-            let r = rec(i);
-            match be64(r).cmp(&k8) {
-                std::cmp::Ordering::Equal => r[8..kl] < key[8..],
-                o => o.is_lt(),
+        let width = record_width(digest.len());
+        let entries = self.entries;
+        let mut found = |id: u32| {
+            if u64::from(id) < entries {
+                found(id);
             }
+        };
+        // The digest without the two bytes the prefix table holds; its
+        // first 8 bytes as one big-endian integer order all but
+        // equal-prefix cases (no memcmp call). Digests are 16 bytes and up,
+        // so these all answer.
+        let (Some(key), Some(k8)) = (digest.get(2..), digest.get(2..).and_then(be64)) else {
+            return;
+        };
+        let kl = key.len();
+        let Some(key_rest) = key.get(8..) else {
+            return;
+        };
+        let Some(recs) = b.get(t.records + lo * width..t.records + hi * width) else {
+            return;
         };
         // Buckets hold about four records, so a linear scan reads one or two
         // cache lines: one bounds check for the bucket, then each record's
@@ -48,43 +61,58 @@ impl CompiledSet {
         // (many digests sharing a prefix) is searched by interpolation on the
         // key's next 32 bits, then galloping, then binary search.
         if hi - lo <= 16 {
-            let Some(bucket) = b.get(t.records + lo * width..t.records + hi * width) else {
-                return;
-            };
-            for r in bucket.chunks_exact(width) {
-                match be64(r).cmp(&k8) {
-                    std::cmp::Ordering::Less => continue,
-                    std::cmp::Ordering::Greater => return,
-                    std::cmp::Ordering::Equal => match r[8..kl].cmp(&key[8..]) {
-                        std::cmp::Ordering::Less => continue,
-                        std::cmp::Ordering::Greater => return,
-                        std::cmp::Ordering::Equal => found(u32_at(r, kl)),
-                    },
+            for r in recs.chunks_exact(width) {
+                let Some(r8) = be64(r) else { return };
+                match r8.cmp(&k8) {
+                    Ordering::Less => continue,
+                    Ordering::Greater => return,
+                    Ordering::Equal => {
+                        let Some(rest) = r.get(8..kl) else { return };
+                        match rest.cmp(key_rest) {
+                            Ordering::Less => continue,
+                            Ordering::Greater => return,
+                            Ordering::Equal => {
+                                if let Some(id) = u32_at(r, kl) {
+                                    found(id);
+                                }
+                            }
+                        }
+                    }
                 }
             }
             return;
         }
+        // Record `i` of the bucket, and whether it sorts before the key.
+        let n = hi - lo;
+        let rec = |i: usize| recs.get(i * width..).and_then(|r| r.get(..width));
+        let less = |i: usize| {
+            rec(i).is_some_and(|r| match be64(r).map(|r8| r8.cmp(&k8)) {
+                Some(Ordering::Equal) => r.get(8..kl).is_some_and(|x| x < key_rest),
+                o => o == Some(Ordering::Less),
+            })
+        };
         let (mut a, mut z);
         {
-            let k = ((be64(digest) << t.bits) >> 32) as u32;
-            let est = lo + ((u64::from(k) * (hi - lo) as u64) >> 32) as usize;
-            let est = est.min(hi - 1);
+            let Some(top) = be64(digest) else { return };
+            let k = ((top << t.bits) >> 32) as u32;
+            let est = ((u64::from(k) * n as u64) >> 32) as usize;
+            let est = est.min(n - 1);
             if less(est) {
                 let mut step = 1;
                 a = est + 1;
-                while a + step < hi && less(a + step) {
+                while a + step < n && less(a + step) {
                     a += step + 1;
                     step *= 2;
                 }
-                z = (a + step + 1).min(hi);
+                z = (a + step + 1).min(n);
             } else {
                 let mut step = 1;
                 z = est;
-                while z > lo + step && !less(z - step - 1) {
+                while z > step && !less(z - step - 1) {
                     z -= step + 1;
                     step *= 2;
                 }
-                a = z.saturating_sub(step + 1).max(lo);
+                a = z.saturating_sub(step + 1);
             }
             while a < z {
                 let mid = a + (z - a) / 2;
@@ -95,24 +123,31 @@ impl CompiledSet {
                 }
             }
         }
-        while a < hi && be64(rec(a)) == k8 && rec(a)[8..kl] == key[8..] {
-            found(u32_at(rec(a), kl));
+        while let Some(r) = rec(a) {
+            if be64(r) != Some(k8) || r.get(8..kl) != Some(key_rest) {
+                break;
+            }
+            if let Some(id) = u32_at(r, kl) {
+                found(id);
+            }
             a += 1;
         }
     }
 
-    /// The record range of `digest`'s bucket. Clamped: the body is not
-    /// checksummed, and a damaged prefix table must give wrong answers at
-    /// worst, never an out-of-range read.
-    fn bucket_range(&self, t: &Table, digest: &[u8]) -> (usize, usize) {
+    /// The record range of `digest`'s bucket. Clamped to the table: a
+    /// damaged prefix table (which `verify` finds, but a scan may look up
+    /// before it has) gives wrong answers at worst, never an out-of-range
+    /// read.
+    #[inline(always)]
+    fn bucket_range(&self, t: &Table, digest: &[u8]) -> Option<(usize, usize)> {
         let (b, at): (&[u8], usize) = match (t.copy, &self.prefix_copy) {
             (Some(off), Some(c)) => (c, off),
             _ => (&self.map, t.prefix),
         };
-        let at = at + bucket_of(digest, t.bits) * 4;
-        let hi = (u32_at(b, at + 4) as usize).min(t.count);
-        let lo = (u32_at(b, at) as usize).min(hi);
-        (lo, hi)
+        let at = at + bucket_of(digest, t.bits)? * 4;
+        let hi = (u32_at(b, at + 4)? as usize).min(t.count);
+        let lo = (u32_at(b, at)? as usize).min(hi);
+        Some((lo, hi))
     }
 
     /// Looks up many digests at once: `out` receives `(key index, entry id)`
@@ -127,38 +162,39 @@ impl CompiledSet {
         const RECORDS: usize = 16;
         const SEARCH: usize = 32;
         const RING: usize = 32;
-        let Some(t) = self.tables[algorithm as usize] else {
+        let Some(t) = self.table(algorithm) else {
             return;
         };
         let b: &[u8] = &self.map;
-        let width = algorithm.digest_len() + 2;
+        let width = record_width(algorithm.digest_len());
         let len = algorithm.digest_len();
         let (pb, pbase): (&[u8], usize) = match (t.copy, &self.prefix_copy) {
             (Some(off), Some(c)) => (c, off),
             _ => (b, t.prefix),
         };
+        let key = |i: usize| keys.get(i).copied().filter(|k| k.len() == len);
         let n = keys.len();
         let mut ranges = [(0usize, 0usize); RING];
         for i in 0..n + SEARCH {
-            if let Some(k) = keys.get(i).filter(|k| k.len() == len) {
-                prefetch(pb, pbase + bucket_of(k, t.bits) * 4);
+            if let Some(bucket) = key(i).and_then(|k| bucket_of(k, t.bits)) {
+                prefetch(pb, pbase + bucket * 4);
             }
             if let Some(j) = i.checked_sub(RECORDS).filter(|&j| j < n) {
-                let r = if keys[j].len() == len {
-                    self.bucket_range(&t, keys[j])
-                } else {
-                    (0, 0)
-                };
+                let r = key(j)
+                    .and_then(|k| self.bucket_range(t, k))
+                    .unwrap_or((0, 0));
                 if r.1 > r.0 {
                     prefetch(b, t.records + r.0 * width);
                     prefetch(b, t.records + r.1 * width - 1);
                 }
-                ranges[j % RING] = r;
+                if let Some(slot) = ranges.get_mut(j % RING) {
+                    *slot = r;
+                }
             }
             if let Some(j) = i.checked_sub(SEARCH).filter(|&j| j < n) {
-                let (lo, hi) = ranges[j % RING];
-                if hi > lo {
-                    self.search(&t, lo, hi, keys[j], |id| out.push((j, id)));
+                let (lo, hi) = ranges.get(j % RING).copied().unwrap_or((0, 0));
+                if let Some(k) = key(j).filter(|_| hi > lo) {
+                    self.search(t, lo, hi, k, |id| out.push((j, id)));
                 }
             }
         }

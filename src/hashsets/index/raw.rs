@@ -5,9 +5,15 @@
 //!
 //! - [`map_index`] memory-maps a compiled set. `Mmap::map` is unsafe
 //!   because the bytes behind a file mapping can change while the program
-//!   reads them; index files are written once and never modified in place,
-//!   the map is read-only, and every read of it (`read.rs`, `lookup.rs`) is
-//!   bounds-checked against the validated length.
+//!   reads them. Ferret never changes an index file: the library replaces
+//!   one only whole, by renaming a new file over it (`hashsets::replace`),
+//!   which leaves the mapped file intact until it is unmapped. The map is
+//!   read-only, and every read of it (`read.rs`, `lookup.rs`, `verify.rs`)
+//!   is bounds-checked (`get`), so contents changed by someone else give
+//!   wrong bytes at worst, which the file checksum finds. What no check
+//!   can catch is the file cut short in place by another program while
+//!   mapped: the next read of a page past the new end raises SIGBUS. The
+//!   README tells examiners never to edit the library's files by hand.
 //! - [`prefetch`] issues `_mm_prefetch`, which is only a hint: it reads
 //!   nothing into the program and cannot fault, and it is handed a live
 //!   reference into the slice.
@@ -28,7 +34,8 @@ pub(super) fn map_index(file: &File) -> io::Result<Mmap> {
     // against the validated length, so malformed contents cannot cause UB.
     // The library writes index files once (temp file + rename) and never
     // modifies them in place; the remaining hazard, another process
-    // truncating the file while mapped, is the documented mmap caveat.
+    // truncating the file while mapped (SIGBUS, not UB), is the documented
+    // mmap caveat (module header, README).
     unsafe { Mmap::map(file) }
 }
 

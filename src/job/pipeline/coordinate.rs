@@ -1,6 +1,9 @@
 //! The coordinator: [`start`] spawns the job's thread, which starts the
-//! sink, runs walk, order and hash (choosing readers for the device), and
-//! turns how they ended into the job's one `Finished` result.
+//! sink and the set check, runs walk, order and hash (choosing readers for
+//! the device), and turns how they ended into the job's one `Finished`
+//! result. No hashed file reaches the sink or the progress before the set
+//! check has passed (`deliver`), so a damaged hash set fails the scan
+//! before any of its hits is used.
 
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -11,6 +14,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Sender, bounded};
 
+use super::check::SetCheck;
 use super::hash::{
     LOAD_MAX, LOADED_DEPTH, Loaded, NotLoaded, hash_loaded, hash_task_with, load_task,
 };
@@ -34,6 +38,7 @@ struct Run<'a> {
     stage: &'a dyn Fn(Stage),
     records: Sender<FileRecord>,
     device: &'a mut Option<DeviceProfile>,
+    sets: &'a SetCheck,
 }
 
 /// Walk, order, then hash. Returns whether the scan ran to the end.
@@ -98,6 +103,16 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
     let algorithms = opts.computed_algorithms();
     let catalog = opts.catalog();
     let deliver = |rec: FileRecord| {
+        // Hits are used from here on (progress, sink): not before every set
+        // is verified, and never from a set found damaged. Such a record is
+        // dropped and the scan stopped; `coordinate` reports why.
+        if matches!(rec.outcome, Outcome::Hashed { .. })
+            && !catalog.is_empty()
+            && (r.sets.wait() != &Ok(true) || catalog.damage().is_some())
+        {
+            cancel.cancel();
+            return;
+        }
         if rec.error().is_some() {
             r.progress.error();
         }
@@ -260,6 +275,7 @@ fn coordinate(
     )
     .map_err(|e| ScanError::Workers(e.to_string()))?;
     let mut device = None;
+    let sets = SetCheck::start(options.catalog(), options.cancel_token());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         run(Run {
             options,
@@ -268,9 +284,16 @@ fn coordinate(
             stage: &stage,
             records: tx,
             device: &mut device,
+            sets: &sets,
         })
     }));
     stage(Stage::Finishing);
+    // Joined whatever happened (a scan with no file to hash still fails on
+    // a damaged set); a damage a lookup met counts the same.
+    let damage = match sets.wait() {
+        Err(d) => Some(d.clone()),
+        Ok(_) => options.catalog().damage().cloned(),
+    };
     let (mut summary, sink_error) = writer
         .join()
         .map_err(|_| ScanError::Sink(io::Error::other("record sink panicked")))?;
@@ -279,6 +302,12 @@ fn coordinate(
     summary.elapsed = started.elapsed();
     summary.first_alert = progress.first_alert();
     summary.device = device;
+    if let Some(d) = damage {
+        return Err(ScanError::SetDamaged {
+            name: d.name,
+            reason: d.reason,
+        });
+    }
     match (outcome, sink_error) {
         (Err(_), _) => Err(ScanError::Panicked),
         (Ok(Err(e)), _) => Err(e),

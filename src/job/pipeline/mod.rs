@@ -2,9 +2,11 @@
 //! then [`hash_task`] per file, run by [`start`] on a coordinator thread
 //! with job-owned reader threads.
 //!
-//! One file per stage: `walk.rs`, `hash.rs`, `sink.rs`, and `coordinate.rs`,
-//! which wires them together on the job's threads.
+//! One file per stage: `walk.rs`, `hash.rs`, `sink.rs`, `check.rs` (the
+//! hash sets verified while the walk runs), and `coordinate.rs`, which wires
+//! them together on the job's threads.
 
+mod check;
 mod coordinate;
 mod hash;
 mod sink;

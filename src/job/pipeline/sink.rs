@@ -69,16 +69,24 @@ impl MatchTally {
         }
     }
 
+    /// Counts one file's hits. A hit naming a set or entry the catalog
+    /// does not have (none can: the catalog gives only entries its sets
+    /// hold, and a damaged set fails the scan) is not counted, never a
+    /// panic of the sink.
     fn add(&mut self, hits: &[crate::hashsets::Hit]) {
         let mut last = None;
         for h in hits {
             let s = usize::from(h.set);
             if last != Some(s) {
-                self.files[s] += 1;
+                if let Some(n) = self.files.get_mut(s) {
+                    *n += 1;
+                }
                 last = Some(s);
             }
             let e = h.entry as usize;
-            self.used[s][e / 64] |= 1 << (e % 64);
+            if let Some(word) = self.used.get_mut(s).and_then(|u| u.get_mut(e / 64)) {
+                *word |= 1 << (e % 64);
+            }
         }
     }
 
@@ -92,7 +100,7 @@ impl MatchTally {
                 crate::job::SetTally {
                     matched_files: files,
                     matched_entries: matched,
-                    unused_entries: entries - matched,
+                    unused_entries: entries.saturating_sub(matched),
                 }
             })
             .collect()
