@@ -3,18 +3,21 @@
 //! case file, a report folder) and whichever front end asked.
 //!
 //! Where an output would land is worked out as the OS would resolve it when
-//! writing: the nearest existing ancestor is resolved through links and
-//! `..`, the rest is added lexically; a symbolic link at the last component
-//! is resolved too (it is never written through, but a link that points into
-//! the evidence is refused outright rather than replaced, so a slip of the
-//! keyboard cannot even come close). The result is compared with every
-//! evidence root, also resolved.
+//! writing, one component at a time from the file-system root: each folder
+//! passed through is compared with every evidence root, by resolved name
+//! and by (device, inode), so `..`, folder links, a link at the last
+//! component, another name of the evidence folder and a bind mount of it
+//! are all recognised. A link is read only once the folder holding it is
+//! known to lie outside the evidence (following or reading a link moves its
+//! access time), and a link with other hard links is refused unread; a
+//! loop is an error. Nothing else looks at the path before this check.
 //!
 //! New files are created with `O_CREAT | O_EXCL` (which never follows a link
-//! at the last component). `--force` removes the old directory entry first,
-//! a link itself rather than its target, and refuses a file that has other
-//! hard links (one of them may be evidence). `-` means standard output and
-//! `/dev/null` is written as it is.
+//! at the last component). `--force` removes the old directory entry first
+//! if it is a file or a link (a link itself, never its target), and refuses
+//! one with other hard links (one of them may be evidence), a folder, a
+//! device, a FIFO or a socket. `-` means standard output and the null device
+//! is written as it is.
 
 use std::fs::{File, OpenOptions};
 use std::io;
