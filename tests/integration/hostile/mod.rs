@@ -7,6 +7,8 @@
 
 mod case_opener;
 mod case_schema;
+#[cfg(unix)]
+mod deep_tree;
 mod importer_panic;
 mod index_body;
 mod index_props;
