@@ -184,6 +184,7 @@ impl FromStr for AlgorithmSet {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -103,6 +103,7 @@ impl MultiHasher {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::hashing::hash_bytes;

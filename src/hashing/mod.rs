@@ -4,6 +4,9 @@
 //! SHA-256, BLAKE3) while it is hot in cache, and the first bytes are kept for
 //! signature classification. RustCrypto's `sha1`/`sha2` pick SHA-NI at run
 //! time through `cpufeatures`; [`cpu_features`] reports what was found.
+// Data from a hash set or the evidence never indexes unchecked and never
+// unwraps: a hostile input is an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 mod algorithm;
 mod digests;
@@ -54,10 +57,11 @@ pub fn hash_stream<R: Read + ?Sized>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        let chunk = &buf[..n];
+        // `read` never reports more than the buffer holds.
+        let chunk = buf.get(..n).unwrap_or_default();
         if header.len() < HEADER_LEN {
-            let take = (HEADER_LEN - header.len()).min(n);
-            header.extend_from_slice(&chunk[..take]);
+            let take = (HEADER_LEN - header.len()).min(chunk.len());
+            header.extend_from_slice(chunk.get(..take).unwrap_or_default());
         }
         hasher.update(chunk);
         len += n as u64;

@@ -66,7 +66,7 @@ pub fn hash_stream_split<R: Read + ?Sized>(
             .spawn_scoped(s, move || {
                 let mut h = MultiHasher::new(theirs);
                 for chunk in rx {
-                    h.update(&chunk.data[..chunk.len]);
+                    h.update(chunk.data.get(..chunk.len).unwrap_or_default());
                     // Returned for reuse; dropped if the reader has enough.
                     let _ = back_tx.try_send(chunk);
                 }
@@ -97,10 +97,10 @@ pub fn hash_stream_split<R: Read + ?Sized>(
             if tx.send(Arc::clone(&chunk)).is_err() {
                 break Err(io::Error::other("digest thread stopped"));
             }
-            let data = &chunk.data[..chunk.len];
+            let data = chunk.data.get(..chunk.len).unwrap_or_default();
             if header.len() < HEADER_LEN {
                 let take = (HEADER_LEN - header.len()).min(data.len());
-                header.extend_from_slice(&data[..take]);
+                header.extend_from_slice(data.get(..take).unwrap_or_default());
             }
             h.update(data);
             len += data.len() as u64;

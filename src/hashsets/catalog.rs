@@ -120,7 +120,12 @@ impl HashSetCatalog {
                 ids.clear();
                 set.lookup(a, d, &mut ids);
                 for &id in &ids {
-                    if hits[start..].iter().any(|h: &Hit| h.entry == id) {
+                    if hits
+                        .get(start..)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|h: &Hit| h.entry == id)
+                    {
                         continue;
                     }
                     // `lookup` gives only ids the set has, so both answer;

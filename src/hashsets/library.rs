@@ -147,7 +147,7 @@ fn sha256_file(path: &Path) -> Result<(String, u64), HashSetError> {
         if n == 0 {
             break;
         }
-        h.update(&buf[..n]);
+        h.update(buf.get(..n).unwrap_or_default());
         len += n as u64;
     }
     Ok((hex::encode(h.finalize()), len))

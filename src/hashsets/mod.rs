@@ -8,6 +8,9 @@
 //! ```
 //! Parsing never stops at a bad line: it is counted, the first
 //! [`MAX_LISTED_REJECTS`] are kept as `file:line: reason`, and the rest loads.
+// Data from a hash set or the evidence never indexes unchecked and never
+// unwraps: a hostile input is an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 pub mod catalog;
 pub mod detect;
