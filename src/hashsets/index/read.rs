@@ -93,6 +93,8 @@ fn copy_prefix_tables(b: &[u8], tables: &mut [Option<Table>; 4], min_bytes: usiz
         return None;
     }
     let mut copy = memmap2::MmapMut::map_anon(total).ok()?;
+    // Advice only, and only where the OS has it (memmap2 offers it on Unix).
+    #[cfg(unix)]
     let _ = copy.advise(memmap2::Advice::HugePage);
     let mut at = 0;
     for t in tables.iter_mut().flatten() {
@@ -135,6 +137,7 @@ impl CompiledSet {
         // 6.16+ on ext4 builds the page cache of such a mapping from 2 MiB
         // folios when it reads it in): a random lookup then skips most TLB
         // misses, which a virtual machine pays for twice. Advice only.
+        #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::HugePage);
         let b: &[u8] = &map;
         let h = match Header::decode(b) {
