@@ -15,14 +15,13 @@ fn damage(index: &Path) {
     replace(index, &b);
 }
 
-#[test]
-fn a_rebuild_keeps_hex64_and_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let (d, lib) = (dir.path(), dir.path().join("lib"));
-    let src = d.join("h64.txt");
-    std::fs::write(&src, format!("{}\n", hex::encode([0xabu8; 32]))).unwrap();
+/// Imports `NAME.txt`, one bare 64-hex digest of `byte`, with
+/// `--hex64 sha256` into `lib`; returns the source file.
+fn import_hex64(dir: &Path, lib: &Path, name: &str, byte: u8) -> std::path::PathBuf {
+    let src = dir.join(format!("{name}.txt"));
+    std::fs::write(&src, format!("{}\n", hex::encode([byte; 32]))).unwrap();
     let out = hashset(
-        &lib,
+        lib,
         &[
             "import",
             "-k",
@@ -33,6 +32,14 @@ fn a_rebuild_keeps_hex64_and_says_so() {
         ],
     );
     assert!(out.status.success(), "{:?}", text(&out));
+    src
+}
+
+#[test]
+fn a_rebuild_keeps_hex64_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, lib) = (dir.path(), dir.path().join("lib"));
+    let src = import_hex64(d, &lib, "h64", 0xab);
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(lib.join("h64.source.json")).unwrap()).unwrap();
     assert_eq!(record["hex64"], "sha256");
@@ -98,20 +105,7 @@ fn a_rebuild_keeps_a_custom_category_profile() {
 fn an_old_index_and_record_are_rebuilt_saying_what_was_assumed() {
     let dir = tempfile::tempdir().unwrap();
     let (d, lib) = (dir.path(), dir.path().join("lib"));
-    let src = d.join("old.txt");
-    std::fs::write(&src, format!("{}\n", hex::encode([0xcdu8; 32]))).unwrap();
-    let out = hashset(
-        &lib,
-        &[
-            "import",
-            "-k",
-            "alert",
-            "--hex64",
-            "sha256",
-            src.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{:?}", text(&out));
+    import_hex64(d, &lib, "old", 0xcd);
     // A record as the Ferret before this one wrote it (no name, no hex64)…
     let record = lib.join("old.source.json");
     let mut r: serde_json::Value =
