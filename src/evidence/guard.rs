@@ -137,11 +137,14 @@ struct Roots<'a> {
     given: &'a [&'a Path],
     real: Vec<PathBuf>,
     ids: Vec<Option<(u64, u64)>>,
+    mounts: super::MountTable,
+    /// Each root's device and path within its filesystem.
+    within: Vec<Option<(String, PathBuf)>>,
 }
 
 impl<'a> Roots<'a> {
     fn new(given: &'a [&'a Path]) -> Self {
-        let real = given
+        let real: Vec<PathBuf> = given
             .iter()
             .map(|r| {
                 std::fs::canonicalize(r)
@@ -150,16 +153,41 @@ impl<'a> Roots<'a> {
             })
             .collect();
         let ids = given.iter().map(|r| id_of(r)).collect();
-        Roots { given, real, ids }
+        let mounts = if given.is_empty() {
+            super::MountTable::default()
+        } else {
+            super::MountTable::read()
+        };
+        let within = real.iter().map(|r| mounts.locate(r)).collect();
+        Roots {
+            given,
+            real,
+            ids,
+            mounts,
+            within,
+        }
     }
 
     /// The root `dir` (a real, existing folder, or a path below one) is or
     /// lies in: by resolved name, or by being the same folder.
+    /// A folder inside a root that is mounted elsewhere too (a bind mount
+    /// of a subfolder) is found by its path within the filesystem.
     fn holding(&self, dir: &Path, id: Option<(u64, u64)>) -> Option<&'a Path> {
+        let here = if self.given.is_empty() {
+            None
+        } else {
+            self.mounts.locate(dir)
+        };
         self.given.iter().enumerate().find_map(|(i, root)| {
             let by_name = self.real.get(i).is_some_and(|r| dir.starts_with(r));
             let by_id = id.is_some() && self.ids.get(i).copied().flatten() == id;
-            (by_name || by_id).then_some(*root)
+            let by_mount = match (&here, self.within.get(i)) {
+                (Some((dev, path)), Some(Some((root_dev, root_path)))) => {
+                    dev == root_dev && path.starts_with(root_path)
+                }
+                _ => false,
+            };
+            (by_name || by_id || by_mount).then_some(*root)
         })
     }
 }
@@ -206,12 +234,18 @@ fn resolve_checked(path: &Path, roots: &Roots<'_>) -> Result<PathBuf, GuardError
         match std::fs::symlink_metadata(&next) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 // The rest does not exist yet: it is made below `at`, which
-                // is outside the evidence; `..` in it is applied lexically.
+                // is outside the evidence. A `..` in it could not be checked
+                // now (the folder it climbs out of is made later, and the
+                // OS then resolves what follows for real): refused.
+                if pending.iter().any(|p| p == "..") {
+                    return Err(io(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "the path goes up (..) out of a folder that does not exist yet; give it without ..",
+                    )));
+                }
                 let mut out = next;
                 for rest in pending {
-                    if rest == ".." {
-                        out.pop();
-                    } else if rest != "." {
+                    if rest != "." {
                         out.push(rest);
                     }
                 }

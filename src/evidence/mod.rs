@@ -22,6 +22,7 @@ mod walk;
 
 pub use guard::{GuardError, OutputTarget};
 pub use meta::{EntryKind, Meta, UtcTime};
+pub(crate) use mounts::MountTable;
 pub use mounts::{MountInfo, mount_info};
 pub use open::{EvidenceFile, EvidenceRoot};
 pub use walk::{LINK_TARGET_NOT_READ, WalkEntry, WalkOptions, walk};

@@ -54,6 +54,53 @@ fn unescape_octal(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The mounts of this process (`/proc/self/mountinfo`): where each is
+/// mounted, which folder of its filesystem it shows, and the device. With
+/// it, a folder reached through a bind mount is recognised as the folder it
+/// is (the guard compares outputs with evidence roots this way).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MountTable {
+    /// (mount point, root within the filesystem, `major:minor`).
+    entries: Vec<(std::path::PathBuf, std::path::PathBuf, String)>,
+}
+
+impl MountTable {
+    /// This process's mounts (none where the OS does not say).
+    pub(crate) fn read() -> MountTable {
+        let Ok(text) = std::fs::read_to_string("/proc/self/mountinfo") else {
+            return MountTable::default();
+        };
+        let entries = text
+            .lines()
+            .filter_map(|line| {
+                let (left, _) = line.split_once(" - ")?;
+                let l: Vec<&str> = left.split(' ').collect();
+                let (dev, root, point) = (l.get(2)?, l.get(3)?, l.get(4)?);
+                Some((
+                    std::path::PathBuf::from(unescape_octal(point)),
+                    std::path::PathBuf::from(unescape_octal(root)),
+                    (*dev).to_string(),
+                ))
+            })
+            .collect();
+        MountTable { entries }
+    }
+
+    /// The device and the path within its filesystem of `real` (a resolved
+    /// path): the same folder gives the same answer under any bind mount.
+    pub(crate) fn locate(&self, real: &Path) -> Option<(String, std::path::PathBuf)> {
+        // The longest mount point holding it; of equal ones, the last
+        // mounted (it hides the others).
+        let (point, root, dev) = self
+            .entries
+            .iter()
+            .filter(|(p, _, _)| real.starts_with(p))
+            .max_by_key(|(p, _, _)| p.as_os_str().len())?;
+        let within = real.strip_prefix(point).ok()?;
+        Some((dev.clone(), root.join(within)))
+    }
+}
+
 /// The mount holding `path` (its real path), where the OS tells.
 pub fn mount_info(path: &Path) -> Option<MountInfo> {
     let real = std::fs::canonicalize(path).ok()?;

@@ -264,6 +264,54 @@ fn the_guard_sees_bind_mounts_and_never_touches_links_inside_the_evidence() {
     util::assert_refused(&refused, "inside the evidence folder", "bind mount");
     util::assert_refused(&case, "inside the evidence folder", "bind mount case");
     assert!(!ev.join("planted.txt").exists() && !ev.join("planted.ferret").exists());
+    // A bind mount of a folder below the evidence root is evidence too.
+    let sub = dir.path().join("subbind");
+    std::fs::create_dir(&sub).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .arg("--bind")
+        .arg(ev.join("sub"))
+        .arg(&sub)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(mounted, "a second bind mount failed after the first worked");
+    let refused = inv(&sub.join("planted.txt"), false);
+    let _ = std::process::Command::new("umount").arg(&sub).status();
+    util::assert_refused(
+        &refused,
+        "inside the evidence folder",
+        "bind mount of a subfolder",
+    );
+    assert!(!ev.join("sub/planted.txt").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_path_that_climbs_out_of_a_folder_not_made_yet_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ev, _) = listed(dir.path());
+    std::os::unix::fs::symlink(&ev, dir.path().join("lnk")).unwrap();
+    let case = dir.path().join("c.ferret");
+    util::new_case_scan(&case, &ev, "R-5", &[]);
+    // `nonex` does not exist: the OS would make it, climb out, and follow
+    // the link into the evidence.
+    let sneaky = dir.path().join("nonex/../lnk/rep");
+    let out = util::ferret()
+        .arg("report")
+        .arg(&case)
+        .arg("-o")
+        .arg(&sneaky)
+        .output()
+        .unwrap();
+    util::assert_refused(&out, "does not exist yet", "report through nonex/..");
+    assert!(!ev.join("rep").exists());
+    let out = util::ferret()
+        .args(["inventory", "-q", "-o"])
+        .arg(dir.path().join("nonex/../lnk/inv.txt"))
+        .arg(&ev)
+        .output()
+        .unwrap();
+    util::assert_refused(&out, "does not exist yet", "inventory through nonex/..");
+    assert!(!ev.join("inv.txt").exists());
 }
 
 #[test]
