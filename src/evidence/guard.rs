@@ -301,12 +301,6 @@ fn resolve_checked(path: &Path, roots: &Roots<'_>) -> Result<PathBuf, GuardError
     Ok(at)
 }
 
-/// Where writing `path` would land (resolved as [`check_outside`] does, with
-/// no evidence to refuse).
-pub fn resolve_output(path: &Path) -> Result<PathBuf, GuardError> {
-    resolve_checked(path, &Roots::new(&[]))
-}
-
 /// Refuses `path` when it would land in (or be) one of `evidence_roots`, by
 /// name or by being the same folder (a bind mount, another name of it),
 /// whether through `..`, folder links or a link at the last component.

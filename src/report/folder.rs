@@ -230,10 +230,12 @@ pub fn write_report_with(
     actor: &str,
     options: ReportOptions<'_>,
 ) -> Result<ReportOutcome, ReportError> {
+    // Read once: the case facts every format writes, the evidence roots
+    // among them.
+    let header = ReportHeader::read(store)?;
     // Never inside any evidence item of the case: checked before the folder
     // is even looked at (listing a folder moves its access time).
-    let roots: Vec<PathBuf> = store.evidence()?.into_iter().map(|e| e.root).collect();
-    let roots: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
+    let roots: Vec<&Path> = header.evidence.iter().map(|e| e.root.as_path()).collect();
     crate::evidence::guard::check_outside(out_dir, &roots)?;
     if out_dir.exists()
         && std::fs::read_dir(out_dir)
@@ -248,7 +250,6 @@ pub fn write_report_with(
         .unwrap_or_else(|| "report".into());
     let tmp = out_dir.with_file_name(format!(".{name}.partial-{}", std::process::id()));
     crate::evidence::guard::check_outside(&tmp, &roots)?;
-    let header = ReportHeader::read(store)?;
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
     // A failure leaves nothing behind: no partial folder (which could hold

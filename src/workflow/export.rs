@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, channel};
 
 use super::WorkflowError;
 use crate::case::{CaseStore, Scope};
@@ -42,7 +42,7 @@ pub enum ExportError {
 pub struct ExportJob {
     progress: Arc<ReportProgress>,
     files: u64,
-    done: Receiver<Result<ReportOutcome, ReportError>>,
+    done: Receiver<Result<ReportOutcome, ExportError>>,
 }
 
 impl ExportJob {
@@ -66,7 +66,7 @@ impl ExportJob {
                 &request.actor,
                 options,
             );
-            let _ = tx.send(result);
+            let _ = tx.send(result.map_err(ExportError::from));
         });
         ExportJob {
             progress,
@@ -87,13 +87,7 @@ impl ExportJob {
 
     /// The result once the job ended (`None` while it runs).
     pub fn poll(&self) -> Option<Result<ReportOutcome, ExportError>> {
-        match self.done.try_recv() {
-            Ok(r) => Some(r.map_err(ExportError::from)),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                Some(Err(WorkflowError::WorkerLost("report").into()))
-            }
-        }
+        super::poll_worker(&self.done, "report")
     }
 }
 

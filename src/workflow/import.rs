@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, channel};
 
 use super::WorkflowError;
 use crate::hashsets::HashLibrary;
@@ -66,11 +66,7 @@ impl ImportJob {
 
     /// The result, once the import ended (`None` while it runs).
     pub fn poll(&self) -> Option<Result<ImportOutcome, WorkflowError>> {
-        match self.done.try_recv() {
-            Ok(r) => Some(r),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(Err(WorkflowError::WorkerLost("import"))),
-        }
+        super::poll_worker(&self.done, "import")
     }
 }
 

@@ -33,6 +33,21 @@ use crate::hashsets::HashSetError;
 use crate::job::{ScanError, SettingsError};
 use crate::pathfmt::escape_path;
 
+/// The answer of a job's worker thread once it ended (`None` while it
+/// runs); a worker that died without one is an error, never a job that
+/// looks alive forever.
+fn poll_worker<T, E: From<WorkflowError>>(
+    done: &std::sync::mpsc::Receiver<Result<T, E>>,
+    what: &'static str,
+) -> Option<Result<T, E>> {
+    use std::sync::mpsc::TryRecvError;
+    match done.try_recv() {
+        Ok(r) => Some(r),
+        Err(TryRecvError::Empty) => None,
+        Err(TryRecvError::Disconnected) => Some(Err(WorkflowError::WorkerLost(what).into())),
+    }
+}
+
 /// Why a workflow step could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
