@@ -79,6 +79,34 @@ assert got == want, sorted(set(got.items()) ^ set(want.items()))[:4]
 print(f"windows smoke: {len(got)} files, every digest equal")
 PY
 
+step "paths as Windows users read them: drive letter, one backslash between names"
+python3 - "$work/win.jsonl" "$(winpath "$tree")" <<'PY' || fail "inventory paths are not in the Windows form"
+import json, sys
+paths = [json.loads(l)["path"] for l in open(sys.argv[1], encoding="utf-8")]
+want = sys.argv[2] + "\\d1\\f05.bin"
+assert want in paths, (want, paths[:3])
+bad = [p for p in paths if "/" in p or "\\\\" in p]
+assert not bad, bad[:3]
+print(f"windows smoke: {len(paths)} paths, e.g. {want}")
+PY
+
+step "a path past 260 characters"
+long=$work/long
+deep=$long
+for i in $(seq 1 12); do deep=$deep/$(printf 'folder-%02d-abcdefghijklmnop' "$i"); done
+mkdir -p "$deep" && printf 'deep' > "$deep/deep.txt"
+w inventory -q -f jsonl -a sha256 "$(winpath "$long")" > "$work/long.jsonl" || fail "inventory of the long path"
+python3 - "$work/long.jsonl" <<'PY' || fail "the long path was not read"
+import hashlib, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+deep = [r for r in rows if r["path"].endswith("\\deep.txt")]
+assert len(deep) == 1, rows[-2:]
+r = deep[0]
+assert len(r["path"]) > 260 and not r["path"].startswith("\\\\?\\"), r["path"]
+assert r["status"] == "hashed" and r["sha256"] == hashlib.sha256(b"deep").hexdigest(), r
+print(f"windows smoke: {len(r['path'])}-character path hashed")
+PY
+
 step "scan into a case, with the set"
 w scan -q --new --case-number W-1 --examiner Wine --case "$(winpath "$work/case.ferret")" \
   --library "$(winpath "$work/lib")" -s known "$(winpath "$tree")" >/dev/null 2>&1 || fail "scan exited non-zero"
@@ -89,6 +117,10 @@ hashed = c.execute("SELECT count(*) FROM files WHERE status = 'hashed'").fetchon
 alerts = c.execute("SELECT count(*) FROM files WHERE verdict = 'alert'").fetchone()[0]
 status = c.execute("SELECT status FROM scans ORDER BY id DESC LIMIT 1").fetchone()[0]
 assert (hashed, alerts, status) == (40, 1, "complete"), (hashed, alerts, status)
+style, root = c.execute("SELECT path_style, root_text FROM evidence").fetchone()
+assert style == "windows" and root.startswith("Z:\\") and "/" not in root, (style, root)
+path = c.execute("SELECT path_text FROM files WHERE verdict = 'alert'").fetchone()[0]
+assert path == "d1\\f05.bin", path
 PY
 
 step "report, checked by sha256sum and by ferret verify"

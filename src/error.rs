@@ -25,6 +25,8 @@ pub enum Op {
     Open,
     /// Reading a file's content.
     Read,
+    /// Listing an entry's named data streams.
+    ListStreams,
 }
 
 impl Op {
@@ -37,6 +39,7 @@ impl Op {
             Op::ReadLink => "read_link",
             Op::Open => "open",
             Op::Read => "read",
+            Op::ListStreams => "list_streams",
         }
     }
 }

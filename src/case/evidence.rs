@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{CaseCounts, CaseError, CaseStore, EvidenceRecord, audit};
 use crate::evidence::{MountState, UtcTime};
-use crate::pathfmt::{escape_path, path_bytes};
+use crate::pathfmt::{PathStyle, path_bytes};
 
 impl CaseStore {
     /// Adds an evidence item (or returns the existing one for the same root
@@ -24,6 +24,11 @@ impl CaseStore {
         let real = std::fs::canonicalize(root)
             .or_else(|_| std::path::absolute(root))
             .unwrap_or_else(|_| root.to_path_buf());
+        // Windows' canonical form is verbatim (`\\?\E:\…`); it is stored
+        // as users read it (`E:\…`); long paths still open past 260.
+        let real = crate::pathfmt::path_from_bytes(
+            crate::pathfmt::without_verbatim_prefix(path_bytes(&real)).to_vec(),
+        );
         let root = real.as_path();
         let bytes = path_bytes(root);
         if let Some(id) = self
@@ -38,24 +43,31 @@ impl CaseStore {
             return Ok(id);
         }
         let fs = crate::evidence::mount_info(root);
+        let style = PathStyle::native();
+        let streams = crate::evidence::EvidenceRoot::open(root)
+            .map(|r| r.stream_interface().as_str())
+            .ok();
         self.conn.execute(
-            "INSERT INTO evidence (exhibit, description, root_path, root_text, fs_type, device, mount_options, read_only, added)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO evidence (exhibit, description, root_path, root_text, fs_type, device, mount_options, read_only, added,
+                                   path_style, streams)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 exhibit,
                 description,
                 bytes,
-                escape_path(root),
+                style.escape_path(root),
                 fs.as_ref().map(|f| f.fs_type.clone()),
                 fs.as_ref().map(|f| f.device.clone()),
                 fs.as_ref().map(|f| f.options.clone()),
                 mount.map(|m| m.read_only),
-                UtcTime::now().to_iso8601()
+                UtcTime::now().to_iso8601(),
+                style.as_str(),
+                streams,
             ],
         )?;
         let id = self.conn.last_insert_rowid();
-        let detail = serde_json::json!({"evidence": id, "exhibit": exhibit, "root": escape_path(root),
-            "read_only": mount.map(|m| m.read_only)});
+        let detail = serde_json::json!({"evidence": id, "exhibit": exhibit, "root": style.escape_path(root),
+            "path_style": style.as_str(), "streams": streams, "read_only": mount.map(|m| m.read_only)});
         audit::append(&self.conn, actor, "evidence_added", &detail.to_string())?;
         Ok(id)
     }
@@ -63,7 +75,8 @@ impl CaseStore {
     /// Evidence items.
     pub fn evidence(&self) -> Result<Vec<EvidenceRecord>, CaseError> {
         let mut st = self.conn.prepare(
-            "SELECT id, exhibit, description, root_path, read_only, fs_type, device, mount_options FROM evidence ORDER BY id",
+            "SELECT id, exhibit, description, root_path, read_only, fs_type, device, mount_options, path_style, streams
+             FROM evidence ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
             Ok(EvidenceRecord {
@@ -71,6 +84,8 @@ impl CaseStore {
                 exhibit: r.get(1)?,
                 description: r.get(2)?,
                 root: crate::pathfmt::path_from_bytes(r.get(3)?),
+                path_style: PathStyle::parse(&r.get::<_, String>(8)?).unwrap_or_default(),
+                streams: r.get(9)?,
                 read_only: r.get(4)?,
                 mount: r
                     .get::<_, Option<String>>(5)?

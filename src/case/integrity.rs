@@ -88,6 +88,19 @@ pub(crate) fn results_digest(conn: &Connection, evidence: i64) -> Result<Results
         evidence,
         &mut h,
     )?;
+    // Windows attributes (schema 3) join the digest only where a row has
+    // them, so a case made before them keeps the digest it was sealed with.
+    let mut attrs = blake3::Hasher::new();
+    let with_attributes = hash_rows(
+        conn,
+        "SELECT path, attributes FROM files WHERE evidence_id = ?1 AND attributes IS NOT NULL ORDER BY path",
+        evidence,
+        &mut attrs,
+    )?;
+    if with_attributes > 0 {
+        h.update(b"\0attributes\0");
+        h.update(attrs.finalize().as_bytes());
+    }
     h.update(b"\0hits\0");
     let hits = hash_rows(
         conn,

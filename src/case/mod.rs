@@ -119,6 +119,11 @@ pub struct EvidenceRecord {
     pub description: String,
     /// Root folder as given (raw bytes).
     pub root: PathBuf,
+    /// The path convention of the system it was read on.
+    pub path_style: crate::pathfmt::PathStyle,
+    /// How its filesystem showed named data streams (`ntfs-3g xattr`,
+    /// `windows`, `none`; unknown for cases older than schema 3).
+    pub streams: Option<String>,
     /// Read-only as detected (None: unknown).
     pub read_only: Option<bool>,
     /// Filesystem type, device and mount options as detected.

@@ -37,6 +37,29 @@ fn connect_read_only(path: &Path) -> Result<Connection, CaseError> {
 /// A read-only connection; `immutable`: SQLite creates no `-wal` or `-shm`
 /// file and takes no lock (it reads the case file alone).
 fn connect(path: &Path, immutable: bool) -> Result<Connection, CaseError> {
+    let conn = connect_raw(path, immutable)?;
+    compat_views(&conn)?;
+    Ok(conn)
+}
+
+/// A case of an older schema read without migrating it (read-only media, a
+/// report): temporary views, which shadow its tables on this connection
+/// only, give it the columns later versions added, with the values they
+/// mean for it (a POSIX path convention, no streams, no attributes).
+/// Nothing is written to the case.
+fn compat_views(conn: &Connection) -> Result<(), CaseError> {
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if !(1..3).contains(&version) {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "CREATE TEMP VIEW evidence AS SELECT *, 'posix' AS path_style, NULL AS streams FROM main.evidence;
+         CREATE TEMP VIEW files AS SELECT *, NULL AS stream, NULL AS stream_text, NULL AS attributes FROM main.files;",
+    )?;
+    Ok(())
+}
+
+fn connect_raw(path: &Path, immutable: bool) -> Result<Connection, CaseError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if !immutable {
         return Ok(Connection::open_with_flags(path, flags)?);
@@ -84,11 +107,7 @@ fn check_header_with(path: &Path, immutable: bool) -> Result<i32, CaseError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let conn = match if immutable {
-        connect(path, true)
-    } else {
-        connect_read_only(path)
-    } {
+    let conn = match connect_raw(path, immutable || !folder_writable(path)) {
         Ok(c) => c,
         Err(CaseError::Db(e)) => return Err(corrupt(e)),
         Err(other) => return Err(other),

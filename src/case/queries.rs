@@ -135,6 +135,44 @@ pub struct ReportRow {
     pub review: String,
     /// Review note.
     pub note: String,
+    /// The named data stream this row is (escaped in `style`), if any.
+    pub stream: Option<String>,
+    /// Windows attributes (`hidden,system,reparse=junction`), where known.
+    pub attributes: Option<String>,
+    /// The path convention `root`, `path` and `stream` are written in.
+    pub style: crate::pathfmt::PathStyle,
+}
+
+impl ReportRow {
+    /// The item relative to its root, as every output names it: the path,
+    /// and `:stream` after it for a named data stream.
+    pub fn item_path(&self) -> String {
+        match &self.stream {
+            Some(s) => format!("{}:{s}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// The item's full path (root, separator, path, `:stream`), escaped in
+    /// the evidence's convention.
+    pub fn full_path(&self) -> String {
+        let joined = self
+            .style
+            .join(self.root.as_bytes(), self.item_path().as_bytes());
+        // Both halves are already escaped text: joining keeps them UTF-8.
+        String::from_utf8(joined).unwrap_or_default()
+    }
+
+    /// The raw bytes of the path and of the stream's name (what opens it).
+    pub fn raw_item(&self) -> Result<(Vec<u8>, Option<Vec<u8>>), crate::pathfmt::UnescapeError> {
+        let path = self.style.unescape(&self.path)?;
+        let stream = self
+            .stream
+            .as_deref()
+            .map(|s| self.style.unescape(s))
+            .transpose()?;
+        Ok((path, stream))
+    }
 }
 
 const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_text, f.kind, f.size, f.mtime_ns, f.atime_ns,
@@ -145,7 +183,7 @@ const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_tex
               || ', ' || h.algorithm || ')' AS m
             FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.file_id = f.id ORDER BY s.name, h.entry)),
       (SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason)),
-      coalesce(r.status, 'unreviewed'), coalesce(r.note, '')
+      coalesce(r.status, 'unreviewed'), coalesce(r.note, ''), f.stream_text, f.attributes, e.path_style
    FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id";
 
 fn time(ns: Option<i64>) -> Option<String> {
@@ -184,6 +222,10 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
         flags: safe(r.get::<_, Option<String>>(19)?.unwrap_or_default()),
         review: r.get(20)?,
         note: r.get(21)?,
+        // Written escaped by Ferret; a crafted case is escaped again.
+        stream: r.get::<_, Option<String>>(22)?.map(safe),
+        attributes: r.get::<_, Option<String>>(23)?.map(safe),
+        style: crate::pathfmt::PathStyle::parse(&r.get::<_, String>(24)?).unwrap_or_default(),
     })
 }
 
@@ -233,7 +275,7 @@ impl CaseStore {
     /// Entries that could not be read, in raw-path order.
     pub fn unreadable_items(&self) -> Result<Vec<UnreadableItem>, CaseError> {
         let mut st = self.conn.prepare(
-            "SELECT path_text, coalesce(error_op, ''), coalesce(error_message, '') FROM files
+            "SELECT path_text || coalesce(':' || stream_text, ''), coalesce(error_op, ''), coalesce(error_message, '') FROM files
              WHERE status = 'error' ORDER BY path",
         )?;
         let rows = st.query_map([], |r| {

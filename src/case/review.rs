@@ -225,7 +225,9 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
         args.push(Value::Text(m.clone()));
     }
     if let Some(t) = &f.text {
-        sql.push_str(" AND instr(lower(f.path_text), lower(?)) > 0");
+        sql.push_str(
+            " AND instr(lower(f.path_text || coalesce(':' || f.stream_text, '')), lower(?)) > 0",
+        );
         args.push(Value::Text(t.clone()));
     }
     if f.bookmarked {
@@ -346,7 +348,7 @@ impl CaseStore {
         let dir = if descending { "DESC" } else { "ASC" };
         let aggregates = aggregates(filter);
         let sql = format!(
-            "{aggregates} SELECT f.id, f.path_text, f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
+            "{aggregates} SELECT f.id, f.path_text || coalesce(':' || f.stream_text, ''), f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
                     {DETAILS}, coalesce(r.status, 'unreviewed'), coalesce(r.bookmark, 0), coalesce(r.note, ''),
                     coalesce(hs.sets, kg.sets)
              FROM files f LEFT JOIN fl ON fl.file_id = f.id LEFT JOIN kg ON kg.file_id = f.id

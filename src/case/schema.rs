@@ -8,12 +8,26 @@
 pub const APPLICATION_ID: i32 = 0x4652_5254;
 
 /// Schema version this Ferret writes.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Migrations: index `i` takes the schema from version `i` to `i + 1`.
 /// They run with foreign keys off (a table rebuild needs it) and are
 /// checked with `foreign_key_check` before they commit.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+
+/// Version 3: NTFS evidence. An evidence item records the path convention
+/// of the system it was read on (`\` and drive letters on Windows) and how
+/// its filesystem shows named data streams; a file row may be a named data
+/// stream of its entry (`stream`; its `path` key is then the entry's path,
+/// a NUL and the stream's name, so it never collides with a real path) and
+/// carries its Windows attributes (hidden, system, reparse point …).
+const V3: &str = r#"
+ALTER TABLE evidence ADD COLUMN path_style TEXT NOT NULL DEFAULT 'posix' CHECK (path_style IN ('posix','windows'));
+ALTER TABLE evidence ADD COLUMN streams TEXT;
+ALTER TABLE files ADD COLUMN stream BLOB;
+ALTER TABLE files ADD COLUMN stream_text TEXT;
+ALTER TABLE files ADD COLUMN attributes TEXT;
+"#;
 
 /// Version 2: a scan can be `superseded` (continued by a resume). SQLite
 /// cannot change a CHECK in place, so `scans` is rebuilt (SQLite's

@@ -14,7 +14,7 @@ use crate::hashing::Algorithm;
 use crate::hashsets::HashSetCatalog;
 use crate::hashsets::catalog::Verdict;
 use crate::job::{FileRecord, Outcome, RecordSink};
-use crate::pathfmt::{escape_path, path_bytes};
+use crate::pathfmt::{PathStyle, escape_path, item_key, path_bytes};
 
 /// Records per transaction: large enough to amortise the commit (one WAL
 /// sync with synchronous=FULL), small enough to lose little.
@@ -32,6 +32,11 @@ pub struct CaseWriter {
     pending: Vec<FileRecord>,
     last_commit: Instant,
     resuming: bool,
+    /// The evidence's path convention (its paths' text in the case).
+    style: PathStyle,
+    /// The evidence shows named data streams: a `:` in a name is escaped
+    /// in its text, so `a:b` (a file) never reads like stream `b` of `a`.
+    streams: bool,
 }
 
 fn ns(t: Option<crate::evidence::UtcTime>) -> Option<i64> {
@@ -60,6 +65,13 @@ impl CaseWriter {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         super::open::configure(&conn)?;
+        let (style, streams): (String, Option<String>) = conn.query_row(
+            "SELECT path_style, streams FROM evidence WHERE id = ?1",
+            [evidence_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let streams = streams.is_some_and(|s| s != crate::evidence::StreamInterface::None.as_str());
+        let style = PathStyle::parse(&style).unwrap_or_default();
         Ok(CaseWriter {
             conn,
             evidence_id,
@@ -69,6 +81,8 @@ impl CaseWriter {
             pending: Vec::with_capacity(BATCH),
             last_commit: Instant::now(),
             resuming: false,
+            style,
+            streams,
         })
     }
 
@@ -89,6 +103,7 @@ impl CaseWriter {
         for rec in &batch {
             insert(
                 &tx,
+                (self.style, self.streams),
                 self.resuming,
                 self.evidence_id,
                 self.scan_id,
@@ -106,8 +121,10 @@ impl CaseWriter {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn insert(
     tx: &Transaction<'_>,
+    (style, streams): (PathStyle, bool),
     resuming: bool,
     evidence_id: i64,
     scan_id: i64,
@@ -115,12 +132,24 @@ fn insert(
     catalog: &HashSetCatalog,
     rec: &FileRecord,
 ) -> rusqlite::Result<()> {
-    let path = path_bytes(&rec.rel_path);
-    let name = rec
-        .rel_path
-        .file_name()
-        .map(escape_path)
-        .unwrap_or_default();
+    let path = item_key(&rec.rel_path, rec.stream.as_deref());
+    let stream_text = rec
+        .stream
+        .as_ref()
+        .map(|s| style.escape_stream(s.as_encoded_bytes()));
+    let text = |p: &std::ffi::OsStr| {
+        let t = style.escape_path(p);
+        if streams && style == PathStyle::Posix {
+            t.replace(':', "\\x3a")
+        } else {
+            t
+        }
+    };
+    let mut name = rec.rel_path.file_name().map(text).unwrap_or_default();
+    if let Some(s) = &stream_text {
+        name.push(':');
+        name.push_str(s);
+    }
     let m = rec.meta.as_ref();
     let (status, reason, err) = match &rec.outcome {
         Outcome::Hashed { .. } => ("hashed", None, None),
@@ -150,15 +179,17 @@ fn insert(
     };
     const INSERT: &str = "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
             ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
-            changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict)
+            changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict,
+            stream, stream_text, attributes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
         ";
     const UPSERT: &str = "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
             ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
-            changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict)
+            changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict,
+            stream, stream_text, attributes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
          ON CONFLICT (evidence_id, path) DO UPDATE SET scan_id = excluded.scan_id, kind = excluded.kind,
             size = excluded.size, mtime_ns = excluded.mtime_ns, atime_ns = excluded.atime_ns,
             ctime_ns = excluded.ctime_ns, btime_ns = excluded.btime_ns, mode = excluded.mode,
@@ -168,13 +199,15 @@ fn insert(
             changed_during_read = excluded.changed_during_read, status = excluded.status,
             reason = excluded.reason, error_op = excluded.error_op, error_kind = excluded.error_kind,
             error_code = excluded.error_code, error_message = excluded.error_message,
-            link_target = excluded.link_target, verdict = excluded.verdict
+            link_target = excluded.link_target, verdict = excluded.verdict,
+            stream = excluded.stream, stream_text = excluded.stream_text,
+            attributes = excluded.attributes
          RETURNING id";
     let values = params![
         evidence_id,
         scan_id,
         path,
-        escape_path(&rec.rel_path),
+        text(rec.rel_path.as_os_str()),
         name,
         rec.kind.map(|k| k.as_str()),
         m.map(|m| m.size as i64),
@@ -201,6 +234,9 @@ fn insert(
         err.map(|e| e.source.to_string()),
         rec.link_target.as_deref().map(path_bytes),
         verdict,
+        rec.stream.as_ref().map(|s| s.as_encoded_bytes()),
+        stream_text,
+        m.and_then(|m| m.attributes_text()),
     ];
     // A fresh scan inserts (cheapest); one that may meet existing rows upserts.
     let id: i64 = if resuming {
@@ -211,6 +247,14 @@ fn insert(
     };
     // A re-recorded entry (resume of a changed file) loses its old hits and
     // flags. Only a resumed scan can meet an existing row.
+    // A stream listed now replaces a listing that failed before.
+    if resuming && rec.stream.as_ref().is_some_and(|s| !s.is_empty()) {
+        tx.prepare_cached("DELETE FROM files WHERE evidence_id = ?1 AND path = ?2")?
+            .execute(params![
+                evidence_id,
+                item_key(&rec.rel_path, Some(std::ffi::OsStr::new("")))
+            ])?;
+    }
     if resuming {
         tx.prepare_cached("DELETE FROM hits WHERE file_id = ?1")?
             .execute([id])?;
@@ -258,11 +302,11 @@ fn insert(
     }
     if let Some(c) = class.filter(|c| c.mismatch) {
         // Escaped: the extension is part of a name from the evidence.
-        let ext = rec
-            .rel_path
-            .extension()
-            .map(escape_path)
-            .unwrap_or_default();
+        let named = match &rec.stream {
+            Some(s) => std::path::Path::new(s),
+            None => rec.rel_path.as_path(),
+        };
+        let ext = named.extension().map(escape_path).unwrap_or_default();
         flag(FlagReason::Mismatch, format!("{} named .{ext}", c.mime))?;
     }
     if changed {

@@ -121,6 +121,9 @@ pub(super) fn drive(
                     }
                 )
             }),
+            Some(ScanEvent::StreamsHidden(w)) => {
+                bar.suspend(|| eprintln!("ferret: WARNING: {w}"));
+            }
             Some(_) | None => {}
         }
         let p = job.progress();

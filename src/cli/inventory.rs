@@ -16,6 +16,7 @@ use crate::evidence::{OutputTarget, guard};
 use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::hashsets::HashSetCatalog;
 use crate::job::{FileRecord, RecordSink, ScanJob, ScanOptions};
+use crate::pathfmt::PathStyle;
 use crate::report::hashdeep::{HashdeepWriter, hashdeep_columns};
 use crate::report::jsonl::JsonlWriter;
 use crate::report::sums::SumsWriter;
@@ -34,12 +35,30 @@ struct ReportErrors {
     inner: Box<dyn RecordSink>,
     bar: ProgressBar,
     select: Select,
+    /// The format names files only (hashdeep, sums): named data streams
+    /// cannot be listed in it and are counted instead.
+    files_only: bool,
+    streams_left_out: u64,
 }
 
 impl RecordSink for ReportErrors {
     fn accept(&mut self, rec: FileRecord) -> io::Result<()> {
         if let Some(e) = rec.error() {
-            self.bar.suspend(|| eprintln!("ferret: {e}"));
+            let stream = rec
+                .stream
+                .as_ref()
+                .map(|s| {
+                    format!(
+                        " (stream {})",
+                        PathStyle::native().escape_stream(s.as_encoded_bytes())
+                    )
+                })
+                .unwrap_or_default();
+            self.bar.suspend(|| eprintln!("ferret: {e}{stream}"));
+        }
+        if self.files_only && rec.stream.is_some() && rec.digests().is_some() {
+            self.streams_left_out += 1;
+            return Ok(());
         }
         let keep = match self.select {
             Select::All => true,
@@ -50,6 +69,15 @@ impl RecordSink for ReportErrors {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        if self.streams_left_out > 0 {
+            let n = self.streams_left_out;
+            self.bar.suspend(|| {
+                eprintln!(
+                    "ferret: {n} named data stream(s) (NTFS alternate data streams) were hashed \
+                     but are not in this output, which names files only; use -f jsonl or a case"
+                )
+            });
+        }
         self.inner.finish()
     }
 }
@@ -138,6 +166,8 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
             inner: s,
             bar: bar.clone(),
             select,
+            files_only: !matches!(args.format, FormatArg::Jsonl),
+            streams_left_out: 0,
         }),
         Err(e) => return fail(e),
     };

@@ -120,11 +120,35 @@ pub struct Meta {
     pub ctime: Option<UtcTime>,
     /// Creation / birth (B), where the filesystem records it.
     pub btime: Option<UtcTime>,
+    /// Windows file attributes (`FILE_ATTRIBUTE_*`: hidden, system, …),
+    /// where the OS reports them.
+    pub attributes: Option<u32>,
+    /// The reparse tag of a Windows reparse point (junction, symbolic
+    /// link, cloud placeholder, …).
+    pub reparse_tag: Option<u32>,
 }
 
 impl Meta {
     /// The permission bits only (e.g. `0o644`).
     pub fn permissions(&self) -> u32 {
         self.mode & 0o7777
+    }
+
+    /// The Windows attributes an examiner reads (`hidden,system`), and a
+    /// reparse point's kind (`reparse=junction`), comma-separated; `None`
+    /// where the OS reports no attributes.
+    pub fn attributes_text(&self) -> Option<String> {
+        let bits = self.attributes?;
+        let mut names: Vec<String> = super::attributes::attribute_names(bits)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if let Some(tag) = self.reparse_tag {
+            names.push(match super::attributes::reparse_tag_name(tag) {
+                Some(n) => format!("reparse={n}"),
+                None => format!("reparse=0x{tag:08x}"),
+            });
+        }
+        Some(names.join(","))
     }
 }

@@ -13,18 +13,23 @@
 // unchecked and never unwraps: a hostile input is an error, not a panic.
 #![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
+pub(crate) mod attributes;
 pub mod guard;
 mod meta;
 mod mounts;
 mod open;
+pub mod streams;
 mod sys;
 mod walk;
+#[cfg(windows)]
+mod windows;
 
 pub use guard::{GuardError, OutputTarget};
 pub use meta::{EntryKind, Meta, UtcTime};
 pub(crate) use mounts::MountTable;
-pub use mounts::{MountInfo, mount_info};
+pub use mounts::{Drive, MountInfo, drives, drives_in_mountinfo, mount_info};
 pub use open::{EvidenceFile, EvidenceRoot};
+pub use streams::{StreamInfo, StreamInterface};
 pub use walk::{LINK_TARGET_NOT_READ, WalkEntry, WalkOptions, walk};
 
 use std::path::PathBuf;
@@ -43,6 +48,9 @@ pub struct EvidenceItem {
     /// Why the entry was recorded without its usual detail (a directory not
     /// descended into, a link whose target was not read).
     pub note: Option<&'static str>,
+    /// The named data stream of the entry at `rel_path` that this item is
+    /// (NTFS alternate data stream); `None` for the entry itself.
+    pub stream: Option<std::ffi::OsString>,
 }
 
 /// How the evidence filesystem is mounted, as far as the OS tells.

@@ -136,9 +136,114 @@ pub fn mount_info(path: &Path) -> Option<MountInfo> {
     best
 }
 
+/// A drive the examiner may pick as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drive {
+    /// Where it is reached (`E:\`, `/media/usb`).
+    pub root: std::path::PathBuf,
+    /// What to show beside it: label, filesystem, kind, read-only.
+    pub detail: String,
+    /// Mounted (or flagged) read-only.
+    pub read_only: bool,
+}
+
+/// The drives of this system for the evidence picker: on Windows its
+/// volumes (`GetLogicalDriveStringsW`); on Linux the mounts of removable
+/// and foreign filesystems (under `/media`, `/run/media`, `/mnt`, or of a
+/// type a seized drive carries: NTFS, FAT, exFAT, HFS+, APFS, ISO 9660, UDF).
+pub fn drives() -> Vec<Drive> {
+    #[cfg(windows)]
+    {
+        super::windows::volumes()
+            .into_iter()
+            .map(|v| {
+                let mut detail = vec![v.kind.to_string()];
+                if !v.label.is_empty() {
+                    detail.insert(0, v.label.clone());
+                }
+                if !v.filesystem.is_empty() {
+                    detail.push(v.filesystem.clone());
+                }
+                if v.read_only {
+                    detail.push("read-only".into());
+                }
+                Drive {
+                    root: v.root,
+                    detail: detail.join(", "),
+                    read_only: v.read_only,
+                }
+            })
+            .collect()
+    }
+    #[cfg(not(windows))]
+    {
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .map(|t| drives_in_mountinfo(&t))
+            .unwrap_or_default()
+    }
+}
+
+/// [`drives`] from the text of `/proc/self/mountinfo`.
+pub fn drives_in_mountinfo(text: &str) -> Vec<Drive> {
+    const FOREIGN: &[&str] = &[
+        "ntfs", "ntfs3", "fuseblk", "vfat", "msdos", "exfat", "hfsplus", "apfs", "iso9660", "udf",
+    ];
+    let mut out: Vec<Drive> = Vec::new();
+    for line in text.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let l: Vec<&str> = left.split(' ').collect();
+        let r: Vec<&str> = right.split(' ').collect();
+        let (Some(point), Some(options), Some(fs_type), Some(source)) =
+            (l.get(4), l.get(5), r.first(), r.get(1))
+        else {
+            continue;
+        };
+        let point = unescape_octal(point);
+        let removable = ["/media/", "/run/media/", "/mnt/"]
+            .iter()
+            .any(|p| point.starts_with(p));
+        if !(removable || FOREIGN.contains(fs_type)) || point == "/" {
+            continue;
+        }
+        let read_only = options.split(',').any(|o| o == "ro");
+        let mut detail = format!("{fs_type} on {}", unescape_octal(source));
+        if read_only {
+            detail.push_str(", read-only");
+        }
+        out.retain(|d| d.root != std::path::Path::new(&point));
+        out.push(Drive {
+            root: point.into(),
+            detail,
+            read_only,
+        });
+    }
+    out.sort_by(|a, b| a.root.cmp(&b.root));
+    out
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::unescape_octal;
+
+    #[test]
+    fn drives_are_removable_and_foreign_mounts() {
+        let text = "\
+22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw
+23 22 0:5 / /proc rw - proc proc rw
+40 22 8:17 / /media/alex/USB\\040STICK ro,nosuid - vfat /dev/sdb1 ro
+41 22 8:33 / /srv/seized rw - ntfs3 /dev/sdc1 rw
+42 22 0:39 / /tmp/x rw - fuse /tmp/img rw
+43 22 8:49 / /mnt/ev ro - ext4 /dev/sdd1 ro
+";
+        let d = super::drives_in_mountinfo(text);
+        let roots: Vec<_> = d.iter().map(|d| d.root.to_str().unwrap()).collect();
+        assert_eq!(roots, ["/media/alex/USB STICK", "/mnt/ev", "/srv/seized"]);
+        assert!(d[0].read_only && d[0].detail == "vfat on /dev/sdb1, read-only");
+        assert!(!d[2].read_only);
+    }
 
     #[test]
     fn octal_escapes_of_mountinfo() {

@@ -16,11 +16,12 @@ mod unix {
     use std::fs::File;
     use std::io;
     use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-    use std::os::unix::ffi::OsStringExt;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
     use std::path::{Component, Path, PathBuf};
 
     use rustix::fs::{AtFlags, Dir, Mode, OFlags};
 
+    use crate::evidence::streams::{StreamInfo, StreamInterface};
     use crate::evidence::{EntryKind, Meta, MountState, UtcTime};
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -167,6 +168,8 @@ mod unix {
                     atime: t(st.stx_atime),
                     ctime: t(st.stx_ctime),
                     btime: if has_btime { t(st.stx_btime) } else { None },
+                    attributes: None,
+                    reparse_tag: None,
                 })
             }
             // Kernels before 4.11 (or seccomp filters) lack statx.
@@ -200,6 +203,8 @@ mod unix {
             atime: t(st.st_atime as i64, st.st_atime_nsec as i64),
             ctime: t(st.st_ctime as i64, st.st_ctime_nsec as i64),
             btime: None,
+            attributes: None,
+            reparse_tag: None,
         })
     }
 
@@ -281,6 +286,195 @@ mod unix {
     pub(crate) fn kind_of(meta: &Meta) -> EntryKind {
         EntryKind::from_mode(meta.mode)
     }
+
+    /// How the root's filesystem shows named data streams: `ntfs-3g` (a
+    /// FUSE filesystem that answers for its own `system.ntfs_attrib_be`
+    /// attribute; only the attribute's size is asked, nothing is read) with
+    /// the xattr stream interface, or none.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn stream_interface(root: &RootHandle) -> StreamInterface {
+        const FUSE_SUPER_MAGIC: u64 = 0x6573_5546;
+        let Ok(st) = rustix::fs::fstatfs(root) else {
+            return StreamInterface::None;
+        };
+        #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+        let magic = st.f_type as u64;
+        const NTFS3_SUPER_MAGIC: u64 = 0x7366_746e;
+        const NTFS_SB_MAGIC: u64 = 0x5346_544e;
+        if magic == NTFS3_SUPER_MAGIC || magic == NTFS_SB_MAGIC {
+            return StreamInterface::NtfsHidden;
+        }
+        if magic != FUSE_SUPER_MAGIC
+            || rustix::fs::fgetxattr_query(root, "system.ntfs_attrib_be").is_err()
+        {
+            return StreamInterface::None;
+        }
+        // ntfs-3g. With its xattr stream interface an absent `user.` name is
+        // "no data"; with `streams_interface=none` or `windows` the whole
+        // `user.` namespace is "not supported". (Only a name is asked.)
+        match rustix::fs::fgetxattr_query(root, "user.ferret-probe-absent") {
+            Err(rustix::io::Errno::NOTSUP) => StreamInterface::NtfsHidden,
+            _ => StreamInterface::NtfsXattr,
+        }
+    }
+
+    /// No stream interface is known off Linux.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn stream_interface(_root: &RootHandle) -> StreamInterface {
+        StreamInterface::None
+    }
+
+    /// Opens an entry to read its extended attributes: a directory as a
+    /// directory, anything else as a file (read-only, no atime, no link
+    /// followed, non-blocking).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn open_for_xattrs(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<OwnedFd> {
+        match openat_noatime(dir, name, file_flags()) {
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::ISDIR.raw_os_error()) => {
+                openat_noatime(dir, name, dir_flags())
+            }
+            r => r,
+        }
+    }
+
+    /// The named data streams of an entry (`user.NAME` attributes of an
+    /// `ntfs-3g` mount), with their sizes.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn list_streams(dir: &DirHandle, name: &OsStr) -> io::Result<Vec<StreamInfo>> {
+        use crate::evidence::streams::{stream_from_xattr, xattr_names};
+        let fd = open_for_xattrs(dir.fd()?, name)?;
+        let mut list = Vec::new();
+        for _ in 0..4 {
+            let want = rustix::fs::flistxattr_query(&fd)?;
+            list = vec![0u8; want];
+            match rustix::fs::flistxattr(&fd, &mut list[..]) {
+                Ok(n) => {
+                    list.truncate(n);
+                    break;
+                }
+                // The list grew between the two calls: ask again.
+                Err(rustix::io::Errno::RANGE) => list.clear(),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut streams = Vec::new();
+        for attr in xattr_names(&list) {
+            let Some(stream) = stream_from_xattr(attr) else {
+                continue;
+            };
+            // A stream whose size cannot be read is still listed: reading
+            // it then fails and is recorded with its own reason.
+            let size = rustix::fs::fgetxattr_query(&fd, attr).unwrap_or(0);
+            streams.push(StreamInfo {
+                name: stream,
+                size: size as u64,
+            });
+        }
+        Ok(streams)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn list_streams(_dir: &DirHandle, _name: &OsStr) -> io::Result<Vec<StreamInfo>> {
+        Ok(Vec::new())
+    }
+
+    /// Reads a named data stream whole through the xattr interface (at most
+    /// [`XATTR_SIZE_MAX`] bytes: a larger one is an error that says so).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn read_stream(
+        root: &RootHandle,
+        rel: &Path,
+        stream: &OsStr,
+    ) -> io::Result<(Vec<u8>, Meta)> {
+        use crate::evidence::streams::{XATTR_SIZE_MAX, XATTR_STREAM_PREFIX};
+        // An empty `rel` is the root folder itself (its own streams).
+        let (parent, name) = match (rel.parent(), rel.file_name()) {
+            (Some(p), Some(n)) => (p, n),
+            _ if rel.as_os_str().is_empty() => (Path::new(""), OsStr::new(".")),
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "not a plain path",
+                ));
+            }
+        };
+        let dir = if parent.as_os_str().is_empty() {
+            openat_noatime(root.as_fd(), OsStr::new("."), dir_flags())?
+        } else {
+            open_dir_by_components(root.as_fd(), parent)?
+        };
+        let fd = open_for_xattrs(dir.as_fd(), name)?;
+        let meta = stat_impl(fd.as_fd(), OsStr::new(""), AtFlags::EMPTY_PATH)?;
+        let mut attr = XATTR_STREAM_PREFIX.to_vec();
+        attr.extend_from_slice(stream.as_bytes());
+        let attr = OsString::from_vec(attr);
+        let size = rustix::fs::fgetxattr_query(&fd, attr.as_os_str())? as u64;
+        // The interface reports at most XATTR_SIZE_MAX for a larger stream
+        // (and reads only that much of it): a stream of that size may be
+        // larger, so it is never hashed from here (a truncated digest would
+        // be wrong in silence).
+        if size >= XATTR_SIZE_MAX {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "stream of {XATTR_SIZE_MAX} bytes or more: Linux reads at most \
+                     {XATTR_SIZE_MAX} bytes of a stream through ntfs-3g's xattr interface and \
+                     cannot tell a larger one's size; scan this volume on Windows to read it"
+                ),
+            ));
+        }
+        let mut data = vec![0u8; size as usize];
+        let n = rustix::fs::fgetxattr(&fd, attr.as_os_str(), &mut data[..])?;
+        data.truncate(n);
+        Ok((
+            data,
+            Meta {
+                size: n as u64,
+                ..meta
+            },
+        ))
+    }
+
+    /// Windows' stream files are not opened on Unix.
+    pub(crate) fn open_stream_file(
+        _root: &RootHandle,
+        _rel: &Path,
+        _stream: &OsStr,
+    ) -> io::Result<File> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no Windows streams on this system",
+        ))
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn read_stream(
+        _root: &RootHandle,
+        _rel: &Path,
+        _stream: &OsStr,
+    ) -> io::Result<(Vec<u8>, Meta)> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no stream interface",
+        ))
+    }
+
+    /// Opens each directory of `rel` relative to the last, never through a link.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn open_dir_by_components(root: BorrowedFd<'_>, rel: &Path) -> io::Result<OwnedFd> {
+        let mut held: Option<OwnedFd> = None;
+        for c in rel.components() {
+            let Component::Normal(name) = c else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "path component is not a plain name",
+                ));
+            };
+            let base = held.as_ref().map_or(root, |fd| fd.as_fd());
+            held = Some(openat_noatime(base, name, dir_flags())?);
+        }
+        held.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty path"))
+    }
 }
 
 #[cfg(not(unix))]
@@ -290,6 +484,7 @@ mod fallback {
     use std::io;
     use std::path::{Path, PathBuf};
 
+    use crate::evidence::streams::{StreamInfo, StreamInterface};
     use crate::evidence::{EntryKind, Meta, MountState, UtcTime};
 
     /// A directory, by path (no handle-relative calls on this platform).
@@ -348,7 +543,30 @@ mod fallback {
         (names, None)
     }
 
-    fn to_meta(md: &fs::Metadata) -> Meta {
+    /// Windows attribute bits, and the reparse tag of a reparse point (read
+    /// without following it).
+    #[cfg(windows)]
+    fn windows_attributes(md: &fs::Metadata, path: &Path) -> (Option<u32>, Option<u32>) {
+        use std::os::windows::fs::MetadataExt;
+        const REPARSE_POINT: u32 = 0x400;
+        let bits = md.file_attributes();
+        let tag = if bits & REPARSE_POINT != 0 {
+            crate::evidence::windows::attributes(path)
+                .ok()
+                .and_then(|(_, tag)| tag)
+        } else {
+            None
+        };
+        (Some(bits), tag)
+    }
+
+    #[cfg(not(windows))]
+    fn windows_attributes(_md: &fs::Metadata, _path: &Path) -> (Option<u32>, Option<u32>) {
+        (None, None)
+    }
+
+    fn to_meta(md: &fs::Metadata, path: &Path) -> Meta {
+        let (attributes, reparse_tag) = windows_attributes(md, path);
         let t = |r: io::Result<std::time::SystemTime>| {
             r.ok()
                 .map(|t| match t.duration_since(std::time::UNIX_EPOCH) {
@@ -378,11 +596,14 @@ mod fallback {
             atime: t(md.accessed()),
             ctime: None,
             btime: t(md.created()),
+            attributes,
+            reparse_tag,
         }
     }
 
     pub(crate) fn stat_at(dir: &DirHandle, name: &OsStr) -> io::Result<Meta> {
-        Ok(to_meta(&fs::symlink_metadata(dir.path.join(name))?))
+        let path = dir.path.join(name);
+        Ok(to_meta(&fs::symlink_metadata(&path)?, &path))
     }
 
     pub(crate) fn readlink_at(dir: &DirHandle, name: &OsStr) -> io::Result<PathBuf> {
@@ -390,15 +611,123 @@ mod fallback {
     }
 
     pub(crate) fn fstat_meta(file: &File) -> io::Result<Meta> {
-        Ok(to_meta(&file.metadata()?))
+        let md = file.metadata()?;
+        #[cfg(windows)]
+        {
+            use std::os::windows::fs::MetadataExt;
+            let mut meta = to_meta(&md, Path::new(""));
+            meta.attributes = Some(md.file_attributes());
+            meta.reparse_tag = None;
+            Ok(meta)
+        }
+        #[cfg(not(windows))]
+        Ok(to_meta(&md, Path::new("")))
     }
 
+    /// Opens a regular file for reading. On Windows: every share mode (the
+    /// owner of a file in use is never blocked), backup semantics,
+    /// last-access frozen on the handle where the volume allows it; a name
+    /// surrogate (symbolic link, junction) is refused, never followed; any
+    /// other reparse point (a compressed, deduplicated or placeholder file)
+    /// is read as Windows presents its content, so nothing reads as empty.
+    #[cfg(windows)]
+    pub(crate) fn open_file_beneath(root: &RootHandle, rel: &Path) -> io::Result<File> {
+        let path = root.join(rel);
+        let md = fs::symlink_metadata(&path)?;
+        if md.file_type().is_symlink() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a link"));
+        }
+        let (meta_attrs, tag) = windows_attributes(&md, &path);
+        let reparse = meta_attrs.is_some_and(|a| a & 0x400 != 0);
+        if tag.is_some_and(crate::evidence::attributes::is_name_surrogate) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a link"));
+        }
+        let (file, _frozen) = crate::evidence::windows::open_read(&path, !reparse)?;
+        Ok(file)
+    }
+
+    #[cfg(not(windows))]
     pub(crate) fn open_file_beneath(root: &RootHandle, rel: &Path) -> io::Result<File> {
         let path = root.join(rel);
         if fs::symlink_metadata(&path)?.file_type().is_symlink() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a link"));
         }
         File::open(path)
+    }
+
+    /// Windows lists named streams; elsewhere there are none to list.
+    pub(crate) fn stream_interface(_root: &RootHandle) -> StreamInterface {
+        if cfg!(windows) {
+            StreamInterface::Windows
+        } else {
+            StreamInterface::None
+        }
+    }
+
+    /// The named data streams of an entry (`FindFirstStreamW`).
+    #[cfg(windows)]
+    pub(crate) fn list_streams(dir: &DirHandle, name: &OsStr) -> io::Result<Vec<StreamInfo>> {
+        let raw = crate::evidence::windows::find_streams(&dir.path.join(name))?;
+        Ok(raw
+            .into_iter()
+            .filter_map(|r| {
+                crate::evidence::streams::stream_from_windows(&r.name)
+                    .map(|name| StreamInfo { name, size: r.size })
+            })
+            .collect())
+    }
+
+    #[cfg(not(windows))]
+    pub(crate) fn list_streams(_dir: &DirHandle, _name: &OsStr) -> io::Result<Vec<StreamInfo>> {
+        Ok(Vec::new())
+    }
+
+    /// Opens `rel:stream` for reading, the evidence way.
+    #[cfg(windows)]
+    pub(crate) fn open_stream_file(
+        root: &RootHandle,
+        rel: &Path,
+        stream: &OsStr,
+    ) -> io::Result<File> {
+        // An empty `rel` is the root folder itself (its own streams).
+        let path = if rel.as_os_str().is_empty() {
+            root.clone()
+        } else {
+            root.join(rel)
+        };
+        if fs::symlink_metadata(&path)?.file_type().is_symlink() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a link"));
+        }
+        let mut named = path.into_os_string();
+        named.push(":");
+        named.push(stream);
+        named.push(":$DATA");
+        let (file, _frozen) = crate::evidence::windows::open_read(Path::new(&named), true)?;
+        Ok(file)
+    }
+
+    #[cfg(not(windows))]
+    pub(crate) fn open_stream_file(
+        _root: &RootHandle,
+        _rel: &Path,
+        _stream: &OsStr,
+    ) -> io::Result<File> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no named streams here",
+        ))
+    }
+
+    /// Streams are opened as files here, never read through xattrs.
+    pub(crate) fn read_stream(
+        _root: &RootHandle,
+        _rel: &Path,
+        _stream: &OsStr,
+    ) -> io::Result<(Vec<u8>, Meta)> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no xattr streams here",
+        ))
     }
 
     pub(crate) fn kind_of(meta: &Meta) -> EntryKind {

@@ -9,6 +9,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::open::EvidenceRoot;
+use super::streams::StreamSource;
 use super::sys::{self, DirHandle};
 use super::{EntryKind, EvidenceItem};
 use crate::error::{ItemError, Op};
@@ -151,7 +152,9 @@ fn reopen(stack: &mut [Frame], at: usize) -> std::io::Result<()> {
 }
 
 /// Walks everything below `root` and calls `visit` once per entry (the root
-/// itself is not an entry). Returns `false` if `stop` asked it to end early.
+/// itself is not an entry) and once per named data stream of a file or
+/// directory, right after it. Returns `false` if `stop` asked it to end
+/// early.
 ///
 /// Errors on single entries are passed to `visit`; only a root that cannot be
 /// listed at all ends the walk with an error.
@@ -161,10 +164,72 @@ pub fn walk(
     stop: &dyn Fn() -> bool,
     visit: &mut dyn FnMut(WalkEntry),
 ) -> std::io::Result<bool> {
+    walk_with(root, opts, &root.stream_interface(), stop, visit)
+}
+
+/// The name a failed stream listing is recorded under: empty, which no
+/// named stream has, so it never takes a real stream's place.
+pub const STREAMS_NOT_LISTED: &str = "";
+
+/// Visits the named data streams of `item` (a file or directory) as items
+/// of their own; a listing that fails is recorded as a failed entry.
+fn visit_streams(
+    source: &dyn StreamSource,
+    dir: &DirHandle,
+    name: &std::ffi::OsStr,
+    item: &EvidenceItem,
+    visit: &mut dyn FnMut(WalkEntry),
+) {
+    let as_stream = |stream: OsString, size: u64| EvidenceItem {
+        rel_path: item.rel_path.clone(),
+        kind: EntryKind::File,
+        meta: super::Meta { size, ..item.meta },
+        link_target: None,
+        note: None,
+        stream: Some(stream),
+    };
+    match source.streams(dir, name) {
+        Ok(mut streams) => {
+            streams.sort_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
+            for s in streams {
+                visit(WalkEntry::Item(as_stream(s.name, s.size)));
+            }
+        }
+        Err(e) => {
+            let err = ItemError::new(item.rel_path.clone(), Op::ListStreams, e);
+            visit(failed(Some(as_stream(STREAMS_NOT_LISTED.into(), 0)), err));
+        }
+    }
+}
+
+/// [`walk`] with the named data streams taken from `streams`.
+pub(crate) fn walk_with(
+    root: &EvidenceRoot,
+    opts: &WalkOptions,
+    streams: &dyn StreamSource,
+    stop: &dyn Fn() -> bool,
+    visit: &mut dyn FnMut(WalkEntry),
+) -> std::io::Result<bool> {
     sys::raise_open_file_limit();
     let root_dir = sys::list_root(root.handle())?;
     let root_meta = sys::stat_at(&root_dir, std::ffi::OsStr::new("."))?;
     let root_dev = root_meta.dev;
+    // The root folder's own streams (`E:\:hidden`), under the empty path.
+    let root_item = EvidenceItem {
+        rel_path: PathBuf::new(),
+        kind: EntryKind::Dir,
+        meta: root_meta,
+        link_target: None,
+        note: None,
+        stream: None,
+    };
+    visit_streams(
+        streams,
+        &root_dir,
+        std::ffi::OsStr::new("."),
+        &root_item,
+        visit,
+    );
     let mut stack = vec![listed(
         root_dir,
         PathBuf::new(),
@@ -220,6 +285,7 @@ pub fn walk(
             meta,
             link_target: None,
             note: None,
+            stream: None,
         };
         match kind {
             EntryKind::Symlink if !opts.read_link_targets => {
@@ -240,16 +306,27 @@ pub fn walk(
                 let sub = match sys::open_subdir(dir, &name) {
                     Ok(d) => d,
                     Err(e) => {
+                        // Its streams may still be readable (other rights).
+                        let folder = item.clone();
                         let err = ItemError::new(item.rel_path.clone(), Op::OpenDir, e);
                         visit(failed(Some(item), err));
+                        visit_streams(streams, dir, &name, &folder, visit);
                         continue;
                     }
                 };
                 let rel = item.rel_path.clone();
+                let parent_item = item.clone();
                 visit(WalkEntry::Item(item));
+                visit_streams(streams, dir, &name, &parent_item, visit);
                 let child = listed(sub, rel, (meta.dev, meta.inode), visit);
                 close_one_if_full(&mut stack);
                 stack.push(child);
+                continue;
+            }
+            EntryKind::File => {
+                let file = item.clone();
+                visit(WalkEntry::Item(item));
+                visit_streams(streams, dir, &name, &file, visit);
                 continue;
             }
             _ => {}
@@ -257,4 +334,87 @@ pub fn walk(
         visit(WalkEntry::Item(item));
     }
     Ok(true)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::evidence::StreamInfo;
+    use std::ffi::OsStr;
+
+    /// Streams as a fake filesystem would list them: by entry name.
+    struct FakeStreams;
+
+    impl StreamSource for FakeStreams {
+        fn streams(&self, _dir: &DirHandle, name: &OsStr) -> std::io::Result<Vec<StreamInfo>> {
+            let s = |n: &str, size| StreamInfo {
+                name: n.into(),
+                size,
+            };
+            match name.to_str() {
+                Some("notes.txt") => Ok(vec![s("photo.jpg", 4), s("Zone.Identifier", 26)]),
+                Some("dir") => Ok(vec![s("in-a-dir.bin", 7)]),
+                Some("locked.txt") => {
+                    Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+                }
+                _ => Ok(Vec::new()),
+            }
+        }
+    }
+
+    #[test]
+    fn named_streams_are_items_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"text").unwrap();
+        std::fs::write(dir.path().join("locked.txt"), b"x").unwrap();
+        std::fs::create_dir(dir.path().join("dir")).unwrap();
+        std::fs::write(dir.path().join("dir/plain"), b"p").unwrap();
+        let root = EvidenceRoot::open(dir.path()).unwrap();
+        let mut seen = Vec::new();
+        walk_with(
+            &root,
+            &WalkOptions::default(),
+            &FakeStreams,
+            &|| false,
+            &mut |e| {
+                seen.push(match e {
+                    WalkEntry::Item(i) => (i.rel_path, i.stream, i.kind, i.meta.size, None),
+                    WalkEntry::Failed { item, error } => {
+                        let i = item.unwrap();
+                        (i.rel_path, i.stream, i.kind, i.meta.size, Some(error.op))
+                    }
+                })
+            },
+        )
+        .unwrap();
+        let s = |v: &str| Some(std::ffi::OsString::from(v));
+        assert_eq!(
+            seen,
+            [
+                ("dir".into(), None, EntryKind::Dir, seen[0].3, None),
+                ("dir".into(), s("in-a-dir.bin"), EntryKind::File, 7, None),
+                ("dir/plain".into(), None, EntryKind::File, 1, None),
+                ("locked.txt".into(), None, EntryKind::File, 1, None),
+                // A listing that fails is recorded, under the empty name.
+                (
+                    "locked.txt".into(),
+                    s(""),
+                    EntryKind::File,
+                    0,
+                    Some(Op::ListStreams)
+                ),
+                ("notes.txt".into(), None, EntryKind::File, 4, None),
+                // In name order, each the size its source gave.
+                (
+                    "notes.txt".into(),
+                    s("Zone.Identifier"),
+                    EntryKind::File,
+                    26,
+                    None
+                ),
+                ("notes.txt".into(), s("photo.jpg"), EntryKind::File, 4, None),
+            ]
+        );
+    }
 }

@@ -54,6 +54,10 @@ pub enum ScanEvent {
     /// How the evidence is mounted (sent once, before the walk): front ends
     /// warn loudly when it is writable.
     EvidenceMount(crate::evidence::MountState),
+    /// The evidence is NTFS but its named data streams cannot be seen
+    /// through this mount (sent once, before the walk): material in them is
+    /// missed, so front ends say so loudly.
+    StreamsHidden(&'static str),
     /// The scan moved to another stage.
     Stage(Stage),
     /// The scan ended: completed, cancelled, or failed.

@@ -106,10 +106,18 @@ const SYSTEM: &[&str] = &[
 pub fn band(task: &FileTask) -> u8 {
     let path = task.rel_path.as_os_str().as_encoded_bytes();
     let lower = path.to_ascii_lowercase();
-    let name = lower
-        .rsplit(|&c| c == b'/' || c == b'\\')
-        .next()
-        .unwrap_or(&[]);
+    // A named data stream is banded by its own name (`notes.txt:photo.jpg`).
+    let stream = task
+        .stream
+        .as_ref()
+        .map(|s| s.as_encoded_bytes().to_ascii_lowercase());
+    let name = match &stream {
+        Some(s) => s.as_slice(),
+        None => lower
+            .rsplit(|&c| c == b'/' || c == b'\\')
+            .next()
+            .unwrap_or(&[]),
+    };
     let ext = match name.iter().rposition(|&c| c == b'.') {
         Some(i) if i > 0 => &name[i + 1..],
         _ => &[][..],

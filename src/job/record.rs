@@ -38,6 +38,8 @@ pub enum Outcome {
 pub struct FileRecord {
     /// Path relative to the evidence root (raw bytes).
     pub rel_path: PathBuf,
+    /// The named data stream of that entry this record is, if any.
+    pub stream: Option<std::ffi::OsString>,
     /// Entry kind, when it could be determined.
     pub kind: Option<EntryKind>,
     /// Metadata (of the open handle for hashed files), when available.

@@ -1,10 +1,11 @@
 //! What a resumed scan may skip: entries a case already holds.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::evidence::Meta;
-use crate::pathfmt::path_bytes;
+use crate::pathfmt::item_key;
 
 /// Paths already recorded, with the size and mtime (ns) they had.
 #[derive(Debug, Clone, Default)]
@@ -30,14 +31,14 @@ impl ResumeSet {
 
     /// True when `rel` is recorded with this size and mtime (a file that
     /// changed since is read again).
-    pub fn is_done(&self, rel: &Path, meta: &Meta) -> bool {
+    pub fn is_done(&self, rel: &Path, stream: Option<&OsStr>, meta: &Meta) -> bool {
         let mtime = meta.mtime.and_then(|t| {
             t.secs
                 .checked_mul(1_000_000_000)?
                 .checked_add(i64::from(t.nanos))
         });
         self.done
-            .get(path_bytes(rel))
+            .get(&item_key(rel, stream))
             .is_some_and(|&(size, m)| size == Some(meta.size) && m == mtime)
     }
 }

@@ -41,16 +41,15 @@ fn time(t: &str) -> Value {
 }
 
 fn file_node(ids: &Ids, r: &ReportRow) -> Value {
-    let key = format!("{}:{}", r.exhibit, r.path);
-    let name = r.path.rsplit('/').next().unwrap_or(&r.path);
+    let item = r.item_path();
+    let key = format!("{}:{item}", r.exhibit);
+    let sep = char::from(r.style.separator());
+    let name = item.rsplit(sep).next().unwrap_or(&item);
     let mut facet = serde_json::Map::new();
     facet.insert("@id".into(), ids.iri("FileFacet", &key).into());
     facet.insert("@type".into(), "uco-observable:FileFacet".into());
     facet.insert("uco-observable:fileName".into(), name.into());
-    facet.insert(
-        "uco-observable:filePath".into(),
-        format!("{}/{}", r.root, r.path).into(),
-    );
+    facet.insert("uco-observable:filePath".into(), r.full_path().into());
     if let Some(s) = r.size {
         facet.insert("uco-observable:sizeInBytes".into(), s.into());
     }
@@ -126,7 +125,7 @@ pub(super) fn write_case_uco(
         by_exhibit
             .entry(r.exhibit.clone())
             .or_default()
-            .push(ids.iri("File", &format!("{}:{}", r.exhibit, r.path)));
+            .push(ids.iri("File", &format!("{}:{}", r.exhibit, r.item_path())));
         serde_json::to_writer(&mut *out, &file_node(&ids, &r)).map_err(io::Error::from)?;
         out.write_all(b",\n")?;
         Ok::<_, FormatError>(())

@@ -21,7 +21,7 @@ fn opt(v: &Option<String>) -> &str {
 }
 
 /// The column names, first line of the file.
-const CSV_HEADER: [&str; 20] = [
+const CSV_HEADER: [&str; 22] = [
     "exhibit",
     "path",
     "kind",
@@ -42,13 +42,15 @@ const CSV_HEADER: [&str; 20] = [
     "note",
     "status",
     "reason",
+    "stream",
+    "attributes",
 ];
 
 /// One item's cells, in [`CSV_HEADER`] order, before neutralising.
-fn csv_row(r: &ReportRow) -> [String; 20] {
+fn csv_row(r: &ReportRow) -> [String; 22] {
     [
         r.exhibit.clone(),
-        r.path.clone(),
+        r.item_path(),
         opt(&r.kind).into(),
         r.size.map(|s| s.to_string()).unwrap_or_default(),
         opt(&r.mtime).into(),
@@ -67,6 +69,8 @@ fn csv_row(r: &ReportRow) -> [String; 20] {
         r.note.clone(),
         r.status.clone(),
         opt(&r.reason).into(),
+        opt(&r.stream).into(),
+        opt(&r.attributes).into(),
     ]
 }
 

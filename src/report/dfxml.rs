@@ -80,7 +80,7 @@ fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io
     w.create_element("source").write_inner_content(|w| {
         for e in &header.evidence {
             w.create_element("image_filename")
-                .write_text_content(BytesText::new(&crate::pathfmt::escape_path(&e.root)))?;
+                .write_text_content(BytesText::new(&e.path_style.escape_path(&e.root)))?;
         }
         Ok(())
     })?;
@@ -91,7 +91,7 @@ fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io
 fn write_fileobject<W: Write>(w: &mut XmlWriter<W>, r: &ReportRow) -> io::Result<()> {
     w.create_element("fileobject").write_inner_content(|w| {
         w.create_element("filename")
-            .write_text_content(BytesText::new(&text(&r.path)))?;
+            .write_text_content(BytesText::new(&text(&r.item_path())))?;
         if r.status == "error" {
             w.create_element("error")
                 .write_text_content(BytesText::new(&text(r.reason.as_deref().unwrap_or(""))))?;

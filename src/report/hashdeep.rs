@@ -19,7 +19,7 @@ use super::join_display;
 use super::rows::ScopedRows;
 use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::job::{FileRecord, Outcome, RecordSink};
-use crate::pathfmt::{escape_bytes, path_bytes, unescape_path};
+use crate::pathfmt::{escape_bytes, path_bytes};
 
 /// Streams hashed files as hashdeep lines.
 pub struct HashdeepWriter<W: Write + Send> {
@@ -87,8 +87,8 @@ impl<W: Write + Send> RecordSink for HashdeepWriter<W> {
             write!(self.out, ",{hex}")?;
         }
         self.out.write_all(b",")?;
-        let name = join_display(&self.root, &rec.rel_path);
-        let bytes = path_bytes(&name);
+        let name = join_display(&self.root, &rec.rel_path, rec.stream.as_deref());
+        let bytes = name.as_slice();
         if bytes.contains(&b'\n') || bytes.contains(&b'\r') {
             self.escaped_names += 1;
             self.out.write_all(escape_bytes(bytes).as_bytes())?;
@@ -126,7 +126,8 @@ pub(super) fn write_report_inventory(
         header.case.case_number
     )?;
     out.write_all(b"## \n")?;
-    rows.for_each(|r| {
+    let mut streams = 0u64;
+    let n = rows.for_each(|r| {
         let (Some(size), Some(md5), Some(sha1), Some(sha256)) =
             (r.size, &r.md5, &r.sha1, &r.sha256)
         else {
@@ -135,14 +136,19 @@ pub(super) fn write_report_inventory(
         if r.status != "hashed" {
             return Ok(());
         }
-        write!(out, "{size},{md5},{sha1},{sha256},")?;
-        let root = unescape_path(&r.root).unwrap_or_default();
-        let rel = unescape_path(&r.path).unwrap_or_default();
-        let mut full = root;
-        if !full.ends_with(b"/") {
-            full.push(b'/');
+        if r.stream.is_some() {
+            // hashdeep audits files by name: a stream is in the other formats.
+            streams += 1;
+            return Ok(());
         }
-        full.extend_from_slice(&rel);
+        write!(out, "{size},{md5},{sha1},{sha256},")?;
+        let root = r.style.unescape(&r.root).unwrap_or_default();
+        let (rel, stream) = r.raw_item().unwrap_or_default();
+        let mut full = r.style.join(&root, &rel);
+        if let Some(s) = stream {
+            full.push(b':');
+            full.extend_from_slice(&s);
+        }
         if full.contains(&b'\n') || full.contains(&b'\r') {
             out.write_all(escape_bytes(&full).as_bytes())?;
         } else {
@@ -150,5 +156,13 @@ pub(super) fn write_report_inventory(
         }
         out.write_all(b"\n")?;
         Ok::<_, FormatError>(())
-    })
+    })?;
+    if streams > 0 {
+        writeln!(
+            out,
+            "## {streams} named data stream(s) (NTFS alternate data streams) are not listed here: \
+             hashdeep audits files by name; they are in items.csv and report.json"
+        )?;
+    }
+    Ok(n)
 }

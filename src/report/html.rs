@@ -18,7 +18,8 @@ use crate::case::ReportRow;
 #[derive(Serialize)]
 struct RowView<'a> {
     exhibit: &'a str,
-    path: &'a str,
+    path: String,
+    attributes: &'a Option<String>,
     size: Option<i64>,
     mtime: &'a Option<String>,
     atime: &'a Option<String>,
@@ -48,7 +49,7 @@ struct Thumbs {
 impl Thumbs {
     /// A safe thumbnail data URI, or why there is none.
     fn get(&mut self, r: &ReportRow) -> Result<String, String> {
-        use crate::pathfmt::{path_from_bytes, unescape_path};
+        use crate::pathfmt::path_from_bytes;
         use sha2::Digest;
         if !r.mime.as_deref().is_some_and(|m| m.starts_with("image/")) || r.status != "hashed" {
             return Err(String::new());
@@ -57,14 +58,15 @@ impl Thumbs {
             .roots
             .entry(r.root.clone())
             .or_insert_with(|| {
-                let raw = unescape_path(&r.root).ok()?;
+                let raw = r.style.unescape(&r.root).ok()?;
                 crate::evidence::EvidenceRoot::open(&path_from_bytes(raw)).ok()
             })
             .as_ref()
             .ok_or("thumbnail unavailable: evidence not reachable")?;
-        let rel = path_from_bytes(unescape_path(&r.path).map_err(|e| e.to_string())?);
+        let (rel, stream) = r.raw_item().map_err(|e| e.to_string())?;
+        let stream = stream.map(|s| path_from_bytes(s).into_os_string());
         let mut f = root
-            .open_file(&rel)
+            .open_item(&path_from_bytes(rel), stream.as_deref())
             .map_err(|e| format!("thumbnail unavailable: {e}"))?;
         if f.meta.size > crate::thumbnail::MAX_INPUT as u64 {
             return Err("thumbnail unavailable: image too large".into());
@@ -114,7 +116,8 @@ pub(super) fn write_html(
         .map(|e| {
             let fs = e.mount.as_ref().map(crate::evidence::MountInfo::describe);
             context!(exhibit => e.exhibit, description => e.description,
-                     root => crate::pathfmt::escape_path(&e.root), read_only => e.read_only, fs => fs)
+                     root => e.path_style.escape_path(&e.root), read_only => e.read_only, fs => fs,
+                     convention => e.path_style.convention())
         })
         .collect();
     let scans: Vec<_> = header
@@ -187,7 +190,8 @@ pub(super) fn write_html(
             thumb,
             thumb_note,
             exhibit: &r.exhibit,
-            path: &r.path,
+            path: r.item_path(),
+            attributes: &r.attributes,
             size: r.size,
             mtime: &r.mtime,
             atime: &r.atime,

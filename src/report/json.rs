@@ -14,11 +14,12 @@ use crate::case::{ReportRow, Scope};
 
 fn json_row(r: &ReportRow) -> serde_json::Value {
     json!({
-        "exhibit": r.exhibit, "path": r.path, "kind": r.kind, "size": r.size,
+        "exhibit": r.exhibit, "path": r.item_path(), "stream": r.stream, "kind": r.kind, "size": r.size,
         "mtime": r.mtime, "atime": r.atime, "ctime": r.ctime, "crtime": r.crtime,
         "md5": r.md5, "sha1": r.sha1, "sha256": r.sha256, "blake3": r.blake3,
         "type": r.mime, "extension_mismatch": r.mismatch, "flags": r.flags, "matches": r.matches,
         "review": r.review, "note": r.note, "status": r.status, "reason": r.reason,
+        "attributes": r.attributes,
     })
 }
 
@@ -28,7 +29,8 @@ fn header_json(header: &ReportHeader, scope: Scope) -> serde_json::Value {
         .iter()
         .map(|e| {
             json!({"exhibit": e.exhibit, "description": e.description,
-                        "root": crate::pathfmt::escape_path(&e.root), "read_only": e.read_only,
+                        "root": e.path_style.escape_path(&e.root), "read_only": e.read_only,
+                        "path_convention": e.path_style.convention(), "streams": e.streams,
                         "fs_type": e.mount.as_ref().map(|m| m.fs_type.clone()),
                         "device": e.mount.as_ref().map(|m| m.device.clone()),
                         "mount_options": e.mount.as_ref().map(|m| m.options.clone())})

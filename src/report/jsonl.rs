@@ -10,12 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use super::join_display;
 use crate::evidence::UtcTime;
 use crate::hashing::{Algorithm, AlgorithmSet};
 use crate::hashsets::HashSetCatalog;
 use crate::job::{FileRecord, Outcome, RecordSink};
-use crate::pathfmt::escape_path;
+use crate::pathfmt::{PathStyle, path_bytes};
 
 /// Streams every record as one JSON object per line.
 pub struct JsonlWriter<W: Write + Send> {
@@ -79,10 +78,17 @@ pub fn hits_json(catalog: &HashSetCatalog, rec: &FileRecord) -> Value {
 /// The JSON object for one record.
 pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
     let mut o = Map::new();
+    let style = PathStyle::native();
+    let stream = rec.stream.as_ref().map(|s| s.as_encoded_bytes());
     o.insert(
         "path".into(),
-        escape_path(join_display(root, &rec.rel_path)).into(),
+        style
+            .display_item(path_bytes(root), path_bytes(&rec.rel_path), stream)
+            .into(),
     );
+    if let Some(s) = stream {
+        o.insert("stream".into(), style.escape_stream(s).into());
+    }
     o.insert(
         "kind".into(),
         rec.kind.map_or(Value::Null, |k| k.as_str().into()),
@@ -97,9 +103,12 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
         o.insert("atime".into(), time(m.atime));
         o.insert("ctime".into(), time(m.ctime));
         o.insert("crtime".into(), time(m.btime));
+        if let Some(a) = m.attributes_text() {
+            o.insert("attributes".into(), a.into());
+        }
     }
     if let Some(t) = &rec.link_target {
-        o.insert("link_target".into(), escape_path(t).into());
+        o.insert("link_target".into(), style.escape_path(t).into());
     }
     match &rec.outcome {
         Outcome::Hashed {

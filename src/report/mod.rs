@@ -35,9 +35,11 @@ pub use folder::{
 };
 pub use manifest::{read_anchor, verify_report};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::pathfmt::{path_bytes, path_from_bytes};
+use std::ffi::OsStr;
+
+use crate::pathfmt::{PathStyle, path_bytes};
 
 /// The three inventory formats of `ferret inventory`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,18 +52,16 @@ pub enum InventoryFormat {
     Jsonl,
 }
 
-/// `root` joined with `rel` as raw bytes, with exactly one `/` between them
-/// (`.` + `a/b` gives `./a/b`, as `find .` and hashdeep print it).
-pub fn join_display(root: &Path, rel: &Path) -> PathBuf {
-    let mut bytes = path_bytes(root).to_vec();
-    while bytes.len() > 1 && bytes.ends_with(b"/") {
-        bytes.pop();
+/// `root` joined with `rel` as raw bytes, with exactly one separator of
+/// this system between them (`.` + `a/b` gives `./a/b`, as `find .` and
+/// hashdeep print it), and `:stream` after a named data stream's file.
+pub fn join_display(root: &Path, rel: &Path, stream: Option<&OsStr>) -> Vec<u8> {
+    let mut bytes = PathStyle::native().join(path_bytes(root), path_bytes(rel));
+    if let Some(s) = stream {
+        bytes.push(b':');
+        bytes.extend_from_slice(s.as_encoded_bytes());
     }
-    if !bytes.is_empty() && !bytes.ends_with(b"/") {
-        bytes.push(b'/');
-    }
-    bytes.extend_from_slice(path_bytes(rel));
-    path_from_bytes(bytes)
+    bytes
 }
 
 #[cfg(test)]
@@ -69,18 +69,17 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)]
     fn joins_like_find() {
-        assert_eq!(
-            join_display(Path::new("."), Path::new("a/b")),
-            Path::new("./a/b")
+        let j = |root: &str, rel: &str| join_display(Path::new(root), Path::new(rel), None);
+        assert_eq!(j(".", "a/b"), b"./a/b");
+        assert_eq!(j("t/", "a"), b"t/a");
+        assert_eq!(j("/", "etc"), b"/etc");
+        let s = join_display(
+            Path::new("/ev"),
+            Path::new("a.txt"),
+            Some(OsStr::new("p.jpg")),
         );
-        assert_eq!(
-            join_display(Path::new("t/"), Path::new("a")),
-            Path::new("t/a")
-        );
-        assert_eq!(
-            join_display(Path::new("/"), Path::new("etc")),
-            Path::new("/etc")
-        );
+        assert_eq!(s, b"/ev/a.txt:p.jpg");
     }
 }

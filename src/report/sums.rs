@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use super::join_display;
 use crate::hashing::Algorithm;
 use crate::job::{FileRecord, Outcome, RecordSink};
-use crate::pathfmt::path_bytes;
 
 /// Streams hashed files as checksum lines for one algorithm.
 pub struct SumsWriter<W: Write + Send> {
@@ -59,8 +58,8 @@ impl<W: Write + Send> RecordSink for SumsWriter<W> {
         let Some(hex) = digests.hex(self.algorithm) else {
             return Ok(());
         };
-        let name = join_display(&self.root, &rec.rel_path);
-        let (name, escaped) = escape_sum_name(path_bytes(&name), self.algorithm);
+        let name = join_display(&self.root, &rec.rel_path, rec.stream.as_deref());
+        let (name, escaped) = escape_sum_name(&name, self.algorithm);
         if escaped {
             self.out.write_all(b"\\")?;
         }

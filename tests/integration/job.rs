@@ -115,6 +115,7 @@ fn finished_is_always_last_and_stages_are_in_order() {
                 assert!(stages.is_empty(), "mount state comes before the walk");
                 mount = Some(m);
             }
+            ScanEvent::StreamsHidden(w) => panic!("not NTFS: {w}"),
             ScanEvent::Stage(s) => stages.push(s),
             ScanEvent::Finished(r) => break r.expect("completes"),
         }
@@ -322,6 +323,7 @@ fn bands_follow_extension_size_and_path() {
     use ferret::job::{FileTask, band};
     let task = |path: &str, size: u64| FileTask {
         rel_path: path.into(),
+        stream: None,
         meta: ferret::evidence::Meta {
             size,
             ..Default::default()

@@ -11,6 +11,8 @@ mod hashsets;
 mod hostile;
 mod inventory;
 mod job;
+#[cfg(target_os = "linux")]
+mod ntfs;
 mod report;
 #[cfg(unix)]
 mod walk;

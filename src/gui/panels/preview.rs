@@ -57,13 +57,16 @@ fn to_color_image(img: &image::DynamicImage) -> egui::ColorImage {
 }
 
 fn load(row: &ReportRow) -> Result<(egui::ColorImage, egui::ColorImage), String> {
-    use crate::pathfmt::{path_from_bytes, unescape_path};
+    use crate::pathfmt::path_from_bytes;
     use sha2::Digest;
-    let root = path_from_bytes(unescape_path(&row.root).map_err(|e| e.to_string())?);
-    let rel = path_from_bytes(unescape_path(&row.path).map_err(|e| e.to_string())?);
+    let root = path_from_bytes(row.style.unescape(&row.root).map_err(|e| e.to_string())?);
+    let (rel, stream) = row.raw_item().map_err(|e| e.to_string())?;
+    let stream = stream.map(|s| path_from_bytes(s).into_os_string());
     let root = crate::evidence::EvidenceRoot::open(&root)
         .map_err(|e| format!("evidence not reachable: {e}"))?;
-    let mut f = root.open_file(&rel).map_err(|e| e.to_string())?;
+    let mut f = root
+        .open_item(&path_from_bytes(rel), stream.as_deref())
+        .map_err(|e| e.to_string())?;
     if f.meta.size > crate::thumbnail::MAX_INPUT as u64 {
         return Err("image too large to preview".into());
     }

@@ -330,10 +330,13 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
         super::copy_button(
             ui,
             "Copy the path (escaped form: reversible for any bytes)",
-            &row.path,
+            &row.item_path(),
         );
-        ui.label(format!("Selected: {}", row.path));
+        ui.label(format!("Selected: {}", row.item_path()));
     });
+    if let Some(a) = &row.attributes {
+        ui.label(format!("Windows attributes: {a}"));
+    }
     ui.label(format!(
         "Size: {}",
         row.size.map(|s| s.to_string()).unwrap_or_default()

@@ -56,6 +56,8 @@ pub struct SetupForm {
     pub device: String,
     /// What was found about the evidence folder, and for which text.
     pub evidence_check: Option<(String, EvidenceCheck)>,
+    /// The system's drives for the picker, and when they were listed.
+    pub drives: Option<(std::time::Instant, Vec<crate::evidence::Drive>)>,
 }
 
 /// A set of the hash library, as the form lists it.
@@ -86,6 +88,8 @@ pub struct EvidenceCheck {
     pub mount: Option<crate::evidence::MountInfo>,
     /// Disk kind and how it was decided.
     pub device: Option<String>,
+    /// How its filesystem shows named data streams (NTFS).
+    pub streams: Option<crate::evidence::StreamInterface>,
 }
 
 impl EvidenceCheck {
@@ -107,6 +111,7 @@ impl EvidenceCheck {
                     read_only: root.mount_state().ok().map(|m| m.read_only),
                     device: Some(format!("{} ({})", device.kind.name(), device.source)),
                     mount,
+                    streams: Some(root.stream_interface()),
                 }
             }
         }
@@ -124,7 +129,16 @@ impl EvidenceCheck {
         };
         let fs = crate::evidence::MountInfo::describe_or_unknown(self.mount.as_ref());
         let dev = self.device.as_deref().unwrap_or("disk kind unknown");
-        format!("Detected: {fs}, {ro}; disk: {dev}")
+        let streams = match self.streams {
+            Some(s) if s.warning().is_some() => {
+                format!("; WARNING: {}", s.warning().unwrap_or_default())
+            }
+            Some(s) if s != crate::evidence::StreamInterface::None => {
+                format!("; named data streams read ({})", s.as_str())
+            }
+            _ => String::new(),
+        };
+        format!("Detected: {fs}, {ro}; disk: {dev}{streams}")
     }
 }
 
@@ -360,6 +374,41 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     });
 }
 
+/// The system's drives (volumes on Windows, removable and foreign mounts on
+/// Linux), listed again every few seconds; a click makes one the evidence.
+fn drive_picker(ui: &mut egui::Ui, f: &mut SetupForm) {
+    let stale = f
+        .drives
+        .as_ref()
+        .is_none_or(|(at, _)| at.elapsed() > std::time::Duration::from_secs(3));
+    if stale {
+        f.drives = Some((std::time::Instant::now(), crate::evidence::drives()));
+    }
+    let Some((_, drives)) = &f.drives else {
+        return;
+    };
+    if drives.is_empty() {
+        return;
+    }
+    let mut chosen = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Drives:");
+        for d in drives {
+            let root = crate::pathfmt::PathStyle::native().escape_path(&d.root);
+            if ui
+                .button(&root)
+                .on_hover_text(crate::pathfmt::escape_text(&d.detail))
+                .clicked()
+            {
+                chosen = Some(d.root.display().to_string());
+            }
+        }
+    });
+    if let Some(root) = chosen {
+        f.evidence = root;
+    }
+}
+
 fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
     {
         ui.heading("New case");
@@ -375,11 +424,15 @@ fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
             app.queue(Command::Browse(Pick::EvidenceFolder));
         }
         let f = &mut app.setup;
+        drive_picker(ui, f);
         if let Some((typed, c)) = &f.evidence_check
             && !typed.is_empty()
         {
             let line = c.summary();
-            if c.error.is_some() || c.read_only == Some(false) {
+            if c.error.is_some()
+                || c.read_only == Some(false)
+                || c.streams.and_then(|s| s.warning()).is_some()
+            {
                 ui.colored_label(ui.visuals().warn_fg_color, line);
             } else {
                 ui.label(line);

@@ -1,6 +1,7 @@
 //! The audited `unsafe` of the hash-set index, and the only `unsafe` in
-//! Ferret: the crate denies `unsafe_code` (`lib.rs`) and this file alone
-//! allows it. Each block sits behind a safe function, visible to the index
+//! Ferret besides the Win32 calls of `evidence/windows.rs` (built on
+//! Windows only): the crate denies `unsafe_code` (`lib.rs`) and these two
+//! files alone allow it. Each block sits behind a safe function, visible to the index
 //! only, and says here why it is sound:
 //!
 //! - [`map_index`] memory-maps a compiled set. `Mmap::map` is unsafe

@@ -53,6 +53,9 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
     if let Some(m) = mount {
         (r.emit)(ScanEvent::EvidenceMount(m));
     }
+    if let Some(w) = root.stream_interface().warning() {
+        (r.emit)(ScanEvent::StreamsHidden(w));
+    }
     (r.stage)(Stage::Walking);
     let walk_opts = WalkOptions {
         cross_filesystems: opts.crosses_filesystems(),

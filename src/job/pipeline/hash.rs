@@ -54,7 +54,7 @@ pub(super) fn hash_task_with(
     split: bool,
 ) -> FileRecord {
     let failed = |e: ItemError, meta: Meta| failed_record(task, e, meta);
-    let file = match root.open_file(&task.rel_path) {
+    let file = match root.open_item(&task.rel_path, task.stream.as_deref()) {
         Ok(f) => f,
         Err(e) => return failed(e, task.meta),
     };
@@ -88,6 +88,7 @@ fn changed_since_walk(task: &FileTask, opened: &Meta) -> bool {
 fn failed_record(task: &FileTask, e: ItemError, meta: Meta) -> FileRecord {
     FileRecord {
         rel_path: task.rel_path.clone(),
+        stream: task.stream.clone(),
         kind: Some(EntryKind::File),
         meta: Some(meta),
         link_target: None,
@@ -130,7 +131,7 @@ pub(super) fn load_task(
     let failed =
         |e: ItemError, meta: Meta| NotLoaded::Failed(Box::new(failed_record(task, e, meta)));
     let file = root
-        .open_file(&task.rel_path)
+        .open_item(&task.rel_path, task.stream.as_deref())
         .map_err(|e| failed(e, task.meta))?;
     let meta = file.meta;
     if meta.size > LOAD_MAX {
@@ -188,7 +189,12 @@ fn hashed_record(
     changed: bool,
     catalog: &HashSetCatalog,
 ) -> FileRecord {
-    let class = classify(&hashed.header, &task.rel_path);
+    // A stream is named by its own name (`photo.jpg` in `notes.txt:photo.jpg`).
+    let named = match &task.stream {
+        Some(s) => std::path::Path::new(s),
+        None => task.rel_path.as_path(),
+    };
+    let class = classify(&hashed.header, named);
     let hits = if catalog.is_empty() {
         Vec::new()
     } else {
@@ -196,6 +202,7 @@ fn hashed_record(
     };
     FileRecord {
         rel_path: task.rel_path.clone(),
+        stream: task.stream.clone(),
         kind: Some(EntryKind::File),
         meta: Some(meta),
         link_target: None,

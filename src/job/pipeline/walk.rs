@@ -13,6 +13,8 @@ use crate::job::{CancelToken, FileRecord, Outcome, ScanProgress};
 pub struct FileTask {
     /// Path relative to the root.
     pub rel_path: PathBuf,
+    /// The named data stream of that entry to hash, if any.
+    pub stream: Option<std::ffi::OsString>,
     /// Metadata as the walk saw it.
     pub meta: Meta,
 }
@@ -53,7 +55,7 @@ pub fn prewalk_resuming(
 ) -> io::Result<Option<Vec<FileTask>>> {
     let mut tasks = Vec::new();
     let skip = |item: &crate::evidence::EvidenceItem| {
-        done.is_some_and(|d| d.is_done(&item.rel_path, &item.meta))
+        done.is_some_and(|d| d.is_done(&item.rel_path, item.stream.as_deref(), &item.meta))
     };
     let stop = || cancel.is_cancelled();
     let complete = walk(root, opts, &stop, &mut |entry| {
@@ -68,6 +70,7 @@ pub fn prewalk_resuming(
                 }
                 tasks.push(FileTask {
                     rel_path: item.rel_path,
+                    stream: item.stream,
                     meta: item.meta,
                 });
             }
@@ -75,6 +78,7 @@ pub fn prewalk_resuming(
                 let reason = item.note.unwrap_or_else(|| not_hashed_reason(item.kind));
                 record(FileRecord {
                     rel_path: item.rel_path,
+                    stream: item.stream,
                     kind: Some(item.kind),
                     meta: Some(item.meta),
                     link_target: item.link_target,
@@ -88,6 +92,7 @@ pub fn prewalk_resuming(
                 }
                 record(FileRecord {
                     rel_path: error.path.clone(),
+                    stream: item.as_ref().and_then(|i| i.stream.clone()),
                     kind: item.as_ref().map(|i| i.kind),
                     meta: item.as_ref().map(|i| i.meta),
                     link_target: None,
