@@ -90,6 +90,18 @@ assert not bad, bad[:3]
 print(f"windows smoke: {len(paths)} paths, e.g. {want}")
 PY
 
+step "hidden and system attributes recorded"
+wine64 cmd /c attrib +h +s "$(winpath "$tree/d2/f02.bin")" >/dev/null 2>&1 || fail "attrib +h +s"
+w inventory -q -f jsonl -a md5 "$(winpath "$tree")" > "$work/attr.jsonl" || fail "inventory after attrib"
+python3 - "$work/attr.jsonl" <<'PY' || fail "attributes not recorded"
+import json, sys
+rows = {json.loads(l)["path"].split("\\")[-1]: json.loads(l) for l in open(sys.argv[1], encoding="utf-8")}
+got = rows["f02.bin"].get("attributes", "").split(",")
+assert "hidden" in got and "system" in got, rows["f02.bin"]
+assert "hidden" not in rows["f03.bin"].get("attributes", ""), rows["f03.bin"]
+print(f"windows smoke: f02.bin attributes {','.join(got)}")
+PY
+
 step "a path past 260 characters"
 long=$work/long
 deep=$long

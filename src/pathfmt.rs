@@ -271,7 +271,7 @@ pub fn without_verbatim_prefix(bytes: &[u8]) -> &[u8] {
         Some(rest)
             if rest.get(1) == Some(&b':')
                 && rest.first().is_some_and(u8::is_ascii_alphabetic)
-                && matches!(rest.get(2), None | Some(b'\\')) =>
+                && rest.get(2) == Some(&b'\\') =>
         {
             rest
         }
@@ -542,6 +542,15 @@ mod tests {
             PathStyle::parse(PathStyle::Windows.as_str()),
             Some(PathStyle::Windows)
         );
+        // Verbatim drive paths read as users write them; others unchanged.
+        assert_eq!(without_verbatim_prefix(br"\\?\E:\ev"), br"E:\ev");
+        assert_eq!(without_verbatim_prefix(br"\\?\E:\"), br"E:\");
+        assert_eq!(without_verbatim_prefix(br"\\?\E:"), br"\\?\E:");
+        assert_eq!(
+            without_verbatim_prefix(br"\\?\UNC\srv\s"),
+            br"\\?\UNC\srv\s"
+        );
+        assert_eq!(without_verbatim_prefix(b"/mnt/ev"), b"/mnt/ev");
     }
 
     proptest::proptest! {

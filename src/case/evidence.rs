@@ -24,11 +24,6 @@ impl CaseStore {
         let real = std::fs::canonicalize(root)
             .or_else(|_| std::path::absolute(root))
             .unwrap_or_else(|_| root.to_path_buf());
-        // Windows' canonical form is verbatim (`\\?\E:\…`); it is stored
-        // as users read it (`E:\…`); long paths still open past 260.
-        let real = crate::pathfmt::path_from_bytes(
-            crate::pathfmt::without_verbatim_prefix(path_bytes(&real)).to_vec(),
-        );
         let root = real.as_path();
         let bytes = path_bytes(root);
         if let Some(id) = self
@@ -55,7 +50,10 @@ impl CaseStore {
                 exhibit,
                 description,
                 bytes,
-                style.escape_path(root),
+                // Windows' canonical form is verbatim (`\\?\E:\…`): kept as
+                // the root to open (a name ending in a dot or space is
+                // reached exactly), shown as users write it (`E:\…`).
+                style.escape(crate::pathfmt::without_verbatim_prefix(bytes)),
                 fs.as_ref().map(|f| f.fs_type.clone()),
                 fs.as_ref().map(|f| f.device.clone()),
                 fs.as_ref().map(|f| f.options.clone()),
@@ -66,7 +64,7 @@ impl CaseStore {
             ],
         )?;
         let id = self.conn.last_insert_rowid();
-        let detail = serde_json::json!({"evidence": id, "exhibit": exhibit, "root": style.escape_path(root),
+        let detail = serde_json::json!({"evidence": id, "exhibit": exhibit, "root": style.escape(crate::pathfmt::without_verbatim_prefix(bytes)),
             "path_style": style.as_str(), "streams": streams, "read_only": mount.map(|m| m.read_only)});
         audit::append(&self.conn, actor, "evidence_added", &detail.to_string())?;
         Ok(id)

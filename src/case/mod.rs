@@ -130,6 +130,16 @@ pub struct EvidenceRecord {
     pub mount: Option<crate::evidence::MountInfo>,
 }
 
+impl EvidenceRecord {
+    /// The root as reports show it: escaped in its path convention, a
+    /// Windows verbatim prefix (`\\?\`) left out.
+    pub fn root_text(&self) -> String {
+        let bytes = crate::pathfmt::path_bytes(&self.root);
+        self.path_style
+            .escape(crate::pathfmt::without_verbatim_prefix(bytes))
+    }
+}
+
 /// What a case holds (fields in name order: reports serialise them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CaseCounts {

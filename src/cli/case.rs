@@ -76,7 +76,7 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
                 outln!(
                     "evidence:   exhibit {} {} ({ro}; {}) {}",
                     t(&ev.exhibit),
-                    crate::pathfmt::escape_path(&ev.root),
+                    ev.root_text(),
                     t(&fs),
                     t(&ev.description)
                 );

@@ -204,7 +204,10 @@ pub fn drives_in_mountinfo(text: &str) -> Vec<Drive> {
         let removable = ["/media/", "/run/media/", "/mnt/"]
             .iter()
             .any(|p| point.starts_with(p));
-        if !(removable || FOREIGN.contains(fs_type)) || point == "/" {
+        // Under the removable folders only what a disk holds (a device, or
+        // a FUSE filesystem such as ntfs-3g), not tmpfs or bind helpers.
+        let disk = source.starts_with("/dev/") || fs_type.starts_with("fuse");
+        if !((removable && disk) || FOREIGN.contains(fs_type)) || point == "/" {
             continue;
         }
         let read_only = options.split(',').any(|o| o == "ro");
@@ -237,12 +240,22 @@ mod tests {
 41 22 8:33 / /srv/seized rw - ntfs3 /dev/sdc1 rw
 42 22 0:39 / /tmp/x rw - fuse /tmp/img rw
 43 22 8:49 / /mnt/ev ro - ext4 /dev/sdd1 ro
+44 22 0:25 / /mnt/sandbox/python ro - tmpfs none ro
+45 22 0:40 / /mnt/img ro - fuse /tmp/seized.ntfs ro
 ";
         let d = super::drives_in_mountinfo(text);
         let roots: Vec<_> = d.iter().map(|d| d.root.to_str().unwrap()).collect();
-        assert_eq!(roots, ["/media/alex/USB STICK", "/mnt/ev", "/srv/seized"]);
+        assert_eq!(
+            roots,
+            [
+                "/media/alex/USB STICK",
+                "/mnt/ev",
+                "/mnt/img",
+                "/srv/seized"
+            ]
+        );
         assert!(d[0].read_only && d[0].detail == "vfat on /dev/sdb1, read-only");
-        assert!(!d[2].read_only);
+        assert!(!d[3].read_only);
     }
 
     #[test]

@@ -512,7 +512,26 @@ mod fallback {
         Ok(DirHandle { path: root.clone() })
     }
 
+    /// On Windows: the volume holding the root is read-only if it says so
+    /// (`FILE_READ_ONLY_VOLUME`: a write-blocked or read-only medium);
+    /// otherwise writable, with access-time updates assumed.
+    #[cfg(windows)]
+    pub(crate) fn mount_state(root: &RootHandle) -> io::Result<MountState> {
+        let full = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+        let bytes = crate::pathfmt::path_bytes(&full);
+        let plain = crate::pathfmt::without_verbatim_prefix(bytes).to_ascii_uppercase();
+        let read_only = crate::evidence::windows::volumes().iter().any(|v| {
+            let vol = crate::pathfmt::path_bytes(&v.root).to_ascii_uppercase();
+            v.read_only && !vol.is_empty() && plain.starts_with(&vol)
+        });
+        Ok(MountState {
+            read_only,
+            atime_updates: !read_only,
+        })
+    }
+
     /// Unknown here: assume writable with atime updates (the safe guess).
+    #[cfg(not(windows))]
     pub(crate) fn mount_state(_root: &RootHandle) -> io::Result<MountState> {
         Ok(MountState {
             read_only: false,

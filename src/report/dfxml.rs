@@ -80,7 +80,7 @@ fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io
     w.create_element("source").write_inner_content(|w| {
         for e in &header.evidence {
             w.create_element("image_filename")
-                .write_text_content(BytesText::new(&e.path_style.escape_path(&e.root)))?;
+                .write_text_content(BytesText::new(&e.root_text()))?;
         }
         Ok(())
     })?;

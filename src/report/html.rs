@@ -116,7 +116,7 @@ pub(super) fn write_html(
         .map(|e| {
             let fs = e.mount.as_ref().map(crate::evidence::MountInfo::describe);
             context!(exhibit => e.exhibit, description => e.description,
-                     root => e.path_style.escape_path(&e.root), read_only => e.read_only, fs => fs,
+                     root => e.root_text(), read_only => e.read_only, fs => fs,
                      convention => e.path_style.convention())
         })
         .collect();

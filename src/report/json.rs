@@ -29,7 +29,7 @@ fn header_json(header: &ReportHeader, scope: Scope) -> serde_json::Value {
         .iter()
         .map(|e| {
             json!({"exhibit": e.exhibit, "description": e.description,
-                        "root": e.path_style.escape_path(&e.root), "read_only": e.read_only,
+                        "root": e.root_text(), "read_only": e.read_only,
                         "path_convention": e.path_style.convention(), "streams": e.streams,
                         "fs_type": e.mount.as_ref().map(|m| m.fs_type.clone()),
                         "device": e.mount.as_ref().map(|m| m.device.clone()),

@@ -334,6 +334,12 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
         );
         ui.label(format!("Selected: {}", row.item_path()));
     });
+    if let Some(stream) = &row.stream {
+        ui.label(format!(
+            "Hidden in a named data stream (NTFS alternate data stream) {stream} of {}",
+            row.path
+        ));
+    }
     if let Some(a) = &row.attributes {
         ui.label(format!("Windows attributes: {a}"));
     }

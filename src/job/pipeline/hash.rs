@@ -58,7 +58,7 @@ pub(super) fn hash_task_with(
         Ok(f) => f,
         Err(e) => return failed(e, task.meta),
     };
-    let meta = file.meta;
+    let meta = opened_meta(task, file.meta);
     let mut reader = Counted {
         inner: file,
         progress,
@@ -76,6 +76,14 @@ pub(super) fn hash_task_with(
         || changed_since_walk(task, &meta)
         || reader.inner.changed_since_open().unwrap_or(true);
     hashed_record(task, meta, hashed, changed, catalog)
+}
+
+/// The metadata of the opened handle, with what only the walk could see
+/// (a reparse point's tag, read from its directory entry).
+fn opened_meta(task: &FileTask, mut meta: Meta) -> Meta {
+    meta.reparse_tag = meta.reparse_tag.or(task.meta.reparse_tag);
+    meta.attributes = meta.attributes.or(task.meta.attributes);
+    meta
 }
 
 /// True when the file opened is not the file the walk saw (size or mtime
@@ -133,7 +141,7 @@ pub(super) fn load_task(
     let file = root
         .open_item(&task.rel_path, task.stream.as_deref())
         .map_err(|e| failed(e, task.meta))?;
-    let meta = file.meta;
+    let meta = opened_meta(task, file.meta);
     if meta.size > LOAD_MAX {
         return Err(NotLoaded::TooLarge);
     }
