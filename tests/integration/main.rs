@@ -3,6 +3,7 @@
 
 mod util;
 
+mod archive;
 mod case;
 mod classify;
 mod gui;

@@ -1,0 +1,583 @@
+//! The expander: walks one top-level archive and every archive nested in
+//! it, hashes each regular member once as it streams out (all digests in
+//! one read), and holds the [`Limits`] against bombs.
+//!
+//! - A member is sniffed from its first 512 bytes. One that is itself an
+//!   archive is opened from the same stream: TAR and compressed streams are
+//!   read on the fly through a tee that hashes the member as its members are
+//!   read; ZIP, 7z and RAR (which keep their directory at the end) are read
+//!   into memory first, up to [`Limits::max_in_memory`].
+//! - Every limit is counted over the whole top-level archive; the first one
+//!   reached stops it, and is recorded on it (a bomb is itself a lead).
+//! - A reader that panics on a hostile archive ends that archive with an
+//!   error; the scan goes on.
+
+use std::cell::{Cell, RefCell};
+use std::io::{self, Cursor, Read, Seek};
+use std::ops::ControlFlow;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use super::{ArchiveError, Format, MemberData, MemberHeader, Stop, Visitor};
+use crate::hashing::{AlgorithmSet, DigestSet, MultiHasher};
+
+/// How far and how much the expander reads inside one top-level archive.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Archives inside archives, at most this deep (the top level is 1).
+    pub max_depth: u32,
+    /// Bytes expanded out of it, all levels together.
+    pub max_expanded: u64,
+    /// A member may expand to at most this many times its packed size…
+    pub max_ratio: u64,
+    /// …once it has expanded past this many bytes (small members of any
+    /// ratio are common and harmless).
+    pub ratio_floor: u64,
+    /// Members, all levels together.
+    pub max_members: u64,
+    /// Time spent on it.
+    pub time_budget_secs: u64,
+    /// A nested ZIP, 7z or RAR is read into memory to be opened: at most
+    /// this many bytes (a larger one is hashed, and recorded as not opened).
+    pub max_in_memory: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 8,
+            max_expanded: 1 << 40,
+            max_ratio: 250,
+            ratio_floor: 16 << 20,
+            max_members: 1_000_000,
+            time_budget_secs: 600,
+            max_in_memory: 256 << 20,
+        }
+    }
+}
+
+/// What the expander found in one archive (top-level or nested).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ArchiveSummary {
+    /// Its format.
+    pub format: Option<Format>,
+    /// Members listed directly in it.
+    pub members: u64,
+    /// Of those, encrypted ones.
+    pub encrypted: u64,
+    /// The limit that stopped it (for a top-level archive: reached anywhere
+    /// inside it).
+    pub limit: Option<String>,
+    /// Why it could not be read to its end (damaged, unsupported).
+    pub error: Option<String>,
+}
+
+/// One member, at any depth.
+#[derive(Debug)]
+pub struct MemberRecord {
+    /// Member names from the top-level archive down to this one.
+    pub chain: Vec<Vec<u8>>,
+    /// As its archive describes it.
+    pub header: MemberHeader,
+    /// What happened to its data.
+    pub outcome: MemberOutcome,
+}
+
+/// What happened to a member's data.
+#[derive(Debug)]
+pub enum MemberOutcome {
+    /// Read to its end and hashed.
+    Hashed {
+        /// Digests of the expanded bytes.
+        digests: DigestSet,
+        /// Bytes read.
+        len: u64,
+        /// The first bytes (for classification).
+        head: Vec<u8>,
+        /// It is an archive itself: what was found inside.
+        archive: Option<ArchiveSummary>,
+    },
+    /// Not read: why (directory, link, encrypted, method not supported, a
+    /// limit reached before its end).
+    NotRead(String),
+    /// Reading it failed (damaged data).
+    Failed(String),
+}
+
+/// Bytes read first of a member: sniffed for a nested archive (TAR's magic
+/// is at 257) and kept for classification.
+const CLASSIFY: usize = crate::hashing::HEADER_LEN;
+/// Marks the I/O error a limit raises inside a reader.
+const LIMIT: &str = "ferret archive limit";
+
+/// Counters over one top-level archive, shared by every level.
+struct Budget<'a> {
+    limits: &'a Limits,
+    algorithms: AlgorithmSet,
+    cancel: &'a dyn Fn() -> bool,
+    started: Instant,
+    expanded: Cell<u64>,
+    members: Cell<u64>,
+    in_memory: Cell<u64>,
+    /// The first limit reached.
+    limit: RefCell<Option<String>>,
+}
+
+impl Budget<'_> {
+    fn stop(&self, why: String) -> io::Error {
+        self.limit.borrow_mut().get_or_insert(why);
+        io::Error::other(LIMIT)
+    }
+
+    fn stopped(&self) -> Option<String> {
+        self.limit.borrow().clone()
+    }
+
+    fn out_of_time(&self) -> Option<String> {
+        if (self.cancel)() {
+            return Some("cancelled".into());
+        }
+        let budget = Duration::from_secs(self.limits.time_budget_secs);
+        (self.started.elapsed() > budget)
+            .then(|| format!("time budget of {} s spent", self.limits.time_budget_secs))
+    }
+}
+
+/// A member's data as read out of its archive: counted against the budget.
+struct Limited<'r, 'b> {
+    inner: &'r mut dyn Read,
+    budget: &'r Budget<'b>,
+    packed: Option<u64>,
+    read: u64,
+    since_check: u64,
+}
+
+impl Read for Limited<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.budget.stopped().is_some() {
+            return Err(io::Error::other(LIMIT));
+        }
+        let n = self.inner.read(buf)?;
+        let n64 = n as u64;
+        self.read += n64;
+        self.since_check += n64;
+        let b = self.budget;
+        let total = b.expanded.get() + n64;
+        b.expanded.set(total);
+        let l = b.limits;
+        if total > l.max_expanded {
+            return Err(b.stop(format!("expanded more than {} bytes", l.max_expanded)));
+        }
+        if let Some(p) = self.packed
+            && self.read > l.ratio_floor
+            && self.read / p.max(1) > l.max_ratio
+        {
+            return Err(b.stop(format!(
+                "expansion ratio over {}:1 (a member of {p} bytes expanded past {} bytes): \
+                 possible archive bomb",
+                l.max_ratio, self.read
+            )));
+        }
+        if self.since_check >= 1 << 20 {
+            self.since_check = 0;
+            if let Some(why) = b.out_of_time() {
+                return Err(b.stop(why));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Hashes what is read through it (a nested stream archive's own digests,
+/// while its members are read out of it).
+struct Tee<R> {
+    inner: R,
+    hasher: MultiHasher,
+    len: u64,
+    head: Vec<u8>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let data = buf.get(..n).unwrap_or_default();
+        self.hasher.update(data);
+        if self.head.len() < CLASSIFY {
+            let want = (CLASSIFY - self.head.len()).min(n);
+            self.head
+                .extend_from_slice(data.get(..want).unwrap_or_default());
+        }
+        self.len += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads up to `max` bytes (fewer only at the end of the data).
+fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; max];
+    let mut filled = 0;
+    while filled < max {
+        let Some(rest) = head.get_mut(filled..) else {
+            break;
+        };
+        match r.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
+}
+
+/// Feeds the rest of `r` to `hasher`; returns the bytes read.
+fn hash_rest(r: &mut dyn Read, hasher: &mut MultiHasher) -> io::Result<u64> {
+    let mut buf = vec![0u8; 256 << 10];
+    let mut len = 0u64;
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(len),
+            Ok(n) => {
+                hasher.update(buf.get(..n).unwrap_or_default());
+                len += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One archive level: the members of one archive.
+struct Level<'a, 'b> {
+    budget: &'a Budget<'b>,
+    chain: Vec<Vec<u8>>,
+    depth: u32,
+    emit: &'a mut dyn FnMut(MemberRecord),
+    summary: ArchiveSummary,
+}
+
+impl Level<'_, '_> {
+    fn record(&mut self, chain: Vec<Vec<u8>>, header: MemberHeader, outcome: MemberOutcome) {
+        (self.emit)(MemberRecord {
+            chain,
+            header,
+            outcome,
+        });
+    }
+
+    /// The outcome of a read that failed: a limit stops the archive.
+    fn failed(
+        &mut self,
+        chain: Vec<Vec<u8>>,
+        header: MemberHeader,
+        e: &io::Error,
+    ) -> ControlFlow<Stop> {
+        match self.budget.stopped() {
+            Some(limit) => {
+                self.record(
+                    chain,
+                    header,
+                    MemberOutcome::NotRead(format!("not read to its end: {limit}")),
+                );
+                ControlFlow::Break(Stop(limit))
+            }
+            None => {
+                self.record(chain, header, MemberOutcome::Failed(e.to_string()));
+                ControlFlow::Continue(())
+            }
+        }
+    }
+
+    /// Opens a nested archive from `reader` one level down.
+    fn nested(
+        &mut self,
+        chain: &[Vec<u8>],
+        format: Format,
+        open: impl FnOnce(&mut dyn Visitor) -> Result<(), ArchiveError>,
+    ) -> ArchiveSummary {
+        let mut child = Level {
+            budget: self.budget,
+            chain: chain.to_vec(),
+            depth: self.depth + 1,
+            emit: &mut *self.emit,
+            summary: ArchiveSummary {
+                format: Some(format),
+                ..ArchiveSummary::default()
+            },
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| open(&mut child)));
+        finish(child.summary, result, self.budget)
+    }
+}
+
+/// Closes an archive's summary with how its reader ended.
+fn finish(
+    mut summary: ArchiveSummary,
+    result: std::thread::Result<Result<(), ArchiveError>>,
+    budget: &Budget<'_>,
+) -> ArchiveSummary {
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(ArchiveError::Stopped(Stop(why)))) => summary.limit = Some(why),
+        // A reader that met the limit error inside reports it as damage.
+        Ok(Err(e)) => match budget.stopped() {
+            Some(limit) => summary.limit = Some(limit),
+            None => summary.error = Some(e.to_string()),
+        },
+        Err(_) => summary.error = Some("the archive reader failed on this archive".into()),
+    }
+    summary
+}
+
+impl Visitor for Level<'_, '_> {
+    fn member(&mut self, header: MemberHeader, data: MemberData<'_>) -> ControlFlow<Stop> {
+        let budget = self.budget;
+        self.summary.members += 1;
+        if header.encrypted {
+            self.summary.encrypted += 1;
+        }
+        let mut chain = self.chain.clone();
+        chain.push(header.name.clone());
+        let count = budget.members.get() + 1;
+        budget.members.set(count);
+        let limit = if count > budget.limits.max_members {
+            Some(format!("more than {} members", budget.limits.max_members))
+        } else {
+            budget.out_of_time()
+        };
+        if let Some(why) = limit {
+            let _ = budget.stop(why.clone());
+            self.record(
+                chain,
+                header,
+                MemberOutcome::NotRead(format!("not read: {why}")),
+            );
+            return ControlFlow::Break(Stop(why));
+        }
+        let stream = match data {
+            MemberData::Unreadable(why) => {
+                self.record(chain, header, MemberOutcome::NotRead(why));
+                return ControlFlow::Continue(());
+            }
+            MemberData::Stream(s) => s,
+        };
+        let mut data = Limited {
+            inner: stream,
+            budget,
+            packed: header.packed,
+            read: 0,
+            since_check: 0,
+        };
+        let head = match read_head(&mut data, CLASSIFY) {
+            Ok(h) => h,
+            Err(e) => return self.failed(chain, header, &e),
+        };
+        let nested = Format::sniff(&head);
+        let deep_enough = self.depth >= budget.limits.max_depth;
+        let mut hasher = MultiHasher::new(budget.algorithms);
+        match nested {
+            Some(format) if !deep_enough && !format.needs_seek() => {
+                // Read on the fly: its members out of a tee that hashes it.
+                let mut tee = Tee {
+                    inner: Cursor::new(head).chain(&mut data),
+                    hasher,
+                    len: 0,
+                    head: Vec::new(),
+                };
+                let packed = header.size;
+                let name = header.name.clone();
+                let summary = self.nested(&chain, format, |v| match format {
+                    Format::Tar => super::tar::read_tar(&mut tee, v),
+                    _ => super::stream::read_stream(&mut tee, format, &name, packed, v),
+                });
+                // Its own digest needs every byte: the rest after the last
+                // member (padding, end blocks), unless a limit stopped it.
+                if summary.limit.is_some() {
+                    let why = format!(
+                        "not read to its end: {}",
+                        summary.limit.clone().unwrap_or_default()
+                    );
+                    let stop = summary.limit.clone().unwrap_or_default();
+                    self.record(chain, header, MemberOutcome::NotRead(why));
+                    return ControlFlow::Break(Stop(stop));
+                }
+                match io::copy(&mut tee, &mut io::sink()) {
+                    Ok(_) => {
+                        let outcome = MemberOutcome::Hashed {
+                            digests: tee.hasher.finalize(),
+                            len: tee.len,
+                            head: tee.head,
+                            archive: Some(summary),
+                        };
+                        self.record(chain, header, outcome);
+                        ControlFlow::Continue(())
+                    }
+                    Err(e) => self.failed(chain, header, &e),
+                }
+            }
+            Some(format) if !deep_enough => {
+                // Needs its directory: held in memory, under the cap.
+                let cap = budget
+                    .limits
+                    .max_in_memory
+                    .saturating_sub(budget.in_memory.get());
+                let mut whole = head;
+                let want = cap.saturating_add(1).saturating_sub(whole.len() as u64);
+                if let Err(e) = (&mut data).take(want).read_to_end(&mut whole) {
+                    return self.failed(chain, header, &e);
+                }
+                if whole.len() as u64 > cap {
+                    hasher.update(&whole);
+                    let rest = match hash_rest(&mut data, &mut hasher) {
+                        Ok(n) => n,
+                        Err(e) => return self.failed(chain, header, &e),
+                    };
+                    let summary = ArchiveSummary {
+                        format: Some(format),
+                        limit: Some(format!(
+                            "not opened: larger than the {} bytes a nested {} archive may take in memory",
+                            budget.limits.max_in_memory,
+                            format.as_str()
+                        )),
+                        ..ArchiveSummary::default()
+                    };
+                    let len = whole.len() as u64 + rest;
+                    whole.truncate(CLASSIFY);
+                    let outcome = MemberOutcome::Hashed {
+                        digests: hasher.finalize(),
+                        len,
+                        head: whole,
+                        archive: Some(summary),
+                    };
+                    self.record(chain, header, outcome);
+                    return ControlFlow::Continue(());
+                }
+                hasher.update(&whole);
+                let held = whole.len() as u64;
+                budget.in_memory.set(budget.in_memory.get() + held);
+                let summary = self.nested(&chain, format, |v| {
+                    read_seekable(Cursor::new(whole.as_slice()), format, v)
+                });
+                budget
+                    .in_memory
+                    .set(budget.in_memory.get().saturating_sub(held));
+                let stop = summary.limit.clone().filter(|_| budget.stopped().is_some());
+                let outcome = MemberOutcome::Hashed {
+                    digests: hasher.finalize(),
+                    len: held,
+                    head: whole
+                        .get(..CLASSIFY.min(whole.len()))
+                        .unwrap_or_default()
+                        .to_vec(),
+                    archive: Some(summary),
+                };
+                self.record(chain, header, outcome);
+                match stop {
+                    Some(why) => ControlFlow::Break(Stop(why)),
+                    None => ControlFlow::Continue(()),
+                }
+            }
+            _ => {
+                hasher.update(&head);
+                let rest = match hash_rest(&mut data, &mut hasher) {
+                    Ok(n) => n,
+                    Err(e) => return self.failed(chain, header, &e),
+                };
+                let archive = nested.map(|format| ArchiveSummary {
+                    format: Some(format),
+                    limit: Some(format!(
+                        "not opened: nested deeper than {} archives",
+                        budget.limits.max_depth
+                    )),
+                    ..ArchiveSummary::default()
+                });
+                let len = head.len() as u64 + rest;
+                let mut head = head;
+                head.truncate(CLASSIFY);
+                self.record(
+                    chain,
+                    header,
+                    MemberOutcome::Hashed {
+                        digests: hasher.finalize(),
+                        len,
+                        head,
+                        archive,
+                    },
+                );
+                ControlFlow::Continue(())
+            }
+        }
+    }
+}
+
+/// Reads an archive that may need to seek (any format).
+fn read_seekable<R: Read + Seek>(
+    reader: R,
+    format: Format,
+    visitor: &mut dyn Visitor,
+) -> Result<(), ArchiveError> {
+    match format {
+        Format::Zip => super::zip::read_zip(reader, visitor),
+        Format::Tar => super::tar::read_tar(reader, visitor),
+        Format::SevenZ | Format::Rar4 | Format::Rar5 => Err(ArchiveError::Unsupported(format!(
+            "{} archives are not read yet",
+            format.as_str()
+        ))),
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => Err(ArchiveError::Unsupported(
+            "a compressed stream needs its container's name".into(),
+        )),
+    }
+}
+
+/// Expands one top-level archive (a file, or a named data stream, of the
+/// evidence): every member at every depth goes to `emit`, in archive order,
+/// a nested archive after its own members. `name` is the archive's file
+/// name (a compressed stream's member is named from it) and `size` its
+/// size. Returns what was found; a limit reached anywhere inside is its
+/// `limit`.
+#[allow(clippy::too_many_arguments)]
+pub fn expand<R: Read + Seek>(
+    reader: R,
+    format: Format,
+    name: &[u8],
+    size: u64,
+    algorithms: AlgorithmSet,
+    limits: &Limits,
+    cancel: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(MemberRecord),
+) -> ArchiveSummary {
+    let budget = Budget {
+        limits,
+        algorithms,
+        cancel,
+        started: Instant::now(),
+        expanded: Cell::new(0),
+        members: Cell::new(0),
+        in_memory: Cell::new(0),
+        limit: RefCell::new(None),
+    };
+    let mut top = Level {
+        budget: &budget,
+        chain: Vec::new(),
+        depth: 1,
+        emit,
+        summary: ArchiveSummary {
+            format: Some(format),
+            ..ArchiveSummary::default()
+        },
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| match format {
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
+            super::stream::read_stream(reader, format, name, Some(size), &mut top)
+        }
+        _ => read_seekable(reader, format, &mut top),
+    }));
+    let mut summary = finish(top.summary, result, &budget);
+    // A limit reached anywhere inside is the top-level archive's.
+    if summary.limit.is_none() {
+        summary.limit = budget.stopped();
+    }
+    summary
+}

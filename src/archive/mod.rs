@@ -1,0 +1,224 @@
+//! Inside archives: every member of ZIP, TAR, 7z and RAR archives and of
+//! gzip/bzip2/xz/zstd streams is an item of its own, read from the archive
+//! stream, never written to disk, nested to a configurable depth under
+//! limits that hold against bombs.
+//!
+//! A format reader ([`zip`], [`tar`], [`stream`], [`sevenz`], [`rar`])
+//! walks one archive and hands each member's header and data to a
+//! [`Visitor`]; the expander ([`expand`]) hashes each member once, sniffs it
+//! for a nested archive, enforces the [`Limits`] and records what it did.
+//! Member names are only names: nothing is ever resolved from them.
+// Data read from an archive never indexes unchecked and never unwraps: a
+// hostile archive is an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
+
+use std::io::Read;
+use std::ops::ControlFlow;
+
+use crate::evidence::UtcTime;
+
+/// The archive and compressed-stream formats Ferret looks inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// ZIP (and its relatives: JAR, DOCX/XLSX, XPS, APK, EPUB).
+    Zip,
+    /// TAR (v7, ustar, pax, GNU).
+    Tar,
+    /// gzip stream.
+    Gzip,
+    /// bzip2 stream.
+    Bzip2,
+    /// xz stream.
+    Xz,
+    /// Zstandard stream.
+    Zstd,
+    /// 7-Zip.
+    SevenZ,
+    /// RAR 1.5–4.x.
+    Rar4,
+    /// RAR 5.
+    Rar5,
+}
+
+impl Format {
+    /// Stable lower-case name, as written to outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Zip => "zip",
+            Format::Tar => "tar",
+            Format::Gzip => "gzip",
+            Format::Bzip2 => "bzip2",
+            Format::Xz => "xz",
+            Format::Zstd => "zstd",
+            Format::SevenZ => "7z",
+            Format::Rar4 => "rar4",
+            Format::Rar5 => "rar5",
+        }
+    }
+}
+
+/// What a member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberKind {
+    /// A regular file: its data is read and hashed.
+    File,
+    /// A directory entry.
+    Dir,
+    /// A symbolic link (its target is only a name; never followed).
+    Symlink,
+    /// A hard link to another member (never resolved).
+    HardLink,
+    /// Anything else (device, FIFO, volume label…).
+    Other,
+}
+
+impl MemberKind {
+    /// Stable lower-case name, as written to outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberKind::File => "file",
+            MemberKind::Dir => "dir",
+            MemberKind::Symlink => "symlink",
+            MemberKind::HardLink => "hardlink",
+            MemberKind::Other => "other",
+        }
+    }
+}
+
+/// A member as its archive's headers describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberHeader {
+    /// The member's name as stored (raw bytes; for formats that store UTF-16
+    /// or a code page, converted to UTF-8; never resolved as a path).
+    pub name: Vec<u8>,
+    /// What it is.
+    pub kind: MemberKind,
+    /// Its size once expanded, as the header says (`None`: not stored).
+    pub size: Option<u64>,
+    /// Its size in the archive (compressed), where the format says.
+    pub packed: Option<u64>,
+    /// Last modification, where the format stores it.
+    pub mtime: Option<UtcTime>,
+    /// Encrypted: recorded, never hashed.
+    pub encrypted: bool,
+}
+
+/// A member's data as the reader offers it.
+pub enum MemberData<'a> {
+    /// The expanded bytes, read once by the visitor.
+    Stream(&'a mut dyn Read),
+    /// The data cannot be read: why (`"RAR 5 compression method 3 not
+    /// supported"`, `"encrypted"`, `"directory"`).
+    Unreadable(String),
+}
+
+/// Why expanding stopped before the end of an archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop(pub String);
+
+/// Receives an archive's members in archive order. The data must be read
+/// (or dropped) before returning; `Break` ends the archive (a limit).
+pub trait Visitor {
+    /// One member.
+    fn member(&mut self, header: MemberHeader, data: MemberData<'_>) -> ControlFlow<Stop>;
+}
+
+/// What ended an archive before its last member (its members visited so
+/// far stay recorded).
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The archive's structure is damaged or truncated.
+    #[error("damaged archive: {0}")]
+    Corrupt(String),
+    /// A format feature Ferret does not read.
+    #[error("not supported: {0}")]
+    Unsupported(String),
+    /// The archive's headers are encrypted: no member can be listed.
+    #[error("encrypted archive (headers encrypted): members cannot be listed")]
+    EncryptedHeaders,
+    /// Reading the archive failed.
+    #[error("read failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The visitor stopped (a limit).
+    #[error("stopped: {}", .0.0)]
+    Stopped(Stop),
+}
+
+mod expand;
+mod stream;
+mod tar;
+mod zip;
+
+pub use expand::{ArchiveSummary, Limits, MemberOutcome, MemberRecord, expand};
+
+impl Format {
+    /// The format whose signature starts `head` (the first 512 bytes of a
+    /// file or member, or fewer if it is shorter). TAR is recognised by
+    /// its `ustar` magic or, for old v7 archives, a valid header checksum.
+    pub fn sniff(head: &[u8]) -> Option<Format> {
+        const SIGNATURES: &[(&[u8], Format)] = &[
+            (b"PK\x03\x04", Format::Zip),
+            (b"PK\x05\x06", Format::Zip),
+            (b"PK\x07\x08", Format::Zip),
+            (b"\x1f\x8b", Format::Gzip),
+            (b"BZh", Format::Bzip2),
+            (b"\xfd7zXZ\x00", Format::Xz),
+            (b"\x28\xb5\x2f\xfd", Format::Zstd),
+            (b"7z\xbc\xaf\x27\x1c", Format::SevenZ),
+            (b"Rar!\x1a\x07\x01\x00", Format::Rar5),
+            (b"Rar!\x1a\x07\x00", Format::Rar4),
+        ];
+        if let Some((_, f)) = SIGNATURES.iter().find(|(sig, _)| head.starts_with(sig)) {
+            return Some(*f);
+        }
+        is_tar_header(head).then_some(Format::Tar)
+    }
+
+    /// Formats that need to seek (their directory is at the end): a nested
+    /// one is held in memory, under a cap, to be read.
+    pub fn needs_seek(self) -> bool {
+        matches!(
+            self,
+            Format::Zip | Format::SevenZ | Format::Rar4 | Format::Rar5
+        )
+    }
+}
+
+/// A TAR header block: `ustar` magic at 257, or (v7) a checksum that adds
+/// up, over a block that is not all zeros.
+fn is_tar_header(head: &[u8]) -> bool {
+    let Some(block) = head.get(..512) else {
+        return false;
+    };
+    if block.get(257..262) == Some(b"ustar".as_slice()) {
+        return true;
+    }
+    let Some(field) = block.get(148..156) else {
+        return false;
+    };
+    let digits: Vec<u8> = field
+        .iter()
+        .copied()
+        .skip_while(|b| *b == b' ')
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .collect();
+    let Ok(text) = std::str::from_utf8(&digits) else {
+        return false;
+    };
+    let Ok(stored) = u32::from_str_radix(text, 8) else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
+            }
+        })
+        .sum();
+    // A name is required: a block of spaces and zeros is not a header.
+    stored == sum && block.first().is_some_and(|b| *b != 0)
+}

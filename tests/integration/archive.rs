@@ -1,0 +1,215 @@
+//! Inside archives: the expander against libarchive's own test archives
+//! (`../shared/corpus/archives/libarchive/`, with `bsdtar`'s listing of
+//! each under `expected/`), and against hostile archives.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ferret::archive::{Format, Limits, MemberOutcome, expand};
+use ferret::hashing::AlgorithmSet;
+
+use crate::util;
+
+/// Regular members as the reference lists them: (sha256, size, path).
+type Listing = Vec<(String, u64, Vec<u8>)>;
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = util::corpus()?.join("archives/libarchive");
+    dir.is_dir().then_some(dir)
+}
+
+/// Expands `path` and lists its regular members as bsdtar does: the first
+/// level, or the members of the tar inside a compressed stream.
+fn our_listing(path: &Path) -> (Option<Format>, Result<Listing, String>) {
+    let data = std::fs::read(path).unwrap();
+    let Some(format) = Format::sniff(&data) else {
+        return (None, Err("not an archive".into()));
+    };
+    let name = path.file_name().unwrap().as_encoded_bytes().to_vec();
+    let mut members = Vec::new();
+    let summary = expand(
+        std::io::Cursor::new(&data),
+        format,
+        &name,
+        data.len() as u64,
+        AlgorithmSet::of(&[ferret::Algorithm::Sha256]),
+        &Limits::default(),
+        &|| false,
+        &mut |m| members.push(m),
+    );
+    let stream = matches!(
+        format,
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd
+    );
+    let inner_tar = stream
+        && members.iter().any(|m| {
+            m.chain.len() == 1
+                && matches!(&m.outcome, MemberOutcome::Hashed { archive: Some(a), .. } if a.format == Some(Format::Tar))
+        });
+    let depth = if inner_tar { 2 } else { 1 };
+    let listing = members
+        .iter()
+        .filter(|m| m.chain.len() == depth)
+        .filter_map(|m| match &m.outcome {
+            MemberOutcome::Hashed { digests, len, .. } => Some((
+                digests.hex(ferret::Algorithm::Sha256).unwrap(),
+                *len,
+                // The reference's listing escapes bytes that are not UTF-8.
+                ferret::pathfmt::escape_bytes(m.chain.last().unwrap()).into_bytes(),
+            )),
+            _ => None,
+        })
+        .collect();
+    match summary.error.or(summary.limit) {
+        Some(e) => (Some(format), Err(e)),
+        None => (Some(format), Ok(listing)),
+    }
+}
+
+fn expected(dir: &Path, name: &str) -> Option<Listing> {
+    let text = std::fs::read(dir.join("expected").join(format!("{name}.tsv"))).ok()?;
+    Some(
+        text.split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let mut f = l.splitn(3, |b| *b == b'\t');
+                let sha = String::from_utf8(f.next().unwrap().to_vec()).unwrap();
+                let size = std::str::from_utf8(f.next().unwrap())
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                (sha, size, f.next().unwrap_or_default().to_vec())
+            })
+            .collect(),
+    )
+}
+
+/// Archives where Ferret's listing differs from bsdtar 3.6.2's, each with
+/// the reason.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "test_compat_zip_8.zip",
+        "a name stored with `\\` is kept as stored (bsdtar turns it into `/`)",
+    ),
+    (
+        "test_read_format_zip_7075_utf8_paths.zip",
+        "an Info-ZIP Unicode Path field is used only when its CRC matches the stored name (bsdtar uses it regardless)",
+    ),
+    (
+        "test_compat_tar_hardlink_1.tar",
+        "the tar crate skips a size for a hard link that stores no data, and meets the end",
+    ),
+    (
+        "test_read_format_tar_empty_with_gnulabel.tar",
+        "the tar crate refuses the empty size field of a GNU volume label",
+    ),
+    (
+        "test_read_format_tar_timestamp_overflow.tar",
+        "the tar crate refuses an overflowing numeric field",
+    ),
+    (
+        "test_read_format_gtar_sparse_1_17_posix00.tar",
+        "pax sparse 0.0: recorded as not expanded, not hashed",
+    ),
+    (
+        "test_read_format_gtar_sparse_1_17_posix01.tar",
+        "pax sparse 0.1: recorded as not expanded, not hashed",
+    ),
+    (
+        "test_read_format_gtar_sparse_1_17_posix10.tar",
+        "pax sparse 1.0: recorded as not expanded, not hashed",
+    ),
+    (
+        "test_read_format_gtar_sparse_1_17_posix10_modified.tar",
+        "pax sparse 1.0: recorded as not expanded, not hashed",
+    ),
+];
+
+#[test]
+fn libarchive_corpus_zip_tar_and_streams_list_as_bsdtar_does() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("SKIP libarchive corpus: ../shared/corpus/archives/libarchive absent");
+        return;
+    };
+    let mut table: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut unexpected = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md" && e != "sh"))
+        .filter(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("COPYING")
+        })
+        .collect();
+    names.sort();
+    for path in names {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (format, ours) = our_listing(&path);
+        let handled = matches!(
+            format,
+            Some(
+                Format::Zip
+                    | Format::Tar
+                    | Format::Gzip
+                    | Format::Bzip2
+                    | Format::Xz
+                    | Format::Zstd
+            )
+        );
+        if !handled {
+            *table
+                .entry("not ours yet (7z, RAR, cpio, other)")
+                .or_default() += 1;
+            continue;
+        }
+        let want = expected(&dir, &name);
+        let known = KNOWN_DIFFERENCES.iter().any(|(n, _)| *n == name);
+        let verdict = match (&want, &ours) {
+            (Some(w), Ok(o)) if w == o => "same listing as bsdtar",
+            (Some(_), Ok(_)) => "different listing",
+            (Some(_), Err(_)) => "bsdtar reads it, Ferret reports an error",
+            (None, Err(_)) => "both report an error",
+            (None, Ok(_)) => "bsdtar fails, Ferret reads it",
+        };
+        *table.entry(verdict).or_default() += 1;
+        if matches!(
+            verdict,
+            "different listing" | "bsdtar reads it, Ferret reports an error"
+        ) && !known
+        {
+            let ours = match &ours {
+                Ok(o) => format!("{} members", o.len()),
+                Err(e) => e.clone(),
+            };
+            let diff = match (&want, &ours) {
+                (Some(w), _) => format!("bsdtar {} members; ours {ours}", w.len()),
+                _ => ours,
+            };
+            if std::env::var_os("FERRET_ARCHIVE_DEBUG").is_some() {
+                eprintln!(
+                    "{name}:\n  want {:?}\n  ours {:?}",
+                    want.as_ref().map(|w| w
+                        .iter()
+                        .map(|(h, s, p)| (&h[..8], s, String::from_utf8_lossy(p).into_owned()))
+                        .collect::<Vec<_>>()),
+                    our_listing(&path).1.map(|w| w
+                        .iter()
+                        .map(|(h, s, p)| (
+                            h[..8].to_string(),
+                            *s,
+                            String::from_utf8_lossy(p).into_owned()
+                        ))
+                        .collect::<Vec<_>>())
+                );
+            }
+            unexpected.push(format!("{name}: {verdict}: {diff}"));
+        }
+    }
+    for (k, v) in &table {
+        eprintln!("libarchive corpus: {v:4}  {k}");
+    }
+    assert!(unexpected.is_empty(), "{}", unexpected.join("\n"));
+}
