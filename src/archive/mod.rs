@@ -145,6 +145,7 @@ pub enum ArchiveError {
 }
 
 mod expand;
+mod rar;
 mod stream;
 mod tar;
 mod zip;
