@@ -521,10 +521,8 @@ fn read_seekable<R: Read + Seek>(
     match format {
         Format::Zip => super::zip::read_zip(reader, visitor),
         Format::Tar => super::tar::read_tar(reader, visitor),
-        Format::SevenZ | Format::Rar4 | Format::Rar5 => Err(ArchiveError::Unsupported(format!(
-            "{} archives are not read yet",
-            format.as_str()
-        ))),
+        Format::SevenZ => super::sevenz::read_sevenz(reader, visitor),
+        Format::Rar4 | Format::Rar5 => super::rar::read_rar(reader, visitor),
         Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => Err(ArchiveError::Unsupported(
             "a compressed stream needs its container's name".into(),
         )),

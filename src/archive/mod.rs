@@ -146,6 +146,7 @@ pub enum ArchiveError {
 
 mod expand;
 mod rar;
+mod sevenz;
 mod stream;
 mod tar;
 mod zip;

@@ -81,10 +81,6 @@ const MAX_READ: u64 = 2 * 1024 * 1024 + 16;
 const MAX_NAME: u64 = 64 * 1024;
 
 /// Reads a RAR 4 or RAR 5 archive and hands each member, in archive order, to `visitor`.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "called by the expander, which lands separately")
-)]
 pub(crate) fn read_rar<R: Read + Seek>(
     reader: R,
     visitor: &mut dyn Visitor,

@@ -161,7 +161,7 @@ fn libarchive_corpus_zip_tar_and_streams_list_as_bsdtar_does() {
         );
         if !handled {
             *table
-                .entry("not ours yet (7z, RAR, cpio, other)")
+                .entry("not an archive Ferret opens (cpio, SFX stubs, other)")
                 .or_default() += 1;
             continue;
         }
