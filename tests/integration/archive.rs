@@ -5,13 +5,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ferret::archive::{Format, Limits, MemberOutcome, expand};
+use ferret::archive::{Format, Limits, MemberKind, MemberOutcome, expand};
 use ferret::hashing::AlgorithmSet;
 
 use crate::util;
 
 /// Regular members as the reference lists them: (sha256, size, path).
 type Listing = Vec<(String, u64, Vec<u8>)>;
+/// Regular members as Ferret lists them: the SHA-256 where it read them.
+type OurListing = Vec<(Option<String>, u64, Vec<u8>)>;
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = util::corpus()?.join("archives/libarchive");
@@ -20,7 +22,7 @@ fn corpus_dir() -> Option<PathBuf> {
 
 /// Expands `path` and lists its regular members as bsdtar does: the first
 /// level, or the members of the tar inside a compressed stream.
-fn our_listing(path: &Path) -> (Option<Format>, Result<Listing, String>) {
+fn our_listing(path: &Path) -> (Option<Format>, Result<OurListing, String>) {
     let data = std::fs::read(path).unwrap();
     let Some(format) = Format::sniff(&data) else {
         return (None, Err("not an archive".into()));
@@ -49,15 +51,23 @@ fn our_listing(path: &Path) -> (Option<Format>, Result<Listing, String>) {
     let depth = if inner_tar { 2 } else { 1 };
     let listing = members
         .iter()
-        .filter(|m| m.chain.len() == depth)
-        .filter_map(|m| match &m.outcome {
-            MemberOutcome::Hashed { digests, len, .. } => Some((
-                digests.hex(ferret::Algorithm::Sha256).unwrap(),
-                *len,
-                // The reference's listing escapes bytes that are not UTF-8.
-                ferret::pathfmt::escape_bytes(m.chain.last().unwrap()).into_bytes(),
-            )),
-            _ => None,
+        .filter(|m| m.chain.len() == depth && m.header.kind == MemberKind::File)
+        .filter_map(|m| {
+            // The reference's listing escapes bytes that are not UTF-8.
+            let name = ferret::pathfmt::escape_bytes(m.chain.last().unwrap()).into_bytes();
+            match &m.outcome {
+                MemberOutcome::Hashed { digests, len, .. } => Some((
+                    Some(digests.hex(ferret::Algorithm::Sha256).unwrap()),
+                    *len,
+                    name,
+                )),
+                // Listed from its header, its content not read (a method
+                // Ferret does not decode): counted apart.
+                MemberOutcome::NotRead(why) if why.contains("not supported") => {
+                    Some((None, m.header.size.unwrap_or(0), name))
+                }
+                _ => None,
+            }
         })
         .collect();
     match summary.error.or(summary.limit) {
@@ -123,6 +133,26 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "test_read_format_gtar_sparse_1_17_posix10_modified.tar",
         "pax sparse 1.0: recorded as not expanded, not hashed",
     ),
+    (
+        "test_read_format_7zip_malformed4.7z",
+        "streams without file records: an error (7zz refuses it too); bsdtar lists nothing",
+    ),
+    (
+        "test_read_format_rar5_multiarchive.part01.rar",
+        "a member continued in the next volume is listed as split, not read",
+    ),
+    (
+        "test_read_format_rar5_multiarchive_solid.part01.rar",
+        "a member continued in the next volume is listed as split, not read",
+    ),
+    (
+        "test_read_format_rar5_only_crypt_exfld.rar",
+        "a member with a file-encryption record is treated as encrypted, never read",
+    ),
+    (
+        "test_read_format_rar5_zip_in_rar.rar",
+        "the reference misdetects this RAR 5 as ZIP (libarchive #2249); Ferret lists the RAR members upstream expects",
+    ),
 ];
 
 #[test]
@@ -157,6 +187,9 @@ fn libarchive_corpus_zip_tar_and_streams_list_as_bsdtar_does() {
                     | Format::Bzip2
                     | Format::Xz
                     | Format::Zstd
+                    | Format::SevenZ
+                    | Format::Rar4
+                    | Format::Rar5
             )
         );
         if !handled {
@@ -167,8 +200,20 @@ fn libarchive_corpus_zip_tar_and_streams_list_as_bsdtar_does() {
         }
         let want = expected(&dir, &name);
         let known = KNOWN_DIFFERENCES.iter().any(|(n, _)| *n == name);
+        // Same names and sizes in the same order, and the same digest for
+        // every member Ferret read.
+        let same = |w: &Listing, o: &OurListing| {
+            w.len() == o.len()
+                && w.iter().zip(o).all(|(w, o)| {
+                    w.1 == o.1 && w.2 == o.2 && o.0.as_ref().is_none_or(|h| *h == w.0)
+                })
+        };
+        let unread = |o: &OurListing| o.iter().filter(|m| m.0.is_none()).count();
         let verdict = match (&want, &ours) {
-            (Some(w), Ok(o)) if w == o => "same listing as bsdtar",
+            (Some(w), Ok(o)) if same(w, o) && unread(o) == 0 => "same listing as bsdtar",
+            (Some(w), Ok(o)) if same(w, o) => {
+                "same listing as bsdtar, some contents not read (method not supported)"
+            }
             (Some(_), Ok(_)) => "different listing",
             (Some(_), Err(_)) => "bsdtar reads it, Ferret reports an error",
             (None, Err(_)) => "both report an error",
@@ -189,21 +234,24 @@ fn libarchive_corpus_zip_tar_and_streams_list_as_bsdtar_does() {
                 _ => ours,
             };
             if std::env::var_os("FERRET_ARCHIVE_DEBUG").is_some() {
-                eprintln!(
-                    "{name}:\n  want {:?}\n  ours {:?}",
-                    want.as_ref().map(|w| w
-                        .iter()
-                        .map(|(h, s, p)| (&h[..8], s, String::from_utf8_lossy(p).into_owned()))
-                        .collect::<Vec<_>>()),
-                    our_listing(&path).1.map(|w| w
-                        .iter()
-                        .map(|(h, s, p)| (
-                            h[..8].to_string(),
-                            *s,
-                            String::from_utf8_lossy(p).into_owned()
-                        ))
-                        .collect::<Vec<_>>())
-                );
+                let show = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+                let want: Option<Vec<_>> = want.as_ref().map(|w| {
+                    w.iter()
+                        .map(|(h, s, p)| (h.get(..8), *s, show(p)))
+                        .collect()
+                });
+                let ours: Result<Vec<_>, _> = our_listing(&path).1.map(|o| {
+                    o.iter()
+                        .map(|(h, s, p)| {
+                            (
+                                h.as_ref().and_then(|h| h.get(..8).map(str::to_owned)),
+                                *s,
+                                show(p),
+                            )
+                        })
+                        .collect()
+                });
+                eprintln!("{name}:\n  want {want:?}\n  ours {ours:?}");
             }
             unexpected.push(format!("{name}: {verdict}: {diff}"));
         }
