@@ -91,7 +91,9 @@ print(f"windows smoke: {len(paths)} paths, e.g. {want}")
 PY
 
 step "hidden and system attributes recorded"
-wine64 cmd /c attrib +h +s "$(winpath "$tree/d2/f02.bin")" >/dev/null 2>&1 || fail "attrib +h +s"
+for flag in +h +s; do
+  wine64 cmd /c attrib "$flag" "$(winpath "$tree/d2/f02.bin")" >/dev/null 2>&1 || fail "attrib $flag"
+done
 w inventory -q -f jsonl -a md5 "$(winpath "$tree")" > "$work/attr.jsonl" || fail "inventory after attrib"
 python3 - "$work/attr.jsonl" <<'PY' || fail "attributes not recorded"
 import json, sys
