@@ -158,6 +158,27 @@ impl PathStyle {
         bytes
     }
 
+    /// The separator between an archive and a member inside it, in the
+    /// displayed form (`photos.zip\>a/b.jpg`): an escape sequence no
+    /// escaped name holds, so a member never reads like a path.
+    pub fn member_separator(self) -> &'static str {
+        match self {
+            PathStyle::Posix => "\\>",
+            PathStyle::Windows => "|>",
+        }
+    }
+
+    /// The displayed chain of members: each name escaped, each after the
+    /// [`PathStyle::member_separator`].
+    pub fn escape_members(self, members: &[Vec<u8>]) -> String {
+        let mut text = String::new();
+        for m in members {
+            text.push_str(self.member_separator());
+            text.push_str(&self.escape(m));
+        }
+        text
+    }
+
     /// The displayed form of an item: `root` + `rel` joined and escaped,
     /// and `:stream` after it for a named data stream.
     pub fn display_item(self, root: &[u8], rel: &[u8], stream: Option<&[u8]>) -> String {
@@ -286,6 +307,18 @@ pub fn item_key(rel: &Path, stream: Option<&OsStr>) -> Vec<u8> {
     if let Some(s) = stream {
         key.push(0);
         key.extend_from_slice(s.as_encoded_bytes());
+    }
+    key
+}
+
+/// [`item_key`] of an archive member: each member name of the chain after
+/// two NULs, in its escaped form (which holds no NUL), so no member key
+/// meets a path's, a stream's or another chain's.
+pub fn member_key(rel: &Path, stream: Option<&OsStr>, members: &[Vec<u8>]) -> Vec<u8> {
+    let mut key = item_key(rel, stream);
+    for m in members {
+        key.extend_from_slice(b"\0\0");
+        key.extend_from_slice(escape_bytes(m).as_bytes());
     }
     key
 }

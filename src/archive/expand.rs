@@ -71,6 +71,9 @@ pub struct ArchiveSummary {
     pub limit: Option<String>,
     /// Why it could not be read to its end (damaged, unsupported).
     pub error: Option<String>,
+    /// Not opened: the same bytes as this earlier member (its chain of
+    /// names), whose members were recorded.
+    pub same_as: Option<Vec<Vec<u8>>>,
 }
 
 /// One member, at any depth.
@@ -86,6 +89,8 @@ pub struct MemberRecord {
 
 /// What happened to a member's data.
 #[derive(Debug)]
+// One per member, moved once: the size of the hashed variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum MemberOutcome {
     /// Read to its end and hashed.
     Hashed {
@@ -122,6 +127,11 @@ struct Budget<'a> {
     in_memory: Cell<u64>,
     /// The first limit reached.
     limit: RefCell<Option<String>>,
+    /// A limit that left a nested archive unopened without stopping the
+    /// rest (depth, size in memory): also the top-level archive's.
+    skipped: RefCell<Option<String>>,
+    /// Nested archives opened, by digest: where each was first met.
+    seen: RefCell<std::collections::HashMap<Vec<u8>, Vec<Vec<u8>>>>,
 }
 
 impl Budget<'_> {
@@ -434,13 +444,15 @@ impl Visitor for Level<'_, '_> {
                         Ok(n) => n,
                         Err(e) => return self.failed(chain, header, &e),
                     };
+                    let why = format!(
+                        "not opened: larger than the {} bytes a nested {} archive may take in memory",
+                        budget.limits.max_in_memory,
+                        format.as_str()
+                    );
+                    budget.skipped.borrow_mut().get_or_insert(why.clone());
                     let summary = ArchiveSummary {
                         format: Some(format),
-                        limit: Some(format!(
-                            "not opened: larger than the {} bytes a nested {} archive may take in memory",
-                            budget.limits.max_in_memory,
-                            format.as_str()
-                        )),
+                        limit: Some(why),
                         ..ArchiveSummary::default()
                     };
                     let len = whole.len() as u64 + rest;
@@ -455,7 +467,37 @@ impl Visitor for Level<'_, '_> {
                     return ControlFlow::Continue(());
                 }
                 hasher.update(&whole);
+                let digests = hasher.finalize();
                 let held = whole.len() as u64;
+                // An archive identical to one already opened inside this
+                // one (a recursive bomb repeats one archive at every level)
+                // is looked inside once: its members would be the same.
+                let key = budget
+                    .algorithms
+                    .iter()
+                    .filter_map(|a| digests.get(a))
+                    .flatten()
+                    .copied()
+                    .collect::<Vec<u8>>();
+                if let Some(first) = budget.seen.borrow().get(&key) {
+                    let summary = ArchiveSummary {
+                        format: Some(format),
+                        same_as: Some(first.clone()),
+                        ..ArchiveSummary::default()
+                    };
+                    let outcome = MemberOutcome::Hashed {
+                        digests,
+                        len: held,
+                        head: whole
+                            .get(..CLASSIFY.min(whole.len()))
+                            .unwrap_or_default()
+                            .to_vec(),
+                        archive: Some(summary),
+                    };
+                    self.record(chain, header, outcome);
+                    return ControlFlow::Continue(());
+                }
+                budget.seen.borrow_mut().insert(key, chain.clone());
                 budget.in_memory.set(budget.in_memory.get() + held);
                 let summary = self.nested(&chain, format, |v| {
                     read_seekable(Cursor::new(whole.as_slice()), format, v)
@@ -465,7 +507,7 @@ impl Visitor for Level<'_, '_> {
                     .set(budget.in_memory.get().saturating_sub(held));
                 let stop = summary.limit.clone().filter(|_| budget.stopped().is_some());
                 let outcome = MemberOutcome::Hashed {
-                    digests: hasher.finalize(),
+                    digests,
                     len: held,
                     head: whole
                         .get(..CLASSIFY.min(whole.len()))
@@ -485,13 +527,17 @@ impl Visitor for Level<'_, '_> {
                     Ok(n) => n,
                     Err(e) => return self.failed(chain, header, &e),
                 };
-                let archive = nested.map(|format| ArchiveSummary {
-                    format: Some(format),
-                    limit: Some(format!(
+                let archive = nested.map(|format| {
+                    let why = format!(
                         "not opened: nested deeper than {} archives",
                         budget.limits.max_depth
-                    )),
-                    ..ArchiveSummary::default()
+                    );
+                    budget.skipped.borrow_mut().get_or_insert(why.clone());
+                    ArchiveSummary {
+                        format: Some(format),
+                        limit: Some(why),
+                        ..ArchiveSummary::default()
+                    }
                 });
                 let len = head.len() as u64 + rest;
                 let mut head = head;
@@ -555,6 +601,8 @@ pub fn expand<R: Read + Seek>(
         members: Cell::new(0),
         in_memory: Cell::new(0),
         limit: RefCell::new(None),
+        seen: RefCell::new(std::collections::HashMap::new()),
+        skipped: RefCell::new(None),
     };
     let mut top = Level {
         budget: &budget,
@@ -575,7 +623,7 @@ pub fn expand<R: Read + Seek>(
     let mut summary = finish(top.summary, result, &budget);
     // A limit reached anywhere inside is the top-level archive's.
     if summary.limit.is_none() {
-        summary.limit = budget.stopped();
+        summary.limit = budget.stopped().or_else(|| budget.skipped.borrow().clone());
     }
     summary
 }

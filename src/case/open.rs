@@ -54,7 +54,8 @@ fn compat_views(conn: &Connection) -> Result<(), CaseError> {
     }
     conn.execute_batch(
         "CREATE TEMP VIEW evidence AS SELECT *, 'posix' AS path_style, NULL AS streams FROM main.evidence;
-         CREATE TEMP VIEW files AS SELECT *, NULL AS stream, NULL AS stream_text, NULL AS attributes FROM main.files;",
+         CREATE TEMP VIEW files AS SELECT *, NULL AS stream, NULL AS stream_text, NULL AS attributes,
+             NULL AS members, NULL AS member_text, NULL AS archive, NULL AS archive_note FROM main.files;",
     )?;
     Ok(())
 }

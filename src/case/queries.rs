@@ -141,16 +141,25 @@ pub struct ReportRow {
     pub attributes: Option<String>,
     /// The path convention `root`, `path` and `stream` are written in.
     pub style: crate::pathfmt::PathStyle,
+    /// For an archive member: the chain of members, each after the
+    /// member separator (`\>a/b.zip\>c.jpg`).
+    pub members: Option<String>,
+    /// For an archive: its format and what was found inside.
+    pub archive: Option<String>,
 }
 
 impl ReportRow {
     /// The item relative to its root, as every output names it: the path,
     /// and `:stream` after it for a named data stream.
     pub fn item_path(&self) -> String {
-        match &self.stream {
+        let mut p = match &self.stream {
             Some(s) => format!("{}:{s}", self.path),
             None => self.path.clone(),
+        };
+        if let Some(m) = &self.members {
+            p.push_str(m);
         }
+        p
     }
 
     /// The item's full path (root, separator, path, `:stream`), escaped in
@@ -183,7 +192,8 @@ const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_tex
               || ', ' || h.algorithm || ')' AS m
             FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.file_id = f.id ORDER BY s.name, h.entry)),
       (SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason)),
-      coalesce(r.status, 'unreviewed'), coalesce(r.note, ''), f.stream_text, f.attributes, e.path_style
+      coalesce(r.status, 'unreviewed'), coalesce(r.note, ''), f.stream_text, f.attributes, e.path_style,
+      f.member_text, f.archive || coalesce(': ' || f.archive_note, '')
    FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id";
 
 fn time(ns: Option<i64>) -> Option<String> {
@@ -226,6 +236,8 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
         stream: r.get::<_, Option<String>>(22)?.map(safe),
         attributes: r.get::<_, Option<String>>(23)?.map(safe),
         style: crate::pathfmt::PathStyle::parse(&r.get::<_, String>(24)?).unwrap_or_default(),
+        members: r.get::<_, Option<String>>(25)?.map(safe),
+        archive: r.get::<_, Option<String>>(26)?.map(safe),
     })
 }
 
@@ -275,7 +287,7 @@ impl CaseStore {
     /// Entries that could not be read, in raw-path order.
     pub fn unreadable_items(&self) -> Result<Vec<UnreadableItem>, CaseError> {
         let mut st = self.conn.prepare(
-            "SELECT path_text || coalesce(':' || stream_text, ''), coalesce(error_op, ''), coalesce(error_message, '') FROM files
+            "SELECT path_text || coalesce(':' || stream_text, '') || coalesce(member_text, ''), coalesce(error_op, ''), coalesce(error_message, '') FROM files
              WHERE status = 'error' ORDER BY path",
         )?;
         let rows = st.query_map([], |r| {

@@ -57,13 +57,17 @@ pub enum FlagReason {
     Mismatch,
     /// A known-good ("ignore") set matched.
     KnownGood,
+    /// An archive not read to its end (a limit, damage, encryption), or an
+    /// encrypted member: a lead.
+    Archive,
 }
 
 impl FlagReason {
     /// Every reason, in the order rows list them (flags by name, then
     /// known-good).
-    pub const ALL: [FlagReason; 5] = [
+    pub const ALL: [FlagReason; 6] = [
         FlagReason::Alert,
+        FlagReason::Archive,
         FlagReason::ChangedDuringRead,
         FlagReason::Info,
         FlagReason::Mismatch,
@@ -79,6 +83,7 @@ impl FlagReason {
             FlagReason::Info => "info",
             FlagReason::Mismatch => "mismatch",
             FlagReason::KnownGood => "known_good",
+            FlagReason::Archive => "archive",
         }
     }
 
@@ -226,7 +231,7 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
     }
     if let Some(t) = &f.text {
         sql.push_str(
-            " AND instr(lower(f.path_text || coalesce(':' || f.stream_text, '')), lower(?)) > 0",
+            " AND instr(lower(f.path_text || coalesce(':' || f.stream_text, '') || coalesce(f.member_text, '')), lower(?)) > 0",
         );
         args.push(Value::Text(t.clone()));
     }
@@ -348,7 +353,7 @@ impl CaseStore {
         let dir = if descending { "DESC" } else { "ASC" };
         let aggregates = aggregates(filter);
         let sql = format!(
-            "{aggregates} SELECT f.id, f.path_text || coalesce(':' || f.stream_text, ''), f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
+            "{aggregates} SELECT f.id, f.path_text || coalesce(':' || f.stream_text, '') || coalesce(f.member_text, ''), f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
                     {DETAILS}, coalesce(r.status, 'unreviewed'), coalesce(r.bookmark, 0), coalesce(r.note, ''),
                     coalesce(hs.sets, kg.sets)
              FROM files f LEFT JOIN fl ON fl.file_id = f.id LEFT JOIN kg ON kg.file_id = f.id

@@ -20,13 +20,32 @@ pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 /// its filesystem shows named data streams; a file row may be a named data
 /// stream of its entry (`stream`; its `path` key is then the entry's path,
 /// a NUL and the stream's name, so it never collides with a real path) and
-/// carries its Windows attributes (hidden, system, reparse point …).
+/// carries its Windows attributes (hidden, system, reparse point …). A
+/// row may be a member of an archive (`members`: the member names from
+/// the top-level archive down, each escaped, NUL-separated; its `path` key
+/// adds them after two NULs each); an archive row says its format and what
+/// was found inside (`archive`, `archive_note`), and a new flag reason,
+/// `archive`, marks archives not read to their end and encrypted members.
 const V3: &str = r#"
 ALTER TABLE evidence ADD COLUMN path_style TEXT NOT NULL DEFAULT 'posix' CHECK (path_style IN ('posix','windows'));
 ALTER TABLE evidence ADD COLUMN streams TEXT;
 ALTER TABLE files ADD COLUMN stream BLOB;
 ALTER TABLE files ADD COLUMN stream_text TEXT;
 ALTER TABLE files ADD COLUMN attributes TEXT;
+ALTER TABLE files ADD COLUMN members BLOB;
+ALTER TABLE files ADD COLUMN member_text TEXT;
+ALTER TABLE files ADD COLUMN archive TEXT;
+ALTER TABLE files ADD COLUMN archive_note TEXT;
+CREATE TABLE flags_v3 (
+    file_id       INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    reason        TEXT NOT NULL CHECK (reason IN ('alert','info','mismatch','changed_during_read','archive')),
+    detail        TEXT NOT NULL,
+    UNIQUE (file_id, reason)
+);
+INSERT INTO flags_v3 (file_id, reason, detail) SELECT file_id, reason, detail FROM flags;
+DROP TABLE flags;
+ALTER TABLE flags_v3 RENAME TO flags;
+CREATE INDEX flags_reason ON flags(reason, file_id);
 "#;
 
 /// Version 2: a scan can be `superseded` (continued by a resume). SQLite

@@ -132,7 +132,22 @@ fn insert(
     catalog: &HashSetCatalog,
     rec: &FileRecord,
 ) -> rusqlite::Result<()> {
-    let path = item_key(&rec.rel_path, rec.stream.as_deref());
+    let path = crate::pathfmt::member_key(&rec.rel_path, rec.stream.as_deref(), &rec.members);
+    let member_text = (!rec.members.is_empty()).then(|| style.escape_members(&rec.members));
+    let members_blob = (!rec.members.is_empty()).then(|| {
+        rec.members
+            .iter()
+            .map(|m| crate::pathfmt::escape_bytes(m))
+            .collect::<Vec<_>>()
+            .join("\0")
+            .into_bytes()
+    });
+    let archive_format = rec
+        .archive
+        .as_ref()
+        .and_then(|a| a.format)
+        .map(|f| f.as_str());
+    let archive_text = rec.archive.as_ref().and_then(archive_note);
     let stream_text = rec
         .stream
         .as_ref()
@@ -150,10 +165,23 @@ fn insert(
         name.push(':');
         name.push_str(s);
     }
+    if let Some(last) = rec.members.last() {
+        name = style.escape(last);
+    }
     let m = rec.meta.as_ref();
     let (status, reason, err) = match &rec.outcome {
         Outcome::Hashed { .. } => ("hashed", None, None),
-        Outcome::NotHashed { reason } => ("not_hashed", Some(*reason), None),
+        Outcome::NotHashed { reason } => (
+            "not_hashed",
+            Some(std::borrow::Cow::Borrowed(*reason)),
+            None,
+        ),
+        // Member reasons may quote a header's text: escaped.
+        Outcome::NotRead { reason } => (
+            "not_hashed",
+            Some(std::borrow::Cow::Owned(crate::pathfmt::escape_text(reason))),
+            None,
+        ),
         Outcome::Failed(e) => ("error", None, Some(e)),
     };
     let (digests, bytes_read, class, changed) = match &rec.outcome {
@@ -180,16 +208,16 @@ fn insert(
     const INSERT: &str = "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
             ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
             changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict,
-            stream, stream_text, attributes)
+            stream, stream_text, attributes, members, member_text, archive, archive_note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)
         ";
     const UPSERT: &str = "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
             ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
             changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict,
-            stream, stream_text, attributes)
+            stream, stream_text, attributes, members, member_text, archive, archive_note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)
          ON CONFLICT (evidence_id, path) DO UPDATE SET scan_id = excluded.scan_id, kind = excluded.kind,
             size = excluded.size, mtime_ns = excluded.mtime_ns, atime_ns = excluded.atime_ns,
             ctime_ns = excluded.ctime_ns, btime_ns = excluded.btime_ns, mode = excluded.mode,
@@ -201,7 +229,9 @@ fn insert(
             error_code = excluded.error_code, error_message = excluded.error_message,
             link_target = excluded.link_target, verdict = excluded.verdict,
             stream = excluded.stream, stream_text = excluded.stream_text,
-            attributes = excluded.attributes
+            attributes = excluded.attributes, members = excluded.members,
+            member_text = excluded.member_text, archive = excluded.archive,
+            archive_note = excluded.archive_note
          RETURNING id";
     let values = params![
         evidence_id,
@@ -237,6 +267,10 @@ fn insert(
         rec.stream.as_ref().map(|s| s.as_encoded_bytes()),
         stream_text,
         m.and_then(|m| m.attributes_text()),
+        members_blob,
+        member_text,
+        archive_format,
+        archive_text,
     ];
     // A fresh scan inserts (cheapest); one that may meet existing rows upserts.
     let id: i64 = if resuming {
@@ -309,6 +343,19 @@ fn insert(
         let ext = named.extension().map(escape_path).unwrap_or_default();
         flag(FlagReason::Mismatch, format!("{} named .{ext}", c.mime))?;
     }
+    // An archive not read to its end, or an encrypted member: a lead.
+    let archive_flag = match (&rec.archive, &rec.outcome) {
+        (Some(a), _) if a.limit.is_some() || a.error.is_some() || a.encrypted > 0 => {
+            archive_note(a)
+        }
+        (_, Outcome::NotRead { reason }) if reason == "encrypted" => {
+            Some("encrypted member".to_string())
+        }
+        _ => None,
+    };
+    if let Some(detail) = archive_flag {
+        flag(FlagReason::Archive, crate::pathfmt::escape_text(&detail))?;
+    }
     if changed {
         flag(
             FlagReason::ChangedDuringRead,
@@ -330,4 +377,26 @@ impl RecordSink for CaseWriter {
     fn finish(&mut self) -> io::Result<()> {
         self.flush()
     }
+}
+
+/// What was found inside an archive, in one line: members, encrypted ones,
+/// the limit reached, the damage.
+fn archive_note(a: &crate::archive::ArchiveSummary) -> Option<String> {
+    let mut parts = vec![format!("{} members", a.members)];
+    if a.encrypted > 0 {
+        parts.push(format!("{} encrypted", a.encrypted));
+    }
+    if let Some(l) = &a.limit {
+        parts.push(format!("limit reached: {l}"));
+    }
+    if let Some(e) = &a.error {
+        parts.push(format!("not read to its end: {e}"));
+    }
+    if let Some(first) = &a.same_as {
+        parts.push(format!(
+            "not opened again: the same bytes as {} (looked inside once)",
+            crate::pathfmt::PathStyle::Posix.escape_members(first)
+        ));
+    }
+    Some(parts.join("; "))
 }

@@ -32,6 +32,42 @@ pub struct ReadArgs {
     pub split_min: Option<u64>,
 }
 
+/// The limits inside each archive (shared by `inventory` and `scan`); each
+/// one reached is recorded on the archive and flags it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArchiveArgs {
+    /// Archives inside archives, at most this deep.
+    #[arg(long, value_name = "N", default_value_t = crate::archive::Limits::default().max_depth)]
+    pub archive_depth: u32,
+    /// Bytes expanded out of one archive, all levels together.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::archive::Limits::default().max_expanded)]
+    pub archive_max_bytes: u64,
+    /// A member may expand to at most this many times its packed size
+    /// (checked past 16 MiB).
+    #[arg(long, value_name = "N", default_value_t = crate::archive::Limits::default().max_ratio)]
+    pub archive_max_ratio: u64,
+    /// Members of one archive, all levels together.
+    #[arg(long, value_name = "N", default_value_t = crate::archive::Limits::default().max_members)]
+    pub archive_max_members: u64,
+    /// Seconds spent on one archive.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::archive::Limits::default().time_budget_secs)]
+    pub archive_time: u64,
+}
+
+impl ArchiveArgs {
+    /// The limits these arguments set.
+    pub fn limits(&self) -> crate::archive::Limits {
+        crate::archive::Limits {
+            max_depth: self.archive_depth.max(1),
+            max_expanded: self.archive_max_bytes,
+            max_ratio: self.archive_max_ratio.max(1),
+            max_members: self.archive_max_members,
+            time_budget_secs: self.archive_time,
+            ..crate::archive::Limits::default()
+        }
+    }
+}
+
 /// `--device`: detected or chosen.
 #[derive(Debug, Clone, Copy)]
 pub enum DeviceChoice {

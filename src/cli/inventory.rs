@@ -56,6 +56,10 @@ impl RecordSink for ReportErrors {
                 .unwrap_or_default();
             self.bar.suspend(|| eprintln!("ferret: {e}{stream}"));
         }
+        if self.files_only && !rec.members.is_empty() {
+            // hashdeep and sums audit the drive: members are not files on it.
+            return Ok(());
+        }
         if self.files_only && rec.stream.is_some() && rec.digests().is_some() {
             self.streams_left_out += 1;
             return Ok(());
@@ -179,6 +183,7 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         .algorithms(algorithms)
         .cross_filesystems(args.cross_filesystems)
         .hash_sets(catalog.clone())
+        .archives(args.archives.then(|| args.archive.limits()))
         .with_cancel_token(cancel);
     if args.read_link_targets {
         options = options.read_link_targets(true);

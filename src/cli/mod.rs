@@ -136,6 +136,14 @@ pub struct InventoryArgs {
     /// Replace FILE if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Look inside archives (ZIP, TAR, 7z, RAR, gzip/bzip2/xz/zstd): each
+    /// member is a line of its own in jsonl (hashdeep and sums list files
+    /// of the drive only).
+    #[arg(long)]
+    pub archives: bool,
+    /// Limits inside each archive (with --archives).
+    #[command(flatten)]
+    pub archive: common::ArchiveArgs,
     /// Descend into other filesystems mounted below SOURCE.
     #[arg(long)]
     pub cross_filesystems: bool,

@@ -48,7 +48,7 @@ pub struct ScanArgs {
     /// settings it ran with, skipping entries already recorded (same path,
     /// size and mtime): `ferret scan --resume CASE` or `--case CASE --resume`.
     #[arg(long, conflicts_with_all = [
-        "new", "hashsets", "algorithms", "cross_filesystems", "read_link_targets", "order",
+        "new", "hashsets", "algorithms", "cross_filesystems", "read_link_targets", "order", "no_archives",
         "device", "exhibit", "case_number", "examiner", "title", "agency", "description",
     ])]
     pub resume: bool,
@@ -68,6 +68,13 @@ pub struct ScanArgs {
     /// Read symbolic link targets even on a writable mount.
     #[arg(long)]
     pub read_link_targets: bool,
+    /// Do not look inside archives (ZIP, TAR, 7z, RAR, gzip/bzip2/xz/zstd):
+    /// their members then go unmatched.
+    #[arg(long)]
+    pub no_archives: bool,
+    /// Limits inside each archive.
+    #[command(flatten)]
+    pub archive: super::common::ArchiveArgs,
     /// Hashing threads [default: one per core].
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
@@ -113,6 +120,8 @@ fn request(args: &ScanArgs) -> Result<ScanRequest, String> {
         device: args.read.device_kind(),
         cross_filesystems: args.cross_filesystems,
         read_link_targets: args.read_link_targets.then_some(true),
+        archives: !args.no_archives,
+        archive_limits: args.archive.limits(),
     };
     let evidence = EvidenceSpec {
         root,

@@ -138,6 +138,15 @@ impl EvidenceFile {
     }
 }
 
+impl std::io::Seek for EvidenceFile {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        match &mut self.data {
+            Data::File(f) => f.seek(pos),
+            Data::Whole(c) => c.seek(pos),
+        }
+    }
+}
+
 impl Read for EvidenceFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match &mut self.data {

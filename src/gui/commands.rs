@@ -470,6 +470,7 @@ impl FerretApp {
             mismatch: n(FlagReason::Mismatch),
             info: n(FlagReason::Info),
             changed: n(FlagReason::ChangedDuringRead),
+            archive: n(FlagReason::Archive),
             known_good: n(FlagReason::KnownGood),
             total: if filter.reasons.is_empty() {
                 0

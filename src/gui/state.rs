@@ -58,6 +58,8 @@ pub struct ReviewView {
     pub info: bool,
     /// Show files that changed while read.
     pub changed: bool,
+    /// Show archives not read to their end and encrypted members.
+    pub archive: bool,
     /// Show items a known-good set matched (off by default: they are what
     /// a reviewer does not need to see).
     pub known_good: bool,
@@ -84,6 +86,7 @@ impl Default for ReviewView {
             mismatch: true,
             info: true,
             changed: true,
+            archive: true,
             known_good: false,
             search: String::new(),
             status: None,
@@ -104,6 +107,7 @@ impl ReviewView {
             (self.mismatch, FlagReason::Mismatch),
             (self.info, FlagReason::Info),
             (self.changed, FlagReason::ChangedDuringRead),
+            (self.archive, FlagReason::Archive),
             (self.known_good, FlagReason::KnownGood),
         ]
         .into_iter()
@@ -137,6 +141,8 @@ pub struct ReasonCounts {
     pub info: u64,
     /// Changed while read.
     pub changed: u64,
+    /// Archives not read to their end, encrypted members.
+    pub archive: u64,
     /// Known-good hits.
     pub known_good: u64,
     /// Items matching every filter.

@@ -87,6 +87,11 @@ pub struct ScanSummary {
     pub bytes_hashed: u64,
     /// Entries recorded without hashing (directories, links, FIFOs, …).
     pub not_hashed: u64,
+    /// Of the entries, members read out of archives (at any depth).
+    pub archive_members: u64,
+    /// Archives of the evidence not looked through to their end (a limit
+    /// reached, damage, a format not read).
+    pub archives_not_whole: u64,
     /// Entries that could not be examined (recorded with the reason).
     pub errors: u64,
     /// Files that changed while they were read.
@@ -134,8 +139,17 @@ impl ScanSummary {
                     Verdict::None => {}
                 }
             }
-            Outcome::NotHashed { .. } => self.not_hashed += 1,
+            Outcome::NotHashed { .. } | Outcome::NotRead { .. } => self.not_hashed += 1,
             Outcome::Failed(_) => self.errors += 1,
+        }
+        if !rec.members.is_empty() {
+            self.archive_members += 1;
+        }
+        if let Some(a) = &rec.archive
+            && (a.limit.is_some() || a.error.is_some())
+            && rec.members.is_empty()
+        {
+            self.archives_not_whole += 1;
         }
     }
 

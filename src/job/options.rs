@@ -21,6 +21,7 @@ pub struct ScanOptions {
     order: super::Order,
     device: Option<super::DeviceKind>,
     split_min: u64,
+    archives: Option<crate::archive::Limits>,
 }
 
 /// Files from this size up have their digests spread over two threads when
@@ -42,7 +43,20 @@ impl ScanOptions {
             order: super::Order::HitsFirst,
             device: None,
             split_min: SPLIT_MIN,
+            archives: None,
         }
+    }
+
+    /// Look inside archives, under `limits` (off by default here; scans
+    /// from settings turn it on as the examiner chose).
+    pub fn archives(mut self, limits: Option<crate::archive::Limits>) -> Self {
+        self.archives = limits;
+        self
+    }
+
+    /// The archive limits, when archives are looked inside.
+    pub fn archive_limits(&self) -> Option<&crate::archive::Limits> {
+        self.archives.as_ref()
     }
 
     /// Digests to compute (must not be empty; an empty set means all).
@@ -160,7 +174,8 @@ impl ScanOptions {
             .algorithms(settings.digests)
             .cross_filesystems(settings.cross_filesystems)
             .hash_sets(catalog)
-            .order(settings.order);
+            .order(settings.order)
+            .archives(settings.archives.then(|| settings.archive_limits.clone()));
         if let Some(k) = settings.device {
             o = o.device(k);
         }

@@ -29,6 +29,12 @@ pub enum Outcome {
         /// Why it was not read.
         reason: &'static str,
     },
+    /// An archive member whose data was not read, and why (a directory, a
+    /// link, encrypted, a method not supported, a limit reached).
+    NotRead {
+        /// Why.
+        reason: String,
+    },
     /// Could not be examined.
     Failed(ItemError),
 }
@@ -40,6 +46,12 @@ pub struct FileRecord {
     pub rel_path: PathBuf,
     /// The named data stream of that entry this record is, if any.
     pub stream: Option<std::ffi::OsString>,
+    /// For a member of an archive: the member names from the top-level
+    /// archive (the entry, or its stream) down to it. Empty otherwise.
+    pub members: Vec<Vec<u8>>,
+    /// The entry is an archive: its format, and what was found inside
+    /// (members, limits reached, errors).
+    pub archive: Option<crate::archive::ArchiveSummary>,
     /// Entry kind, when it could be determined.
     pub kind: Option<EntryKind>,
     /// Metadata (of the open handle for hashed files), when available.

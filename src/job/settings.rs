@@ -29,6 +29,14 @@ pub struct ScanSettings {
     /// Read symbolic link targets: `None` only where the mount keeps their
     /// access times (read-only or `noatime`), `Some(true)` always.
     pub read_link_targets: Option<bool>,
+    /// Look inside archives (ZIP, TAR, 7z, RAR, compressed streams). A scan
+    /// stored before archives were read had none: absent means off, so a
+    /// resume repeats it.
+    #[serde(default)]
+    pub archives: bool,
+    /// The limits inside each archive (absent: the defaults).
+    #[serde(default)]
+    pub archive_limits: crate::archive::Limits,
 }
 
 impl Default for ScanSettings {
@@ -40,6 +48,8 @@ impl Default for ScanSettings {
             device: None,
             cross_filesystems: false,
             read_link_targets: None,
+            archives: true,
+            archive_limits: crate::archive::Limits::default(),
         }
     }
 }
@@ -96,6 +106,8 @@ impl ScanSettings {
                     device,
                     cross_filesystems: old.cross_filesystems,
                     read_link_targets: None,
+                    archives: false,
+                    archive_limits: crate::archive::Limits::default(),
                 })
             }
         }
@@ -116,11 +128,19 @@ mod tests {
             device: Some(DeviceKind::Rotational),
             cross_filesystems: true,
             read_link_targets: Some(true),
+            archives: true,
+            archive_limits: crate::archive::Limits {
+                max_depth: 3,
+                ..Default::default()
+            },
         };
         assert_eq!(
             s.to_json(),
-            r#"{"digests":["md5"],"hash_sets":["a"],"order":"walk","device":"hdd","cross_filesystems":true,"read_link_targets":true}"#
+            r#"{"digests":["md5"],"hash_sets":["a"],"order":"walk","device":"hdd","cross_filesystems":true,"read_link_targets":true,"archives":true,"archive_limits":{"max_depth":3,"max_expanded":1099511627776,"max_ratio":250,"ratio_floor":16777216,"max_members":1000000,"time_budget_secs":600,"max_in_memory":268435456}}"#
         );
+        // A scan stored before archives were read resumes without them.
+        let before = r#"{"digests":["md5"],"hash_sets":[],"order":"walk","device":null,"cross_filesystems":false,"read_link_targets":null}"#;
+        assert!(!ScanSettings::from_json(before).unwrap().archives);
         assert_eq!(ScanSettings::from_json(&s.to_json()).unwrap(), s);
         let old = r#"{"algorithms":"md5,sha1","hash_sets":["x"],"cross_filesystems":false,"order":"walk","device":"ssd"}"#;
         let o = ScanSettings::from_json(old).unwrap();

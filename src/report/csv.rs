@@ -21,7 +21,7 @@ fn opt(v: &Option<String>) -> &str {
 }
 
 /// The column names, first line of the file.
-const CSV_HEADER: [&str; 22] = [
+const CSV_HEADER: [&str; 23] = [
     "exhibit",
     "path",
     "kind",
@@ -44,10 +44,11 @@ const CSV_HEADER: [&str; 22] = [
     "reason",
     "stream",
     "attributes",
+    "archive",
 ];
 
 /// One item's cells, in [`CSV_HEADER`] order, before neutralising.
-fn csv_row(r: &ReportRow) -> [String; 22] {
+fn csv_row(r: &ReportRow) -> [String; 23] {
     [
         r.exhibit.clone(),
         r.item_path(),
@@ -71,6 +72,7 @@ fn csv_row(r: &ReportRow) -> [String; 22] {
         opt(&r.reason).into(),
         opt(&r.stream).into(),
         opt(&r.attributes).into(),
+        opt(&r.archive).into(),
     ]
 }
 

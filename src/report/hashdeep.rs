@@ -136,6 +136,10 @@ pub(super) fn write_report_inventory(
         if r.status != "hashed" {
             return Ok(());
         }
+        if r.members.is_some() {
+            // A member is no file on the drive: hashdeep audits the drive.
+            return Ok(());
+        }
         if r.stream.is_some() {
             // hashdeep audits files by name: a stream is in the other formats.
             streams += 1;

@@ -19,7 +19,7 @@ fn json_row(r: &ReportRow) -> serde_json::Value {
         "md5": r.md5, "sha1": r.sha1, "sha256": r.sha256, "blake3": r.blake3,
         "type": r.mime, "extension_mismatch": r.mismatch, "flags": r.flags, "matches": r.matches,
         "review": r.review, "note": r.note, "status": r.status, "reason": r.reason,
-        "attributes": r.attributes,
+        "attributes": r.attributes, "members": r.members, "archive": r.archive,
     })
 }
 

@@ -89,6 +89,28 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
     if let Some(s) = stream {
         o.insert("stream".into(), style.escape_stream(s).into());
     }
+    if !rec.members.is_empty() {
+        // The member chain after the archive's path, and each name apart.
+        let chain = style.escape_members(&rec.members);
+        if let Some(Value::String(p)) = o.get_mut("path") {
+            p.push_str(&chain);
+        }
+        let names: Vec<Value> = rec.members.iter().map(|m| style.escape(m).into()).collect();
+        o.insert("members".into(), names.into());
+    }
+    if let Some(a) = &rec.archive {
+        o.insert(
+            "archive".into(),
+            json!({
+                "format": a.format.map(|f| f.as_str()),
+                "members": a.members,
+                "encrypted": a.encrypted,
+                "limit": a.limit.as_deref().map(crate::pathfmt::escape_text),
+                "error": a.error.as_deref().map(crate::pathfmt::escape_text),
+                "same_as": a.same_as.as_deref().map(|c| style.escape_members(c)),
+            }),
+        );
+    }
     o.insert(
         "kind".into(),
         rec.kind.map_or(Value::Null, |k| k.as_str().into()),
@@ -138,6 +160,10 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
         Outcome::NotHashed { reason } => {
             o.insert("status".into(), "not_hashed".into());
             o.insert("reason".into(), (*reason).into());
+        }
+        Outcome::NotRead { reason } => {
+            o.insert("status".into(), "not_hashed".into());
+            o.insert("reason".into(), crate::pathfmt::escape_text(reason).into());
         }
         Outcome::Failed(e) => {
             o.insert("status".into(), "error".into());

@@ -60,6 +60,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 ("Mismatches", c.mismatch, &mut app.view.mismatch),
                 ("Info", c.info, &mut app.view.info),
                 ("Changed while read", c.changed, &mut app.view.changed),
+                ("Archives", c.archive, &mut app.view.archive),
                 ("Known-good", c.known_good, &mut app.view.known_good),
             ] {
                 changed |= ui

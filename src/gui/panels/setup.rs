@@ -50,6 +50,8 @@ pub struct SetupForm {
     pub algorithms: [bool; 4],
     /// Enter other filesystems mounted below the evidence folder.
     pub cross_filesystems: bool,
+    /// Do not look inside archives (on by default).
+    pub no_archives: bool,
     /// Hash in the walk's order instead of likely hits first.
     pub walk_order: bool,
     /// `auto`, `hdd` or `ssd`.
@@ -204,6 +206,8 @@ impl SetupForm {
             device: self.device.parse().ok(),
             cross_filesystems: self.cross_filesystems,
             read_link_targets: None,
+            archives: !self.no_archives,
+            archive_limits: crate::archive::Limits::default(),
         }
     }
 }
@@ -485,6 +489,14 @@ fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
                 &mut f.cross_filesystems,
                 "Enter other filesystems mounted inside",
             );
+            let mut inside = !f.no_archives;
+            ui.checkbox(&mut inside, "Look inside archives")
+                .on_hover_text(
+                    "ZIP, TAR, 7z, RAR and gzip/bzip2/xz/zstd: every member is hashed and \
+                     matched, nested archives too, under limits against bombs. Off: members \
+                     inside archives are not matched.",
+                );
+            f.no_archives = !inside;
             ui.label("Disk");
             egui::ComboBox::from_id_salt("device")
                 .selected_text(f.device.as_str())

@@ -16,7 +16,8 @@ use crossbeam_channel::{Sender, bounded};
 
 use super::check::SetCheck;
 use super::hash::{
-    LOAD_MAX, LOADED_DEPTH, Loaded, NotLoaded, hash_loaded, hash_task_with, load_task,
+    LOAD_MAX, LOADED_DEPTH, Loaded, NotLoaded, expand_archive, hash_loaded, hash_task_with,
+    load_task,
 };
 use super::sink::sink_thread;
 use super::walk::{FileTask, prewalk_resuming};
@@ -139,16 +140,31 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         r.progress.file_done();
         send(rec);
     };
+    // An archive's members go first, then the archive with what was
+    // found inside it (its limits reached, its errors).
+    let limits = opts.archive_limits();
+    let stopped = || cancel.is_cancelled();
+    let with_members = |task: &FileTask, mut rec: FileRecord| {
+        if let Some(limits) = limits {
+            expand_archive(
+                &root, task, &mut rec, algorithms, catalog, limits, &stopped, &deliver,
+            );
+        }
+        deliver(rec);
+    };
     let hash_one = |task: &FileTask, buf: &mut Vec<u8>, split: bool| {
-        deliver(hash_task_with(
-            &root,
+        with_members(
             task,
-            algorithms,
-            catalog,
-            buf,
-            Some(r.progress),
-            split,
-        ));
+            hash_task_with(
+                &root,
+                task,
+                algorithms,
+                catalog,
+                buf,
+                Some(r.progress),
+                split,
+            ),
+        );
     };
     if rotational {
         // One reader in order; small files are read whole and hashed on
@@ -160,13 +176,13 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             let started = (0..hashers)
                 .filter(|i| {
                     let rx = rx.clone();
-                    let (tasks, deliver) = (&tasks, &deliver);
+                    let (tasks, with_members) = (&tasks, &with_members);
                     std::thread::Builder::new()
                         .name(format!("ferret-hash-{i}"))
                         .spawn_scoped(s, move || {
                             for loaded in rx {
                                 let task = &tasks[loaded.index];
-                                deliver(hash_loaded(task, loaded, algorithms, catalog));
+                                with_members(task, hash_loaded(task, loaded, algorithms, catalog));
                             }
                         })
                         .is_ok()

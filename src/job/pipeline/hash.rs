@@ -97,6 +97,8 @@ fn failed_record(task: &FileTask, e: ItemError, meta: Meta) -> FileRecord {
     FileRecord {
         rel_path: task.rel_path.clone(),
         stream: task.stream.clone(),
+        members: Vec::new(),
+        archive: None,
         kind: Some(EntryKind::File),
         meta: Some(meta),
         link_target: None,
@@ -208,9 +210,17 @@ fn hashed_record(
     } else {
         catalog.lookup(&hashed.digests)
     };
+    // An archive (by its signature): looked inside by the caller.
+    let archive =
+        crate::archive::Format::sniff(&hashed.header).map(|f| crate::archive::ArchiveSummary {
+            format: Some(f),
+            ..Default::default()
+        });
     FileRecord {
         rel_path: task.rel_path.clone(),
         stream: task.stream.clone(),
+        members: Vec::new(),
+        archive,
         kind: Some(EntryKind::File),
         meta: Some(meta),
         link_target: None,
@@ -222,6 +232,115 @@ fn hashed_record(
         },
         hits,
     }
+}
+
+/// Looks inside the archive `rec` is (its format sniffed when it was
+/// hashed): every member, at every depth, becomes a record of its own,
+/// hashed, classified and matched, handed to `deliver` in archive order
+/// (a nested archive after its members); `rec` gets what was found. The
+/// archive is read again from the evidence, read-only; nothing is written.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn expand_archive(
+    root: &EvidenceRoot,
+    task: &FileTask,
+    rec: &mut FileRecord,
+    algorithms: AlgorithmSet,
+    catalog: &HashSetCatalog,
+    limits: &crate::archive::Limits,
+    cancel: &dyn Fn() -> bool,
+    deliver: &dyn Fn(FileRecord),
+) {
+    use crate::archive::{MemberKind, MemberOutcome};
+    let Some(format) = rec.archive.as_ref().and_then(|a| a.format) else {
+        return;
+    };
+    if !matches!(rec.outcome, Outcome::Hashed { .. }) {
+        return;
+    }
+    let mut file = match root.open_item(&task.rel_path, task.stream.as_deref()) {
+        Ok(f) => f,
+        Err(e) => {
+            if let Some(a) = rec.archive.as_mut() {
+                a.error = Some(format!("could not be opened again to look inside: {e}"));
+            }
+            return;
+        }
+    };
+    let size = file.meta.size;
+    // A compressed stream's member is named from its container's name.
+    let name = match &task.stream {
+        Some(s) => s.as_encoded_bytes().to_vec(),
+        None => task
+            .rel_path
+            .file_name()
+            .map(|n| n.as_encoded_bytes().to_vec())
+            .unwrap_or_default(),
+    };
+    let mut emit = |m: crate::archive::MemberRecord| {
+        let kind = match m.header.kind {
+            MemberKind::File => EntryKind::File,
+            MemberKind::Dir => EntryKind::Dir,
+            MemberKind::Symlink => EntryKind::Symlink,
+            MemberKind::HardLink | MemberKind::Other => EntryKind::Other,
+        };
+        let meta = Meta {
+            size: m.header.size.unwrap_or(match &m.outcome {
+                MemberOutcome::Hashed { len, .. } => *len,
+                _ => 0,
+            }),
+            mtime: m.header.mtime,
+            ..Meta::default()
+        };
+        let name = m.chain.last().cloned().unwrap_or_default();
+        let (outcome, hits, archive) = match m.outcome {
+            MemberOutcome::Hashed {
+                digests,
+                len,
+                head,
+                archive,
+            } => {
+                let named = crate::pathfmt::path_from_bytes(name.clone());
+                let class = classify(&head, &named);
+                let hits = if catalog.is_empty() {
+                    Vec::new()
+                } else {
+                    catalog.lookup(&digests)
+                };
+                let outcome = Outcome::Hashed {
+                    digests,
+                    len,
+                    class,
+                    changed_during_read: false,
+                };
+                (outcome, hits, archive)
+            }
+            MemberOutcome::NotRead(why) => (Outcome::NotRead { reason: why }, Vec::new(), None),
+            MemberOutcome::Failed(why) => (
+                Outcome::Failed(ItemError::new(
+                    &task.rel_path,
+                    Op::Read,
+                    io::Error::new(io::ErrorKind::InvalidData, why),
+                )),
+                Vec::new(),
+                None,
+            ),
+        };
+        deliver(FileRecord {
+            rel_path: task.rel_path.clone(),
+            stream: task.stream.clone(),
+            members: m.chain,
+            archive,
+            kind: Some(kind),
+            meta: Some(meta),
+            link_target: None,
+            outcome,
+            hits,
+        });
+    };
+    let summary = crate::archive::expand(
+        &mut file, format, &name, size, algorithms, limits, cancel, &mut emit,
+    );
+    rec.archive = Some(summary);
 }
 
 #[cfg(test)]

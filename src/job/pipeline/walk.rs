@@ -79,6 +79,8 @@ pub fn prewalk_resuming(
                 record(FileRecord {
                     rel_path: item.rel_path,
                     stream: item.stream,
+                    members: Vec::new(),
+                    archive: None,
                     kind: Some(item.kind),
                     meta: Some(item.meta),
                     link_target: item.link_target,
@@ -93,6 +95,8 @@ pub fn prewalk_resuming(
                 record(FileRecord {
                     rel_path: error.path.clone(),
                     stream: item.as_ref().and_then(|i| i.stream.clone()),
+                    members: Vec::new(),
+                    archive: None,
                     kind: item.as_ref().map(|i| i.kind),
                     meta: item.as_ref().map(|i| i.meta),
                     link_target: None,
