@@ -627,3 +627,154 @@ pub fn expand<R: Read + Seek>(
     }
     summary
 }
+
+/// Reads one member out of an archive, in memory: the member whose chain
+/// of names is `chain` (as a scan recorded it), at most `cap` bytes (a
+/// larger one is an error). For the safe preview of a picture inside an
+/// archive: nothing is written anywhere.
+pub fn read_member<R: Read + Seek>(
+    reader: R,
+    format: Format,
+    name: &[u8],
+    chain: &[Vec<u8>],
+    cap: u64,
+) -> Result<Vec<u8>, String> {
+    struct Find<'c> {
+        want: &'c [u8],
+        cap: u64,
+        found: Option<Result<Vec<u8>, String>>,
+    }
+    impl Visitor for Find<'_> {
+        fn member(&mut self, header: MemberHeader, data: MemberData<'_>) -> ControlFlow<Stop> {
+            if header.name != self.want {
+                return ControlFlow::Continue(());
+            }
+            self.found = Some(match data {
+                MemberData::Unreadable(why) => Err(why),
+                MemberData::Stream(r) => {
+                    let mut bytes = Vec::new();
+                    match r.take(self.cap.saturating_add(1)).read_to_end(&mut bytes) {
+                        Ok(_) if bytes.len() as u64 > self.cap => {
+                            Err(format!("larger than {} bytes", self.cap))
+                        }
+                        Ok(_) => Ok(bytes),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+            });
+            ControlFlow::Break(Stop("found".into()))
+        }
+    }
+    let Some((first, rest)) = chain.split_first() else {
+        return Err("no member named".into());
+    };
+    // Inner layers are read whole (under the cap) to be opened.
+    let layer_cap = if rest.is_empty() {
+        cap
+    } else {
+        Limits::default().max_in_memory
+    };
+    let mut find = Find {
+        want: first,
+        cap: layer_cap,
+        found: None,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| match format {
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
+            super::stream::read_stream(reader, format, name, None, &mut find)
+        }
+        _ => read_seekable(reader, format, &mut find),
+    }));
+    let bytes = match (find.found, result) {
+        (Some(found), _) => found?,
+        (None, Ok(Ok(()))) => return Err("the member is no longer in the archive".into()),
+        (None, Ok(Err(e))) => return Err(e.to_string()),
+        (None, Err(_)) => return Err("the archive reader failed on this archive".into()),
+    };
+    if rest.is_empty() {
+        return Ok(bytes);
+    }
+    let inner = Format::sniff(&bytes).ok_or("a container on the way is no longer an archive")?;
+    read_member(Cursor::new(bytes.as_slice()), inner, first, rest, cap)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn run(data: &[u8], format: Format) -> (ArchiveSummary, usize) {
+        let mut n = 0;
+        let limits = Limits {
+            time_budget_secs: 5,
+            ..Limits::default()
+        };
+        let s = expand(
+            Cursor::new(data),
+            format,
+            b"x.bin",
+            data.len() as u64,
+            AlgorithmSet::ALL,
+            &limits,
+            &|| false,
+            &mut |_| n += 1,
+        );
+        (s, n)
+    }
+
+    #[test]
+    fn sniffs_each_signature() {
+        assert_eq!(Format::sniff(b"PK\x03\x04rest"), Some(Format::Zip));
+        assert_eq!(Format::sniff(b"\x1f\x8b\x08"), Some(Format::Gzip));
+        assert_eq!(Format::sniff(b"Rar!\x1a\x07\x01\x00"), Some(Format::Rar5));
+        assert_eq!(Format::sniff(b"Rar!\x1a\x07\x00"), Some(Format::Rar4));
+        assert_eq!(Format::sniff(b"7z\xbc\xaf\x27\x1c"), Some(Format::SevenZ));
+        assert_eq!(Format::sniff(b"plain text"), None);
+        let mut tar = vec![0u8; 512];
+        tar[..5].copy_from_slice(b"a.txt");
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(Format::sniff(&tar), Some(Format::Tar));
+        assert_eq!(Format::sniff(&[0u8; 512]), None);
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_ratio_limit_and_says_so() {
+        use std::io::Write;
+        // 64 MiB of zeros: deflate packs them about 1000:1.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let bomb = gz.finish().unwrap();
+        let (s, n) = run(&bomb, Format::Gzip);
+        assert_eq!(n, 1);
+        assert!(
+            s.limit
+                .as_deref()
+                .is_some_and(|l| l.contains("expansion ratio over 250:1")),
+            "{s:?}"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any bytes behind any signature: a result, never a panic.
+        #[test]
+        fn any_bytes_behind_a_signature(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048), which in 0usize..6) {
+            let sigs: [(&[u8], Format); 6] = [
+                (b"PK\x03\x04", Format::Zip),
+                (b"\x1f\x8b\x08\x00", Format::Gzip),
+                (b"BZh9", Format::Bzip2),
+                (b"\xfd7zXZ\x00", Format::Xz),
+                (b"\x28\xb5\x2f\xfd", Format::Zstd),
+                (b"", Format::Tar),
+            ];
+            let (sig, format) = sigs[which];
+            let mut data = sig.to_vec();
+            data.extend_from_slice(&tail);
+            let _ = run(&data, format);
+        }
+    }
+}

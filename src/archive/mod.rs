@@ -151,7 +151,7 @@ mod stream;
 mod tar;
 mod zip;
 
-pub use expand::{ArchiveSummary, Limits, MemberOutcome, MemberRecord, expand};
+pub use expand::{ArchiveSummary, Limits, MemberOutcome, MemberRecord, expand, read_member};
 
 impl Format {
     /// The format whose signature starts `head` (the first 512 bytes of a
@@ -223,4 +223,45 @@ fn is_tar_header(head: &[u8]) -> bool {
         .sum();
     // A name is required: a block of spaces and zeros is not a header.
     stored == sum && block.first().is_some_and(|b| *b != 0)
+}
+
+/// The bytes of an item, in memory, at most `cap` of them: the file (or
+/// stream) `file` itself, or the member `chain` inside it. For previews and
+/// report thumbnails, which check them against the case's SHA-256.
+pub fn item_bytes(
+    mut file: crate::evidence::EvidenceFile,
+    rel: &std::path::Path,
+    stream: Option<&std::ffi::OsStr>,
+    chain: &[Vec<u8>],
+    cap: u64,
+) -> Result<Vec<u8>, String> {
+    use std::io::Seek;
+    if chain.is_empty() {
+        if file.meta.size > cap {
+            return Err(format!("larger than {cap} bytes"));
+        }
+        let mut bytes = Vec::new();
+        file.take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > cap {
+            return Err(format!("larger than {cap} bytes"));
+        }
+        return Ok(bytes);
+    }
+    let mut head = Vec::new();
+    (&mut file)
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(|e| e.to_string())?;
+    file.rewind().map_err(|e| e.to_string())?;
+    let format = Format::sniff(&head).ok_or("the archive is no longer an archive")?;
+    let name = match stream {
+        Some(s) => s.as_encoded_bytes().to_vec(),
+        None => rel
+            .file_name()
+            .map(|n| n.as_encoded_bytes().to_vec())
+            .unwrap_or_default(),
+    };
+    read_member(file, format, &name, chain, cap)
 }

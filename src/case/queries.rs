@@ -146,6 +146,8 @@ pub struct ReportRow {
     pub members: Option<String>,
     /// For an archive: its format and what was found inside.
     pub archive: Option<String>,
+    /// For an archive member: the stored chain (escaped names, NUL between).
+    pub member_chain: Option<Vec<u8>>,
 }
 
 impl ReportRow {
@@ -172,6 +174,21 @@ impl ReportRow {
         String::from_utf8(joined).unwrap_or_default()
     }
 
+    /// The member names from the top-level archive down (empty for a file
+    /// of the evidence); `None` if the stored chain is not in escaped form.
+    pub fn members_raw(&self) -> Option<Vec<Vec<u8>>> {
+        let Some(chain) = &self.member_chain else {
+            return Some(Vec::new());
+        };
+        chain
+            .split(|b| *b == 0)
+            .map(|m| {
+                let text = std::str::from_utf8(m).ok()?;
+                crate::pathfmt::unescape_path(text).ok()
+            })
+            .collect()
+    }
+
     /// The raw bytes of the path and of the stream's name (what opens it).
     pub fn raw_item(&self) -> Result<(Vec<u8>, Option<Vec<u8>>), crate::pathfmt::UnescapeError> {
         let path = self.style.unescape(&self.path)?;
@@ -193,7 +210,7 @@ const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_tex
             FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.file_id = f.id ORDER BY s.name, h.entry)),
       (SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason)),
       coalesce(r.status, 'unreviewed'), coalesce(r.note, ''), f.stream_text, f.attributes, e.path_style,
-      f.member_text, f.archive || coalesce(': ' || f.archive_note, '')
+      f.member_text, f.archive || coalesce(': ' || f.archive_note, ''), f.members
    FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id";
 
 fn time(ns: Option<i64>) -> Option<String> {
@@ -238,6 +255,7 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
         style: crate::pathfmt::PathStyle::parse(&r.get::<_, String>(24)?).unwrap_or_default(),
         members: r.get::<_, Option<String>>(25)?.map(safe),
         archive: r.get::<_, Option<String>>(26)?.map(safe),
+        member_chain: r.get(27)?,
     })
 }
 

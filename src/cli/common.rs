@@ -247,6 +247,13 @@ pub(super) fn print_summary(s: &ScanSummary, label: &str) {
         s.elapsed.as_secs_f64(),
         s.mb_per_sec()
     );
+    if s.archive_members > 0 || s.archives_not_whole > 0 {
+        eprintln!(
+            "ferret: archives: {} of the entries are members read out of archives; \
+             {} archive(s) not looked through to the end (a limit, damage or encryption: flagged)",
+            s.archive_members, s.archives_not_whole
+        );
+    }
     if let Some(d) = &s.device {
         eprintln!("ferret: evidence device: {} ({})", d.kind.name(), d.source);
     }

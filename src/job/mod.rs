@@ -146,7 +146,7 @@ impl ScanSummary {
             self.archive_members += 1;
         }
         if let Some(a) = &rec.archive
-            && (a.limit.is_some() || a.error.is_some())
+            && (a.limit.is_some() || a.error.is_some() || a.encrypted > 0)
             && rec.members.is_empty()
         {
             self.archives_not_whole += 1;

@@ -65,15 +65,21 @@ impl Thumbs {
             .ok_or("thumbnail unavailable: evidence not reachable")?;
         let (rel, stream) = r.raw_item().map_err(|e| e.to_string())?;
         let stream = stream.map(|s| path_from_bytes(s).into_os_string());
-        let mut f = root
-            .open_item(&path_from_bytes(rel), stream.as_deref())
+        let rel = path_from_bytes(rel);
+        let f = root
+            .open_item(&rel, stream.as_deref())
             .map_err(|e| format!("thumbnail unavailable: {e}"))?;
-        if f.meta.size > crate::thumbnail::MAX_INPUT as u64 {
-            return Err("thumbnail unavailable: image too large".into());
-        }
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut f, &mut bytes)
-            .map_err(|e| format!("thumbnail unavailable: {e}"))?;
+        let chain = r
+            .members_raw()
+            .ok_or("thumbnail unavailable: the member's name is damaged in the case")?;
+        let bytes = crate::archive::item_bytes(
+            f,
+            &rel,
+            stream.as_deref(),
+            &chain,
+            crate::thumbnail::MAX_INPUT as u64,
+        )
+        .map_err(|e| format!("thumbnail unavailable: {e}"))?;
         if r.sha256.as_deref() != Some(&hex::encode(sha2::Sha256::digest(&bytes))) {
             return Err("thumbnail unavailable: the file no longer matches the case".into());
         }

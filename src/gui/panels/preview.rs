@@ -64,14 +64,27 @@ fn load(row: &ReportRow) -> Result<(egui::ColorImage, egui::ColorImage), String>
     let stream = stream.map(|s| path_from_bytes(s).into_os_string());
     let root = crate::evidence::EvidenceRoot::open(&root)
         .map_err(|e| format!("evidence not reachable: {e}"))?;
-    let mut f = root
-        .open_item(&path_from_bytes(rel), stream.as_deref())
+    let rel = path_from_bytes(rel);
+    let f = root
+        .open_item(&rel, stream.as_deref())
         .map_err(|e| e.to_string())?;
-    if f.meta.size > crate::thumbnail::MAX_INPUT as u64 {
-        return Err("image too large to preview".into());
-    }
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut f, &mut bytes).map_err(|e| e.to_string())?;
+    let chain = row
+        .members_raw()
+        .ok_or("the member's name is damaged in the case")?;
+    let bytes = crate::archive::item_bytes(
+        f,
+        &rel,
+        stream.as_deref(),
+        &chain,
+        crate::thumbnail::MAX_INPUT as u64,
+    )
+    .map_err(|e| {
+        if e.starts_with("larger") {
+            "image too large to preview".to_string()
+        } else {
+            e
+        }
+    })?;
     if row.sha256.as_deref() != Some(&hex::encode(sha2::Sha256::digest(&bytes))) {
         return Err("the file no longer matches the case".into());
     }

@@ -335,6 +335,19 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
         );
         ui.label(format!("Selected: {}", row.item_path()));
     });
+    if let Some(chain) = row.members_raw().filter(|c| !c.is_empty()) {
+        // Innermost first: the member, then each archive holding it.
+        let mut lines: Vec<String> = chain.iter().rev().map(|m| row.style.escape(m)).collect();
+        lines.push(row.path.clone());
+        let first = lines.remove(0);
+        ui.label(format!("Archive member {first}"));
+        for container in lines {
+            ui.label(format!("    inside {container}"));
+        }
+    }
+    if let Some(archive) = &row.archive {
+        ui.label(format!("Archive: {archive}"));
+    }
     if let Some(stream) = &row.stream {
         ui.label(format!(
             "Hidden in a named data stream (NTFS alternate data stream) {stream} of {}",
