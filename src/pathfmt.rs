@@ -93,13 +93,15 @@ impl PathStyle {
             PathStyle::Posix => {
                 "posix: names are separated by /; a name's bytes that are not printable UTF-8 \
                  are escaped as \\xHH (\\\\ is a backslash, \\n \\r \\t as in C); \
-                 a named data stream follows its file after a colon (file:stream)"
+                 a named data stream follows its file after a colon (file:stream); \
+                 a member of an archive follows it after \\> (photos.zip\\>a/b.jpg)"
             }
             PathStyle::Windows => {
                 "windows: names are separated by \\ after the drive (E:\\); a name's characters \
                  that are not printable, and unpaired UTF-16 surrogates, are escaped as |xHH \
                  (bytes of their UTF-8 or WTF-8 form; |x7c is |); \
-                 a named data stream follows its file after a colon (file:stream)"
+                 a named data stream follows its file after a colon (file:stream); \
+                 a member of an archive follows it after |> (photos.zip|>a/b.jpg)"
             }
         }
     }
