@@ -479,40 +479,37 @@ impl Visitor for Level<'_, '_> {
                     .flatten()
                     .copied()
                     .collect::<Vec<u8>>();
-                if let Some(first) = budget.seen.borrow().get(&key) {
-                    let summary = ArchiveSummary {
-                        format: Some(format),
-                        same_as: Some(first.clone()),
-                        ..ArchiveSummary::default()
-                    };
-                    let outcome = MemberOutcome::Hashed {
-                        digests,
-                        len: held,
-                        head: whole
-                            .get(..CLASSIFY.min(whole.len()))
-                            .unwrap_or_default()
-                            .to_vec(),
-                        archive: Some(summary),
-                    };
-                    self.record(chain, header, outcome);
-                    return ControlFlow::Continue(());
-                }
-                budget.seen.borrow_mut().insert(key, chain.clone());
-                budget.in_memory.set(budget.in_memory.get() + held);
-                let summary = self.nested(&chain, format, |v| {
-                    read_seekable(Cursor::new(whole.as_slice()), format, v)
-                });
-                budget
-                    .in_memory
-                    .set(budget.in_memory.get().saturating_sub(held));
-                let stop = summary.limit.clone().filter(|_| budget.stopped().is_some());
+                let head = whole
+                    .get(..CLASSIFY.min(whole.len()))
+                    .unwrap_or_default()
+                    .to_vec();
+                let first = budget.seen.borrow().get(&key).cloned();
+                let (summary, stop) = match first {
+                    Some(first) => {
+                        let summary = ArchiveSummary {
+                            format: Some(format),
+                            same_as: Some(first),
+                            ..ArchiveSummary::default()
+                        };
+                        (summary, None)
+                    }
+                    None => {
+                        budget.seen.borrow_mut().insert(key, chain.clone());
+                        budget.in_memory.set(budget.in_memory.get() + held);
+                        let summary = self.nested(&chain, format, |v| {
+                            read_seekable(Cursor::new(whole.as_slice()), format, v)
+                        });
+                        budget
+                            .in_memory
+                            .set(budget.in_memory.get().saturating_sub(held));
+                        let stop = summary.limit.clone().filter(|_| budget.stopped().is_some());
+                        (summary, stop)
+                    }
+                };
                 let outcome = MemberOutcome::Hashed {
                     digests,
                     len: held,
-                    head: whole
-                        .get(..CLASSIFY.min(whole.len()))
-                        .unwrap_or_default()
-                        .to_vec(),
+                    head,
                     archive: Some(summary),
                 };
                 self.record(chain, header, outcome);

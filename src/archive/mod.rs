@@ -103,6 +103,21 @@ pub struct MemberHeader {
     pub encrypted: bool,
 }
 
+impl MemberHeader {
+    /// Why this member's data is not read, if it is not: it is no regular
+    /// file, or it is encrypted.
+    pub fn unreadable_reason(&self) -> Option<&'static str> {
+        match self.kind {
+            MemberKind::File if self.encrypted => Some("encrypted"),
+            MemberKind::File => None,
+            MemberKind::Dir => Some("directory"),
+            MemberKind::Symlink => Some("symbolic link (recorded, not followed)"),
+            MemberKind::HardLink => Some("hard link to another member (not resolved)"),
+            MemberKind::Other => Some("not a regular file"),
+        }
+    }
+}
+
 /// A member's data as the reader offers it.
 pub enum MemberData<'a> {
     /// The expanded bytes, read once by the visitor.

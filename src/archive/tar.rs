@@ -53,26 +53,15 @@ pub(crate) fn read_tar<R: Read>(reader: R, visitor: &mut dyn Visitor) -> Result<
                 .is_some_and(|mut exts| {
                     exts.any(|e| e.is_ok_and(|e| e.key_bytes().starts_with(b"GNU.sparse.")))
                 });
-        let flow = match kind {
-            MemberKind::File if pax_sparse => visitor.member(
+        let flow = match header.unreadable_reason() {
+            Some(why) => visitor.member(header, MemberData::Unreadable(why.into())),
+            None if pax_sparse => visitor.member(
                 header,
                 MemberData::Unreadable(
                     "pax sparse file (GNU.sparse map): not expanded by this reader".into(),
                 ),
             ),
-            MemberKind::File => visitor.member(header, MemberData::Stream(&mut entry)),
-            MemberKind::Dir => visitor.member(header, MemberData::Unreadable("directory".into())),
-            MemberKind::Symlink => visitor.member(
-                header,
-                MemberData::Unreadable("symbolic link (recorded, not followed)".into()),
-            ),
-            MemberKind::HardLink => visitor.member(
-                header,
-                MemberData::Unreadable("hard link to another member (not resolved)".into()),
-            ),
-            MemberKind::Other => {
-                visitor.member(header, MemberData::Unreadable("not a regular file".into()))
-            }
+            None => visitor.member(header, MemberData::Stream(&mut entry)),
         };
         if let ControlFlow::Break(stop) = flow {
             return Err(ArchiveError::Stopped(stop));

@@ -93,19 +93,9 @@ pub(crate) fn read_zip<R: Read + Seek>(
             },
             Err(e) => return Err(ArchiveError::Corrupt(format!("member {i}: {e}"))),
         };
-        let flow = match header.kind {
-            MemberKind::Dir => visitor.member(header, MemberData::Unreadable("directory".into())),
-            MemberKind::Symlink => visitor.member(
-                header,
-                MemberData::Unreadable("symbolic link (recorded, not followed)".into()),
-            ),
-            MemberKind::Other | MemberKind::HardLink => {
-                visitor.member(header, MemberData::Unreadable("not a regular file".into()))
-            }
-            MemberKind::File if header.encrypted => {
-                visitor.member(header, MemberData::Unreadable("encrypted".into()))
-            }
-            MemberKind::File => match archive.by_index(i) {
+        let flow = match header.unreadable_reason() {
+            Some(why) => visitor.member(header, MemberData::Unreadable(why.into())),
+            None => match archive.by_index(i) {
                 Ok(mut f) => visitor.member(header, MemberData::Stream(&mut f)),
                 Err(e) => {
                     let why = match e {
@@ -160,13 +150,9 @@ fn read_local_headers<R: Read>(
             mtime: utc_mtime(&f),
             encrypted: f.encrypted(),
         };
-        let flow = match header.kind {
-            MemberKind::File if header.encrypted => {
-                visitor.member(header, MemberData::Unreadable("encrypted".into()))
-            }
-            MemberKind::File => visitor.member(header, MemberData::Stream(&mut f)),
-            MemberKind::Dir => visitor.member(header, MemberData::Unreadable("directory".into())),
-            _ => visitor.member(header, MemberData::Unreadable("not a regular file".into())),
+        let flow = match header.unreadable_reason() {
+            Some(why) => visitor.member(header, MemberData::Unreadable(why.into())),
+            None => visitor.member(header, MemberData::Stream(&mut f)),
         };
         if let ControlFlow::Break(stop) = flow {
             return Err(ArchiveError::Stopped(stop));

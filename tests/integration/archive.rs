@@ -312,21 +312,7 @@ fn a_known_picture_three_archives_deep_is_flagged_with_its_container_chain() {
     let backup = tar_gz_of(&[("photos.zip", &photos), ("notes.txt", b"notes")]);
     std::fs::write(ev.join("outer.zip"), zip_of(&[("backup.tar.gz", &backup)])).unwrap();
     std::fs::write(ev.join("plain.txt"), b"a plain file").unwrap();
-    let d = ferret::hashing::hash_bytes(&picture, ferret::AlgorithmSet::ALL);
-    let lib = dir.path().join("lib");
-    let set = dir.path().join("bad.txt");
-    std::fs::write(
-        &set,
-        format!("{}\n", d.hex(ferret::Algorithm::Md5).unwrap()),
-    )
-    .unwrap();
-    util::run_ok(
-        util::ferret()
-            .args(["hashset", "--library"])
-            .arg(&lib)
-            .args(["import", "-k", "alert", "-n", "bad"])
-            .arg(&set),
-    );
+    let lib = util::alert_library(dir.path(), &picture);
     let case = dir.path().join("case.ferret");
     util::new_case_scan(
         &case,

@@ -140,20 +140,7 @@ fn ntfs_streams_are_items_with_their_digests_and_the_image_is_unchanged() {
     let picture = hidden_picture();
     let want = ferret::hashing::hash_bytes(&picture, ferret::AlgorithmSet::ALL);
     // A "known-bad" set listing the hidden picture's MD5 (harmless bytes).
-    let lib = dir.path().join("lib");
-    let set = dir.path().join("bad.txt");
-    std::fs::write(
-        &set,
-        format!("{}\n", want.hex(ferret::Algorithm::Md5).unwrap()),
-    )
-    .unwrap();
-    util::run_ok(
-        util::ferret()
-            .args(["hashset", "--library"])
-            .arg(&lib)
-            .args(["import", "-k", "alert", "-n", "bad"])
-            .arg(&set),
-    );
+    let lib = util::alert_library(dir.path(), &picture);
 
     let mnt = dir.path().join("mnt");
     let case = dir.path().join("case.ferret");

@@ -335,3 +335,24 @@ pub fn assert_refused(out: &Output, want: &str, what: &str) {
     assert_eq!(out.status.code(), Some(3), "{what}: {err}");
     assert!(err.contains(want), "{what}: {err}");
 }
+
+/// A hash library in `dir/lib` with one alert set, `bad`, listing the MD5
+/// of `bytes` (a harmless "known-bad" file); returns the library folder.
+pub fn alert_library(dir: &Path, bytes: &[u8]) -> PathBuf {
+    let d = ferret::hashing::hash_bytes(bytes, ferret::AlgorithmSet::ALL);
+    let lib = dir.join("lib");
+    let set = dir.join("bad.txt");
+    std::fs::write(
+        &set,
+        format!("{}\n", d.hex(ferret::Algorithm::Md5).unwrap()),
+    )
+    .unwrap();
+    run_ok(
+        ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["import", "-k", "alert", "-n", "bad"])
+            .arg(&set),
+    );
+    lib
+}
