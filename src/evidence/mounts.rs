@@ -101,22 +101,45 @@ impl MountTable {
     }
 }
 
+/// One line of `/proc/self/mountinfo`, the fields Ferret reads.
+struct MountLine<'a> {
+    point: String,
+    options: &'a str,
+    fs_type: &'a str,
+    source: &'a str,
+}
+
+impl<'a> MountLine<'a> {
+    /// `id parent major:minor root mount_point options [optional…] - fstype
+    /// source super_options`; `None` for a line of another shape.
+    fn parse(line: &'a str) -> Option<MountLine<'a>> {
+        let (left, right) = line.split_once(" - ")?;
+        let mut l = left.split(' ').skip(4);
+        let mut r = right.split(' ');
+        Some(MountLine {
+            point: unescape_octal(l.next()?),
+            options: l.next()?,
+            fs_type: r.next()?,
+            source: r.next()?,
+        })
+    }
+}
+
 /// The mount holding `path` (its real path), where the OS tells.
 pub fn mount_info(path: &Path) -> Option<MountInfo> {
     let real = std::fs::canonicalize(path).ok()?;
     let text = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
     let mut best: Option<MountInfo> = None;
     for line in text.lines() {
-        // id parent major:minor root mount_point options [optional…] - fstype source super_options
-        let (left, right) = line.split_once(" - ")?;
-        let l: Vec<&str> = left.split(' ').collect();
-        let r: Vec<&str> = right.split(' ').collect();
-        let (Some(point), Some(options), Some(fs_type), Some(source)) =
-            (l.get(4), l.get(5), r.first(), r.get(1))
+        let Some(MountLine {
+            point,
+            options,
+            fs_type,
+            source,
+        }) = MountLine::parse(line)
         else {
             continue;
         };
-        let point = unescape_octal(point);
         if !real.starts_with(&point) {
             continue;
         }
@@ -190,24 +213,22 @@ pub fn drives_in_mountinfo(text: &str) -> Vec<Drive> {
     ];
     let mut out: Vec<Drive> = Vec::new();
     for line in text.lines() {
-        let Some((left, right)) = line.split_once(" - ") else {
-            continue;
-        };
-        let l: Vec<&str> = left.split(' ').collect();
-        let r: Vec<&str> = right.split(' ').collect();
-        let (Some(point), Some(options), Some(fs_type), Some(source)) =
-            (l.get(4), l.get(5), r.first(), r.get(1))
+        let Some(MountLine {
+            point,
+            options,
+            fs_type,
+            source,
+        }) = MountLine::parse(line)
         else {
             continue;
         };
-        let point = unescape_octal(point);
         let removable = ["/media/", "/run/media/", "/mnt/"]
             .iter()
             .any(|p| point.starts_with(p));
         // Under the removable folders only what a disk holds (a device, or
         // a FUSE filesystem such as ntfs-3g), not tmpfs or bind helpers.
         let disk = source.starts_with("/dev/") || fs_type.starts_with("fuse");
-        if !((removable && disk) || FOREIGN.contains(fs_type)) || point == "/" {
+        if !((removable && disk) || FOREIGN.contains(&fs_type)) || point == "/" {
             continue;
         }
         let read_only = options.split(',').any(|o| o == "ro");
