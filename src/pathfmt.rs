@@ -171,12 +171,18 @@ impl PathStyle {
     }
 
     /// The displayed chain of members: each name escaped, each after the
-    /// [`PathStyle::member_separator`].
-    pub fn escape_members(self, members: &[Vec<u8>]) -> String {
+    /// [`PathStyle::member_separator`], and `\\#N` (`|#N`) after the N-th
+    /// member of a name that repeats in its archive.
+    pub fn escape_members(self, members: &[Vec<u8>], ordinals: &[u32]) -> String {
         let mut text = String::new();
-        for m in members {
+        for (i, m) in members.iter().enumerate() {
             text.push_str(self.member_separator());
             text.push_str(&self.escape(m));
+            let nth = ordinals.get(i).copied().unwrap_or(1);
+            if nth > 1 {
+                text.push(self.escape_char());
+                let _ = write!(text, "#{nth}");
+            }
         }
         text
     }
@@ -313,14 +319,51 @@ pub fn item_key(rel: &Path, stream: Option<&OsStr>) -> Vec<u8> {
     key
 }
 
-/// [`item_key`] of an archive member: each member name of the chain after
-/// two NULs, in its escaped form (which holds no NUL), so no member key
-/// meets a path's, a stream's or another chain's.
-pub fn member_key(rel: &Path, stream: Option<&OsStr>, members: &[Vec<u8>]) -> Vec<u8> {
+/// One member name as a case stores it: escaped, and `\\#N` after it for
+/// the N-th member of that name in its archive (N > 1; an escape no name
+/// holds).
+pub fn member_token(name: &[u8], nth: u32) -> String {
+    let mut t = escape_bytes(name);
+    if nth > 1 {
+        let _ = write!(t, "\\#{nth}");
+    }
+    t
+}
+
+/// Reverses [`member_token`].
+pub fn parse_member_token(token: &str) -> Option<(Vec<u8>, u32)> {
+    // The marker only counts where an escape starts: `\\#` is a
+    // backslash and a `#`.
+    let bytes = token.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            if bytes.get(i + 1) == Some(&b'#') {
+                let nth = token.get(i + 2..)?.parse().ok()?;
+                return Some((unescape_path(token.get(..i)?).ok()?, nth));
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    Some((unescape_path(token).ok()?, 1))
+}
+
+/// [`item_key`] of an archive member: each member of the chain after two
+/// NULs, as a [`member_token`] (which holds no NUL), so no member key meets
+/// a path's, a stream's, another chain's or another member of the same
+/// name.
+pub fn member_key(
+    rel: &Path,
+    stream: Option<&OsStr>,
+    members: &[Vec<u8>],
+    ordinals: &[u32],
+) -> Vec<u8> {
     let mut key = item_key(rel, stream);
-    for m in members {
+    for (i, m) in members.iter().enumerate() {
         key.extend_from_slice(b"\0\0");
-        key.extend_from_slice(escape_bytes(m).as_bytes());
+        key.extend_from_slice(member_token(m, ordinals.get(i).copied().unwrap_or(1)).as_bytes());
     }
     key
 }

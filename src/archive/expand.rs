@@ -81,6 +81,9 @@ pub struct ArchiveSummary {
 pub struct MemberRecord {
     /// Member names from the top-level archive down to this one.
     pub chain: Vec<Vec<u8>>,
+    /// For each name of `chain`, which occurrence of that name in its
+    /// archive it is (1 for the first; a name may repeat).
+    pub ordinals: Vec<u32>,
     /// As its archive describes it.
     pub header: MemberHeader,
     /// What happened to its data.
@@ -199,6 +202,33 @@ impl Read for Limited<'_, '_> {
     }
 }
 
+/// The top-level archive as read: the time budget checked every MiB.
+struct Timed<'b, 'l, R> {
+    inner: R,
+    budget: &'b Budget<'l>,
+    since_check: u64,
+}
+
+impl<R: Read> Read for Timed<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.since_check += n as u64;
+        if self.since_check >= 1 << 20 {
+            self.since_check = 0;
+            if let Some(why) = self.budget.out_of_time() {
+                return Err(self.budget.stop(why));
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Timed<'_, '_, R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 /// Hashes what is read through it (a nested stream archive's own digests,
 /// while its members are read out of it).
 struct Tee<R> {
@@ -263,6 +293,12 @@ fn hash_rest(r: &mut dyn Read, hasher: &mut MultiHasher) -> io::Result<u64> {
 struct Level<'a, 'b> {
     budget: &'a Budget<'b>,
     chain: Vec<Vec<u8>>,
+    /// The occurrence of each name of `chain` in its archive.
+    ordinals: Vec<u32>,
+    /// The ordinals of the member being visited (its chain's, and its own).
+    current: Vec<u32>,
+    /// Names met so far in this archive, and how often.
+    names: std::collections::HashMap<Vec<u8>, u32>,
     depth: u32,
     emit: &'a mut dyn FnMut(MemberRecord),
     summary: ArchiveSummary,
@@ -272,6 +308,7 @@ impl Level<'_, '_> {
     fn record(&mut self, chain: Vec<Vec<u8>>, header: MemberHeader, outcome: MemberOutcome) {
         (self.emit)(MemberRecord {
             chain,
+            ordinals: self.current.clone(),
             header,
             outcome,
         });
@@ -310,6 +347,9 @@ impl Level<'_, '_> {
         let mut child = Level {
             budget: self.budget,
             chain: chain.to_vec(),
+            ordinals: self.current.clone(),
+            current: Vec::new(),
+            names: std::collections::HashMap::new(),
             depth: self.depth + 1,
             emit: &mut *self.emit,
             summary: ArchiveSummary {
@@ -350,6 +390,15 @@ impl Visitor for Level<'_, '_> {
         }
         let mut chain = self.chain.clone();
         chain.push(header.name.clone());
+        // A name met again in the same archive (TAR appends, duplicate ZIP
+        // entries) is another member: numbered, never merged.
+        let nth = {
+            let n = self.names.entry(header.name.clone()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        self.current = self.ordinals.clone();
+        self.current.push(nth);
         let count = budget.members.get() + 1;
         budget.members.set(count);
         let limit = if count > budget.limits.max_members {
@@ -434,6 +483,16 @@ impl Visitor for Level<'_, '_> {
                     .max_in_memory
                     .saturating_sub(budget.in_memory.get());
                 let mut whole = head;
+                // Reserved once for what the header says (no doubling past
+                // the cap); memory that cannot be had is an error, not an abort.
+                let expect = header.size.unwrap_or(0).min(cap).saturating_add(1);
+                let extra = usize::try_from(expect)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(whole.len());
+                if whole.try_reserve_exact(extra).is_err() {
+                    let e = io::Error::new(io::ErrorKind::OutOfMemory, "no memory to open it");
+                    return self.failed(chain, header, &e);
+                }
                 let want = cap.saturating_add(1).saturating_sub(whole.len() as u64);
                 if let Err(e) = (&mut data).take(want).read_to_end(&mut whole) {
                     return self.failed(chain, header, &e);
@@ -604,12 +663,22 @@ pub fn expand<R: Read + Seek>(
     let mut top = Level {
         budget: &budget,
         chain: Vec::new(),
+        ordinals: Vec::new(),
+        current: Vec::new(),
+        names: std::collections::HashMap::new(),
         depth: 1,
         emit,
         summary: ArchiveSummary {
             format: Some(format),
             ..ArchiveSummary::default()
         },
+    };
+    // The archive's own structure (directories, headers) is read under the
+    // time budget too.
+    let reader = Timed {
+        inner: reader,
+        budget: &budget,
+        since_check: 0,
     };
     let result = catch_unwind(AssertUnwindSafe(|| match format {
         Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
@@ -633,17 +702,22 @@ pub fn read_member<R: Read + Seek>(
     reader: R,
     format: Format,
     name: &[u8],
-    chain: &[Vec<u8>],
+    chain: &[(Vec<u8>, u32)],
     cap: u64,
 ) -> Result<Vec<u8>, String> {
     struct Find<'c> {
         want: &'c [u8],
+        nth: u32,
         cap: u64,
         found: Option<Result<Vec<u8>, String>>,
     }
     impl Visitor for Find<'_> {
         fn member(&mut self, header: MemberHeader, data: MemberData<'_>) -> ControlFlow<Stop> {
             if header.name != self.want {
+                return ControlFlow::Continue(());
+            }
+            self.nth = self.nth.saturating_sub(1);
+            if self.nth > 0 {
                 return ControlFlow::Continue(());
             }
             self.found = Some(match data {
@@ -672,7 +746,8 @@ pub fn read_member<R: Read + Seek>(
         Limits::default().max_in_memory
     };
     let mut find = Find {
-        want: first,
+        want: &first.0,
+        nth: first.1.max(1),
         cap: layer_cap,
         found: None,
     };
@@ -692,7 +767,7 @@ pub fn read_member<R: Read + Seek>(
         return Ok(bytes);
     }
     let inner = Format::sniff(&bytes).ok_or("a container on the way is no longer an archive")?;
-    read_member(Cursor::new(bytes.as_slice()), inner, first, rest, cap)
+    read_member(Cursor::new(bytes.as_slice()), inner, &first.0, rest, cap)
 }
 
 #[cfg(test)]

@@ -247,7 +247,7 @@ pub fn item_bytes(
     mut file: crate::evidence::EvidenceFile,
     rel: &std::path::Path,
     stream: Option<&std::ffi::OsStr>,
-    chain: &[Vec<u8>],
+    chain: &[(Vec<u8>, u32)],
     cap: u64,
 ) -> Result<Vec<u8>, String> {
     use std::io::Seek;

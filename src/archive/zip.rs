@@ -81,6 +81,19 @@ pub(crate) fn read_zip<R: Read + Seek>(
             return read_local_headers(reader, visitor, &other.to_string());
         }
     };
+    // Entries sharing a name are one entry in the crate's directory: the
+    // others would vanish. Such an archive (a known way to hide a file) is
+    // read from its local headers, every entry, and flagged.
+    if archive.has_duplicate_names() {
+        drop(archive);
+        reader.rewind()?;
+        read_local_headers(reader, visitor, "")?;
+        return Err(ArchiveError::Corrupt(
+            "entries of the central directory share a name (a way to hide one): \
+             every member was read from its local header"
+                .into(),
+        ));
+    }
     for i in 0..archive.len() {
         let header = match archive.by_index_raw(i) {
             Ok(f) => MemberHeader {

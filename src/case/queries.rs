@@ -176,16 +176,13 @@ impl ReportRow {
 
     /// The member names from the top-level archive down (empty for a file
     /// of the evidence); `None` if the stored chain is not in escaped form.
-    pub fn members_raw(&self) -> Option<Vec<Vec<u8>>> {
+    pub fn members_raw(&self) -> Option<Vec<(Vec<u8>, u32)>> {
         let Some(chain) = &self.member_chain else {
             return Some(Vec::new());
         };
         chain
             .split(|b| *b == 0)
-            .map(|m| {
-                let text = std::str::from_utf8(m).ok()?;
-                crate::pathfmt::unescape_path(text).ok()
-            })
+            .map(|m| crate::pathfmt::parse_member_token(std::str::from_utf8(m).ok()?))
             .collect()
     }
 

@@ -132,12 +132,21 @@ fn insert(
     catalog: &HashSetCatalog,
     rec: &FileRecord,
 ) -> rusqlite::Result<()> {
-    let path = crate::pathfmt::member_key(&rec.rel_path, rec.stream.as_deref(), &rec.members);
-    let member_text = (!rec.members.is_empty()).then(|| style.escape_members(&rec.members));
+    let path = crate::pathfmt::member_key(
+        &rec.rel_path,
+        rec.stream.as_deref(),
+        &rec.members,
+        &rec.member_ordinals,
+    );
+    let member_text =
+        (!rec.members.is_empty()).then(|| style.escape_members(&rec.members, &rec.member_ordinals));
     let members_blob = (!rec.members.is_empty()).then(|| {
         rec.members
             .iter()
-            .map(|m| crate::pathfmt::escape_bytes(m))
+            .enumerate()
+            .map(|(i, m)| {
+                crate::pathfmt::member_token(m, rec.member_ordinals.get(i).copied().unwrap_or(1))
+            })
             .collect::<Vec<_>>()
             .join("\0")
             .into_bytes()
@@ -395,7 +404,7 @@ fn archive_note(a: &crate::archive::ArchiveSummary) -> Option<String> {
     if let Some(first) = &a.same_as {
         parts.push(format!(
             "not opened again: the same bytes as {} (looked inside once)",
-            crate::pathfmt::PathStyle::Posix.escape_members(first)
+            crate::pathfmt::PathStyle::Posix.escape_members(first, &[])
         ));
     }
     Some(parts.join("; "))

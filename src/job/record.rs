@@ -49,6 +49,9 @@ pub struct FileRecord {
     /// For a member of an archive: the member names from the top-level
     /// archive (the entry, or its stream) down to it. Empty otherwise.
     pub members: Vec<Vec<u8>>,
+    /// For each name of `members`, which occurrence of that name in its
+    /// archive it is (1 for the first).
+    pub member_ordinals: Vec<u32>,
     /// The entry is an archive: its format, and what was found inside
     /// (members, limits reached, errors).
     pub archive: Option<crate::archive::ArchiveSummary>,

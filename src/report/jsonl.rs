@@ -91,7 +91,7 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
     }
     if !rec.members.is_empty() {
         // The member chain after the archive's path, and each name apart.
-        let chain = style.escape_members(&rec.members);
+        let chain = style.escape_members(&rec.members, &rec.member_ordinals);
         if let Some(Value::String(p)) = o.get_mut("path") {
             p.push_str(&chain);
         }
@@ -107,7 +107,7 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
                 "encrypted": a.encrypted,
                 "limit": a.limit.as_deref().map(crate::pathfmt::escape_text),
                 "error": a.error.as_deref().map(crate::pathfmt::escape_text),
-                "same_as": a.same_as.as_deref().map(|c| style.escape_members(c)),
+                "same_as": a.same_as.as_deref().map(|c| style.escape_members(c, &[])),
             }),
         );
     }

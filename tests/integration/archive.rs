@@ -504,3 +504,102 @@ fn hostile_archives_finish_quickly_flagged_in_bounded_memory_writing_nothing() {
         "files written"
     );
 }
+
+/// Members of one name (a TAR appended to, a ZIP with a repeated entry)
+/// are each recorded, numbered; none hides another, no scan aborts.
+#[test]
+fn members_sharing_a_name_are_each_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev");
+    std::fs::create_dir(&ev).unwrap();
+    let hidden = known_picture();
+    // A TAR with a.jpg twice: the first is the hidden picture.
+    let mut b = tar::Builder::new(Vec::new());
+    for data in [&hidden[..], b"benign"] {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "a.jpg", data).unwrap();
+    }
+    std::fs::write(ev.join("appended.tar"), b.into_inner().unwrap()).unwrap();
+    // A ZIP whose central directory names two entries alike.
+    let zip = zip_of(&[("x.jpg", &hidden), ("y.jpg", b"benign")]);
+    let twice: Vec<u8> = String::from_utf8_lossy(&zip)
+        .contains("y.jpg")
+        .then(|| {
+            let mut z = zip.clone();
+            let mut i = 0;
+            while let Some(p) = z
+                .get(i..)
+                .and_then(|w| w.windows(5).position(|w| w == b"y.jpg"))
+            {
+                z[i + p..i + p + 5].copy_from_slice(b"x.jpg");
+                i += p + 5;
+            }
+            z
+        })
+        .unwrap();
+    std::fs::write(ev.join("twice.zip"), twice).unwrap();
+    let lib = util::alert_library(dir.path(), &hidden);
+    let case = dir.path().join("case.ferret");
+    util::new_case_scan(
+        &case,
+        &ev,
+        "DUP-1",
+        &["--library", lib.to_str().unwrap(), "-s", "bad"],
+    );
+    let conn = util::db(&case);
+    let rows: Vec<(String, String, String)> = conn
+        .prepare("SELECT path_text || member_text, verdict, status FROM files WHERE member_text IS NOT NULL ORDER BY path")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let v = |p: &str, verdict: &str| (p.to_string(), verdict.to_string(), "hashed".to_string());
+    assert_eq!(
+        rows,
+        [
+            v(r"appended.tar\>a.jpg", "alert"),
+            v(r"appended.tar\>a.jpg\#2", "none"),
+            v(r"twice.zip\>x.jpg", "alert"),
+            v(r"twice.zip\>x.jpg\#2", "none"),
+        ]
+    );
+    // The ZIP that hid an entry behind a repeated name is flagged.
+    let flag: String = conn
+        .query_row(
+            "SELECT g.detail FROM flags g JOIN files f ON f.id = g.file_id WHERE f.path_text = 'twice.zip' AND g.reason = 'archive'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(flag.contains("share a name"), "{flag}");
+}
+
+/// A GNU long name of many megabytes is refused, not held in memory.
+#[test]
+fn a_huge_tar_long_name_is_refused_not_read_into_memory() {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::GNULongName);
+    header.set_size(200 << 20);
+    header.set_cksum();
+    let mut data = header.as_bytes().to_vec();
+    data.extend(std::iter::repeat_n(b'a', 6 << 20));
+    let summary = expand(
+        std::io::Cursor::new(&data),
+        Format::Tar,
+        b"long.tar",
+        data.len() as u64,
+        AlgorithmSet::ALL,
+        &Limits::default(),
+        &|| false,
+        &mut |_| {},
+    );
+    let e = summary.error.unwrap_or_default();
+    assert!(
+        e.contains("bytes of headers, long names or pax records"),
+        "{e}"
+    );
+}

@@ -337,7 +337,14 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
     });
     if let Some(chain) = row.members_raw().filter(|c| !c.is_empty()) {
         // Innermost first: the member, then each archive holding it.
-        let mut lines: Vec<String> = chain.iter().rev().map(|m| row.style.escape(m)).collect();
+        let mut lines: Vec<String> = chain
+            .iter()
+            .rev()
+            .map(|(m, nth)| match nth {
+                1 => row.style.escape(m),
+                n => format!("{} (member #{n} of that name)", row.style.escape(m)),
+            })
+            .collect();
         lines.push(row.path.clone());
         let first = lines.remove(0);
         ui.label(format!("Archive member {first}"));

@@ -98,6 +98,7 @@ fn failed_record(task: &FileTask, e: ItemError, meta: Meta) -> FileRecord {
         rel_path: task.rel_path.clone(),
         stream: task.stream.clone(),
         members: Vec::new(),
+        member_ordinals: Vec::new(),
         archive: None,
         kind: Some(EntryKind::File),
         meta: Some(meta),
@@ -220,6 +221,7 @@ fn hashed_record(
         rel_path: task.rel_path.clone(),
         stream: task.stream.clone(),
         members: Vec::new(),
+        member_ordinals: Vec::new(),
         archive,
         kind: Some(EntryKind::File),
         meta: Some(meta),
@@ -266,6 +268,16 @@ pub(super) fn expand_archive(
             return;
         }
     };
+    // Its members must come from the bytes that were hashed.
+    if rec
+        .meta
+        .is_some_and(|m| m.size != file.meta.size || m.mtime != file.meta.mtime)
+    {
+        if let Some(a) = rec.archive.as_mut() {
+            a.error = Some("changed since it was hashed: not looked inside".into());
+        }
+        return;
+    }
     let size = file.meta.size;
     // A compressed stream's member is named from its container's name.
     let name = match &task.stream {
@@ -329,6 +341,7 @@ pub(super) fn expand_archive(
             rel_path: task.rel_path.clone(),
             stream: task.stream.clone(),
             members: m.chain,
+            member_ordinals: m.ordinals,
             archive,
             kind: Some(kind),
             meta: Some(meta),
