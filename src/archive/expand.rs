@@ -829,6 +829,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn data_after_the_last_gzip_member_is_recorded() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"hello").unwrap();
+        let mut data = gz.finish().unwrap();
+        let padded = [data.clone(), vec![0u8; 512]].concat();
+        data.extend_from_slice(b"appended to hide it");
+        let (s, n) = run(&data, Format::Gzip);
+        assert_eq!(n, 1);
+        assert!(
+            s.error
+                .as_deref()
+                .is_some_and(|e| e.contains("data after the last gzip member")),
+            "{s:?}"
+        );
+        // Tape padding (zeros) is no such data.
+        assert_eq!(run(&padded, Format::Gzip).0.error, None);
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 

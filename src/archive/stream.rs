@@ -72,10 +72,11 @@ pub(crate) fn read_stream<R: Read>(
                 b"\x1f\x8b",
                 flate2::bufread::GzDecoder::new,
             );
-            visitor.member(
+            let flow = visitor.member(
                 header(expanded_name(container, format)),
                 MemberData::Stream(&mut d),
-            )
+            );
+            trailing_after(flow, d.trailing, "gzip")?
         }
         Format::Bzip2 => {
             let mut d = Members::new(
@@ -83,10 +84,11 @@ pub(crate) fn read_stream<R: Read>(
                 b"BZh",
                 bzip2::bufread::BzDecoder::new,
             );
-            visitor.member(
+            let flow = visitor.member(
                 header(expanded_name(container, format)),
                 MemberData::Stream(&mut d),
-            )
+            );
+            trailing_after(flow, d.trailing, "bzip2")?
         }
         Format::Xz => {
             // A stream whose dictionary needs more than 256 MiB is refused.
@@ -116,6 +118,21 @@ pub(crate) fn read_stream<R: Read>(
     Ok(())
 }
 
+/// Data after the last member is recorded on the archive (the member
+/// itself was read whole).
+fn trailing_after(
+    flow: ControlFlow<super::Stop>,
+    trailing: bool,
+    format: &str,
+) -> Result<ControlFlow<super::Stop>, ArchiveError> {
+    if trailing && flow.is_continue() {
+        return Err(ArchiveError::Corrupt(format!(
+            "data after the last {format} member, part of no member (ignored, as {format} -d does)"
+        )));
+    }
+    Ok(flow)
+}
+
 /// A decoder that ends at the end of its member and gives its input back.
 trait MemberDecoder<R>: Read {
     fn into_input(self) -> R;
@@ -140,6 +157,8 @@ struct Members<R, D> {
     current: Option<D>,
     magic: &'static [u8],
     start: fn(R) -> D,
+    /// Bytes other than zeros followed the last member.
+    trailing: bool,
 }
 
 impl<R: std::io::BufRead, D: MemberDecoder<R>> Members<R, D> {
@@ -148,6 +167,7 @@ impl<R: std::io::BufRead, D: MemberDecoder<R>> Members<R, D> {
             current: Some(start(input)),
             magic,
             start,
+            trailing: false,
         }
     }
 }
@@ -166,8 +186,13 @@ impl<R: std::io::BufRead, D: MemberDecoder<R>> Read for Members<R, D> {
                 return Ok(0);
             };
             let mut input = done.into_input();
-            if input.fill_buf()?.starts_with(self.magic) {
+            let next = input.fill_buf()?;
+            if next.starts_with(self.magic) {
                 self.current = Some((self.start)(input));
+            } else if next.iter().any(|b| *b != 0) {
+                // Not another member, not tape padding: data that belongs
+                // to no member (possibly something appended to hide it).
+                self.trailing = true;
             }
         }
     }

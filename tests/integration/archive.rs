@@ -70,7 +70,10 @@ fn our_listing(path: &Path) -> (Option<Format>, Result<OurListing, String>) {
             }
         })
         .collect();
-    match summary.error.or(summary.limit) {
+    // Data after the last gzip/bzip2 member is flagged on the archive, but
+    // the members are whole (bsdtar ignores such data too).
+    let error = summary.error.filter(|e| !e.contains("data after the last"));
+    match error.or(summary.limit) {
         Some(e) => (Some(format), Err(e)),
         None => (Some(format), Ok(listing)),
     }
