@@ -44,7 +44,14 @@ fn file_node(ids: &Ids, r: &ReportRow) -> Value {
     let item = r.item_path();
     let key = format!("{}:{item}", r.exhibit);
     let sep = char::from(r.style.separator());
-    let name = item.rsplit(sep).next().unwrap_or(&item);
+    // A member's name is its own (archives store `/` between folders).
+    let member = r
+        .members_raw()
+        .and_then(|c| c.last().map(|(m, _)| r.style.escape(m)));
+    let name = match &member {
+        Some(m) => m.rsplit('/').next().unwrap_or(m),
+        None => item.rsplit(sep).next().unwrap_or(&item),
+    };
     let mut facet = serde_json::Map::new();
     facet.insert("@id".into(), ids.iri("FileFacet", &key).into());
     facet.insert("@type".into(), "uco-observable:FileFacet".into());
@@ -97,6 +104,29 @@ fn file_node(ids: &Ids, r: &ReportRow) -> Value {
     json!({"@id": ids.iri("File", &key), "@type": "uco-observable:File", "uco-core:hasFacet": facets})
 }
 
+/// For an archive member: the relationship "contained within" its archive
+/// (the File one level up the chain).
+fn containment(ids: &Ids, r: &ReportRow) -> Option<Value> {
+    let chain = r.members_raw()?;
+    let (_, up) = chain.split_last()?;
+    let names: Vec<Vec<u8>> = up.iter().map(|(m, _)| m.clone()).collect();
+    let nths: Vec<u32> = up.iter().map(|(_, n)| *n).collect();
+    let mut container = match &r.stream {
+        Some(s) => format!("{}:{s}", r.path),
+        None => r.path.clone(),
+    };
+    container.push_str(&r.style.escape_members(&names, &nths));
+    let member = format!("{}:{}", r.exhibit, r.item_path());
+    Some(json!({
+        "@id": ids.iri("Relationship", &member),
+        "@type": "uco-observable:ObservableRelationship",
+        "uco-core:source": [{"@id": ids.iri("File", &member)}],
+        "uco-core:target": {"@id": ids.iri("File", &format!("{}:{container}", r.exhibit))},
+        "uco-core:kindOfRelationship": "Contained_Within",
+        "uco-core:isDirectional": true,
+    }))
+}
+
 /// Writes the CASE/UCO graph for the rows in scope; returns the file count.
 pub(super) fn write_case_uco(
     header: &ReportHeader,
@@ -128,6 +158,10 @@ pub(super) fn write_case_uco(
             .push(ids.iri("File", &format!("{}:{}", r.exhibit, r.item_path())));
         serde_json::to_writer(&mut *out, &file_node(&ids, &r)).map_err(io::Error::from)?;
         out.write_all(b",\n")?;
+        if let Some(node) = containment(&ids, &r) {
+            serde_json::to_writer(&mut *out, &node).map_err(io::Error::from)?;
+            out.write_all(b",\n")?;
+        }
         Ok::<_, FormatError>(())
     })?;
     let mut records = Vec::new();

@@ -378,7 +378,7 @@ fn a_known_picture_three_archives_deep_is_flagged_with_its_container_chain() {
     let out = dir.path().join("report");
     util::run_ok(
         util::ferret()
-            .args(["report", "--out"])
+            .args(["report", "--scope", "all", "--out"])
             .arg(&out)
             .arg(&case),
     );
@@ -387,6 +387,35 @@ fn a_known_picture_three_archives_deep_is_flagged_with_its_container_chain() {
         csv.contains(r",outer.zip\>backup.tar.gz\>backup.tar\>photos.zip\>deep/known.jpg,"),
         "{csv}"
     );
+    // DFXML lists members as fileobjects and validates; CASE/UCO says
+    // which archive holds each member, and validates.
+    if let Some(corpus) = util::corpus().filter(|_| util::have_tool("xmllint")) {
+        let o = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(corpus.join("dfxml/schema/dfxml.xsd"))
+            .arg(out.join("report.dfxml"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let uco = std::fs::read_to_string(out.join("case-uco.jsonld")).unwrap();
+    assert_eq!(uco.matches("Contained_Within").count(), 6, "one per member");
+    if let Some(cv) = crate::report::case_validate() {
+        let o = std::process::Command::new(cv)
+            .arg("--allow-info")
+            .arg(out.join("case-uco.jsonld"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains("Conforms: True"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("sh:Violation") && !text.contains("sh:Warning"),
+            "{text}"
+        );
+    }
     let hashdeep = std::fs::read_to_string(out.join("inventory.hashdeep")).unwrap();
     assert!(
         !hashdeep.contains(r"\>") && hashdeep.contains("outer.zip"),

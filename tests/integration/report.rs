@@ -47,7 +47,7 @@ fn hostile_case(dir: &Path) -> (PathBuf, PathBuf) {
 const ALL_FORMATS: &str = "html,csv,json,dfxml,case,hashdeep";
 
 /// `case_validate` from case-utils: on PATH, or in `.ci/venv` as CI installs it.
-fn case_validate() -> Option<PathBuf> {
+pub(crate) fn case_validate() -> Option<PathBuf> {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/venv/bin/case_validate");
     if venv.exists() {
         return Some(venv);
