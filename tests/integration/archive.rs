@@ -635,3 +635,58 @@ fn a_huge_tar_long_name_is_refused_not_read_into_memory() {
         "{e}"
     );
 }
+
+/// A known picture inside a zip inside a tar.gz inside a 7z (made with
+/// `7zz`, LZMA2, solid): flagged, named by its chain. Skips without `7zz`
+/// (`.ci/run` installs Debian's `7zip`).
+#[test]
+fn a_known_picture_inside_a_7z_is_flagged() {
+    if !util::have_tool("7zz") {
+        eprintln!("SKIP 7z fixture: 7zz not installed (Debian package 7zip)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&ev).unwrap();
+    let picture = known_picture();
+    let photos = zip_of(&[("deep/known.jpg", &picture)]);
+    std::fs::write(
+        src.join("backup.tar.gz"),
+        tar_gz_of(&[("photos.zip", &photos)]),
+    )
+    .unwrap();
+    std::fs::write(src.join("readme.txt"), b"a solid block holds both").unwrap();
+    let out = std::process::Command::new("7zz")
+        .current_dir(&src)
+        .args(["a", "-bd", "-m0=lzma2", "-ms=on"])
+        .arg(ev.join("holiday.7z"))
+        .args(["backup.tar.gz", "readme.txt"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lib = util::alert_library(dir.path(), &picture);
+    let case = dir.path().join("case.ferret");
+    util::new_case_scan(
+        &case,
+        &ev,
+        "7Z-1",
+        &["--library", lib.to_str().unwrap(), "-s", "bad"],
+    );
+    let chain: String = util::db(&case)
+        .query_row(
+            "SELECT path_text || member_text FROM files WHERE verdict = 'alert'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        chain,
+        r"holiday.7z\>backup.tar.gz\>backup.tar\>photos.zip\>deep/known.jpg"
+    );
+}
