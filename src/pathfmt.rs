@@ -122,13 +122,9 @@ impl PathStyle {
     /// Escapes a stream's name: as a name, and a `:` in it is escaped too,
     /// so that the colon before it is the only one that separates.
     pub fn escape_stream(self, name: &[u8]) -> String {
-        let escaped = match self {
-            PathStyle::Posix => escape_bytes(name),
-            PathStyle::Windows => escape_windows(name, true),
-        };
         match self {
-            PathStyle::Posix => escaped.replace(':', "\\x3a"),
-            PathStyle::Windows => escaped,
+            PathStyle::Posix => escape_bytes(name).replace(':', "\\x3a"),
+            PathStyle::Windows => escape_windows(name, true),
         }
     }
 

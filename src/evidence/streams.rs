@@ -34,6 +34,11 @@ pub(crate) trait StreamSource {
     /// platform's handle or path; a fake ignores it). Empty when there are
     /// none.
     fn streams(&self, dir: &super::sys::DirHandle, name: &OsStr) -> io::Result<Vec<StreamInfo>>;
+
+    /// Whether there is anything to ask at all (the walk skips the rest).
+    fn lists_streams(&self) -> bool {
+        true
+    }
 }
 
 /// How the evidence's filesystem exposes named streams.
@@ -85,6 +90,10 @@ impl StreamSource for StreamInterface {
                 super::sys::list_streams(dir, name)
             }
         }
+    }
+
+    fn lists_streams(&self) -> bool {
+        matches!(self, StreamInterface::Windows | StreamInterface::NtfsXattr)
     }
 }
 

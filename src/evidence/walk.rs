@@ -171,19 +171,24 @@ pub fn walk(
 /// named stream has, so it never takes a real stream's place.
 pub const STREAMS_NOT_LISTED: &str = "";
 
-/// Visits the named data streams of `item` (a file or directory) as items
-/// of their own; a listing that fails is recorded as a failed entry.
+/// Visits the named data streams of the entry `name` of `dir` (a file or
+/// directory at `rel` with `meta`) as items of their own; a listing that
+/// fails is recorded as a failed entry. Nothing is done (no syscall, no
+/// allocation) where the filesystem shows no streams.
 fn visit_streams(
     source: &dyn StreamSource,
     dir: &DirHandle,
     name: &std::ffi::OsStr,
-    item: &EvidenceItem,
+    (rel, meta): (&std::path::Path, super::Meta),
     visit: &mut dyn FnMut(WalkEntry),
 ) {
+    if !source.lists_streams() {
+        return;
+    }
     let as_stream = |stream: OsString, size: u64| EvidenceItem {
-        rel_path: item.rel_path.clone(),
+        rel_path: rel.to_path_buf(),
         kind: EntryKind::File,
-        meta: super::Meta { size, ..item.meta },
+        meta: super::Meta { size, ..meta },
         link_target: None,
         note: None,
         stream: Some(stream),
@@ -196,7 +201,7 @@ fn visit_streams(
             }
         }
         Err(e) => {
-            let err = ItemError::new(item.rel_path.clone(), Op::ListStreams, e);
+            let err = ItemError::new(rel, Op::ListStreams, e);
             visit(failed(Some(as_stream(STREAMS_NOT_LISTED.into(), 0)), err));
         }
     }
@@ -215,19 +220,12 @@ pub(crate) fn walk_with(
     let root_meta = sys::stat_at(&root_dir, std::ffi::OsStr::new("."))?;
     let root_dev = root_meta.dev;
     // The root folder's own streams (`E:\:hidden`), under the empty path.
-    let root_item = EvidenceItem {
-        rel_path: PathBuf::new(),
-        kind: EntryKind::Dir,
-        meta: root_meta,
-        link_target: None,
-        note: None,
-        stream: None,
-    };
+    let root_rel = PathBuf::new();
     visit_streams(
         streams,
         &root_dir,
         std::ffi::OsStr::new("."),
-        &root_item,
+        (&root_rel, root_meta),
         visit,
     );
     let mut stack = vec![listed(
@@ -307,26 +305,26 @@ pub(crate) fn walk_with(
                     Ok(d) => d,
                     Err(e) => {
                         // Its streams may still be readable (other rights).
-                        let folder = item.clone();
-                        let err = ItemError::new(item.rel_path.clone(), Op::OpenDir, e);
+                        let rel = item.rel_path.clone();
+                        let err = ItemError::new(rel.clone(), Op::OpenDir, e);
                         visit(failed(Some(item), err));
-                        visit_streams(streams, dir, &name, &folder, visit);
+                        visit_streams(streams, dir, &name, (&rel, meta), visit);
                         continue;
                     }
                 };
                 let rel = item.rel_path.clone();
-                let parent_item = item.clone();
                 visit(WalkEntry::Item(item));
-                visit_streams(streams, dir, &name, &parent_item, visit);
+                visit_streams(streams, dir, &name, (&rel, meta), visit);
                 let child = listed(sub, rel, (meta.dev, meta.inode), visit);
                 close_one_if_full(&mut stack);
                 stack.push(child);
                 continue;
             }
-            EntryKind::File => {
-                let file = item.clone();
+            // Only a filesystem that shows streams pays for the path copy.
+            EntryKind::File if streams.lists_streams() => {
+                let rel = item.rel_path.clone();
                 visit(WalkEntry::Item(item));
-                visit_streams(streams, dir, &name, &file, visit);
+                visit_streams(streams, dir, &name, (&rel, meta), visit);
                 continue;
             }
             _ => {}
