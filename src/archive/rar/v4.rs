@@ -105,7 +105,8 @@ pub(super) fn read<R: Read + Seek>(
                 };
                 match name {
                     Some(name) => {
-                        let (header, facts) = file.member(name, main_flags);
+                        let decodable = head_type == HEAD_FILE;
+                        let (header, facts) = file.member(name, main_flags, decodable);
                         deliver(src, visitor, header, facts.plan(), data_start, file.packed)?;
                     }
                     None => src.skip_data(data_start, file.packed)?,
@@ -233,7 +234,7 @@ impl FileHeader {
         String::from_utf16_lossy(&units)
     }
 
-    fn member(&self, name: Vec<u8>, main_flags: u16) -> (MemberHeader, DataFacts) {
+    fn member(&self, name: Vec<u8>, main_flags: u16, decodable: bool) -> (MemberHeader, DataFacts) {
         let kind = self.kind();
         let encrypted = self.flags & LHD_PASSWORD != 0;
         let split = (self.flags & (LHD_SPLIT_BEFORE | LHD_SPLIT_AFTER) != 0).then(|| {
@@ -245,12 +246,8 @@ impl FileHeader {
                 "split across volumes (a later volume of a set)".to_string()
             }
         });
-        let method = (self.method != METHOD_STORE).then(|| {
-            format!(
-                "RAR 4 compression method {:#04x} not supported",
-                self.method
-            )
-        });
+        let method = (self.method != METHOD_STORE)
+            .then(|| format!("RAR 4 compression method {:#04x}", self.method));
         let header = MemberHeader {
             name,
             kind,
@@ -264,6 +261,7 @@ impl FileHeader {
             encrypted,
             split,
             method,
+            decodable,
             size: Some(self.size),
             packed: self.packed,
             crc: Some(self.crc),

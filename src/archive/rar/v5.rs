@@ -85,7 +85,8 @@ pub(super) fn read<R: Read + Seek>(
                     None
                 };
                 if let Some(name) = name {
-                    let (header, facts) = file.member(name, &block, volume);
+                    let decodable = block.head_type == HEAD_FILE;
+                    let (header, facts) = file.member(name, &block, volume, decodable);
                     deliver(
                         src,
                         visitor,
@@ -284,6 +285,7 @@ impl FileHeader {
         name: Vec<u8>,
         block: &Block,
         volume: Option<u64>,
+        decodable: bool,
     ) -> (MemberHeader, DataFacts) {
         let kind = self.kind();
         let split =
@@ -292,8 +294,8 @@ impl FileHeader {
                 None => "split across volumes".to_string(),
             });
         let method_number = (self.compression >> 7) & 7;
-        let method = (method_number != 0)
-            .then(|| format!("RAR 5 compression method {method_number} not supported"));
+        let method =
+            (method_number != 0).then(|| format!("RAR 5 compression method {method_number}"));
         let header = MemberHeader {
             name,
             kind,
@@ -307,6 +309,7 @@ impl FileHeader {
             encrypted: self.encrypted,
             split,
             method,
+            decodable,
             size: self.size,
             packed: block.data_size,
             crc: self.crc,

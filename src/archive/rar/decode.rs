@@ -1,0 +1,452 @@
+//! Compressed RAR members, decoded by the `rars` crate (pure Rust, no
+//! `unsafe`, Apache-2.0; RAR 1.5–4.x and RAR 5/7 methods, solid archives,
+//! filters and PPMd).
+//!
+//! Our own parser ([`super::v4`], [`super::v5`]) stays the authority for
+//! what the archive holds: names, kinds, sizes, times, encryption, streams.
+//! When it meets the first compressed member of an archive it starts one
+//! decoder thread for that archive, which parses the archive again with
+//! `rars` and extracts, in archive order, exactly the members asked for.
+//! A request names the member by what its header says (expanded size and
+//! CRC32), so the two parsers can never silently disagree: a member the
+//! decoder does not find is an item error, never another member's bytes.
+//!
+//! Why a thread: `rars` pushes a member's bytes into a writer it owns,
+//! while Ferret's visitor pulls them through a reader (to hash in one
+//! streaming pass, with the expansion limits counting as it reads). The
+//! thread turns the push into a pull through a small bounded channel, so
+//! at most a few chunks of a member are in flight whatever its size.
+//!
+//! The decoder never opens anything: it reads the archive through a proxy
+//! whose reads travel back to the thread that owns the archive reader
+//! (the evidence file, or a nested archive in memory) and are served there
+//! between chunks. So nested RARs are decoded in memory like every other
+//! nested archive, and the evidence is read through Ferret's own handle.
+//!
+//! Hostile input: the decoder's dictionary (1 GiB), workspace and header
+//! budgets are capped; a panic inside the crate ends only that archive's
+//! decoder (each member after it is an item error naming the panic);
+//! dropping the decoder (a limit, the end of the archive) closes both
+//! channels, which ends the thread wherever it waits, and joins it.
+// Data read from an archive never indexes unchecked and never unwraps: a
+// hostile archive is an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
+
+use std::cell::{Cell, RefCell};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+
+use rars::{
+    ArchiveMemberDetail, ArchiveReadOptions, ArchiveReader, ExtractionDecision,
+    ExtractionErrorAction,
+};
+
+/// The largest dictionary a member may declare (RAR 5 allows 4 GiB,
+/// RAR 7 up to 64 GiB; WinRAR's default is 32 MiB). A member above it is
+/// an item error naming the cap.
+const DICTIONARY_CAP: u64 = 1 << 30;
+/// The decoder's whole working memory (dictionary, tables, filter blocks).
+const WORKSPACE_CAP: u64 = (1 << 30) + (256 << 20);
+/// RAR 5 members up to this size may be decoded whole into memory (the
+/// crate's default is 512 MiB); larger ones stream, so a bomb is stopped by
+/// the expansion limits as it expands rather than after.
+const BUFFERED_DECODE_CAP: u64 = 4 << 20;
+/// Header bytes the decoder parses (names, extras) before it refuses.
+const HEADER_BYTES_CAP: u64 = 64 << 20;
+/// The decoder reads the archive in blocks of at least this size.
+const READ_AHEAD: usize = 256 * 1024;
+/// The largest single read the decoder may ask for.
+const MAX_READ: usize = 8 << 20;
+/// Chunks in flight between the decoder and the visitor.
+const CHANNEL_DEPTH: usize = 4;
+
+/// Decoder thread → archive owner.
+enum Msg {
+    /// Read up to `len` bytes at `pos` of the archive and send them back.
+    Read {
+        pos: u64,
+        len: usize,
+        reply: SyncSender<io::Result<Vec<u8>>>,
+    },
+    /// The next bytes of the member being extracted.
+    Data(Vec<u8>),
+    /// The member asked for is complete and verified (`Ok`), or not.
+    Done(Result<(), String>),
+}
+
+/// Archive owner → decoder thread: the next member wanted, by its header.
+struct Request {
+    size: u64,
+    crc: Option<u32>,
+}
+
+/// One archive's decoder thread.
+pub(super) struct Decoder {
+    requests: Option<Sender<Request>>,
+    msgs: Option<Receiver<Msg>>,
+    thread: Option<JoinHandle<()>>,
+    /// Why no member can be decoded any more (a member was not read to
+    /// its end, so the stream is out of step; or the thread is gone).
+    broken: Option<String>,
+}
+
+impl Decoder {
+    /// Starts a decoder for an archive of `len` bytes holding at most
+    /// `max_headers` headers worth parsing.
+    pub(super) fn start(len: u64, max_headers: u64) -> Decoder {
+        let (req_tx, req_rx) = mpsc::channel();
+        let (msg_tx, msg_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
+        let spawned = std::thread::Builder::new()
+            .name("ferret-rar".into())
+            .spawn(move || producer(len, max_headers, req_rx, msg_tx));
+        match spawned {
+            Ok(thread) => Decoder {
+                requests: Some(req_tx),
+                msgs: Some(msg_rx),
+                thread: Some(thread),
+                broken: None,
+            },
+            Err(e) => Decoder {
+                requests: None,
+                msgs: None,
+                thread: None,
+                broken: Some(format!("the RAR decoder could not start: {e}")),
+            },
+        }
+    }
+
+    /// The member whose header says `size` bytes and `crc`, as a reader;
+    /// `archive` is the archive's own reader, which serves the decoder's
+    /// reads meanwhile (its position is left anywhere).
+    pub(super) fn member<'a, R: Read + Seek>(
+        &'a mut self,
+        archive: &'a mut R,
+        size: u64,
+        crc: Option<u32>,
+    ) -> MemberReader<'a, R> {
+        let sent = self
+            .requests
+            .as_ref()
+            .is_some_and(|tx| tx.send(Request { size, crc }).is_ok());
+        let state = match (&self.broken, sent) {
+            (Some(why), _) => State::Failed(why.clone()),
+            (None, false) => State::Failed("the RAR decoder stopped".into()),
+            (None, true) => State::Reading,
+        };
+        MemberReader {
+            decoder: self,
+            archive,
+            chunk: Vec::new(),
+            at: 0,
+            state,
+        }
+    }
+
+    fn shut_down(&mut self, why: String) {
+        self.broken.get_or_insert(why);
+        self.requests = None;
+        self.msgs = None;
+        if let Some(thread) = self.thread.take() {
+            // The thread ends wherever it waits once both channels are
+            // closed; a panic in it was already caught there.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Decoder {
+    fn drop(&mut self) {
+        self.shut_down(String::new());
+    }
+}
+
+enum State {
+    Reading,
+    Finished,
+    Failed(String),
+}
+
+/// A member's bytes as the decoder produces them; at the end, the
+/// decoder's own verification (CRC32 or BLAKE2sp) decides between EOF and
+/// an error.
+pub(super) struct MemberReader<'a, R: Read + Seek> {
+    decoder: &'a mut Decoder,
+    archive: &'a mut R,
+    chunk: Vec<u8>,
+    at: usize,
+    state: State,
+}
+
+impl<R: Read + Seek> MemberReader<'_, R> {
+    fn serve(&mut self, pos: u64, len: usize) -> io::Result<Vec<u8>> {
+        let len = len.min(MAX_READ);
+        self.archive.seek(SeekFrom::Start(pos))?;
+        let mut buf = Vec::with_capacity(len);
+        (&mut *self.archive)
+            .take(len as u64)
+            .read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+impl<R: Read + Seek> Read for MemberReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(rest) = self.chunk.get(self.at..)
+                && !rest.is_empty()
+            {
+                let n = rest.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                self.at += n;
+                return Ok(n);
+            }
+            match &self.state {
+                State::Finished => return Ok(0),
+                State::Failed(why) => return Err(io::Error::other(why.clone())),
+                State::Reading => {}
+            }
+            let msg = match &self.decoder.msgs {
+                Some(rx) => rx.recv().ok(),
+                None => None,
+            };
+            match msg {
+                None => {
+                    self.state = State::Failed("the RAR decoder stopped unexpectedly".into());
+                }
+                Some(Msg::Read { pos, len, reply }) => {
+                    let data = self.serve(pos, len);
+                    let _ = reply.send(data);
+                }
+                Some(Msg::Data(data)) => {
+                    self.chunk = data;
+                    self.at = 0;
+                }
+                Some(Msg::Done(Ok(()))) => self.state = State::Finished,
+                Some(Msg::Done(Err(why))) => self.state = State::Failed(why),
+            }
+        }
+    }
+}
+
+impl<R: Read + Seek> Drop for MemberReader<'_, R> {
+    fn drop(&mut self) {
+        // A member not read to its end leaves its remaining chunks in the
+        // channel: the decoder is out of step with the listing and stops.
+        if matches!(self.state, State::Reading) {
+            self.decoder.shut_down(
+                "the RAR decoder stopped: an earlier member was not read to its end".into(),
+            );
+        }
+    }
+}
+
+/// The archive as the decoder sees it: reads go to the owner's thread.
+struct Proxy {
+    len: u64,
+    pos: u64,
+    msgs: SyncSender<Msg>,
+    block: Vec<u8>,
+    block_at: u64,
+}
+
+impl Read for Proxy {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() || self.pos >= self.len {
+            return Ok(0);
+        }
+        let cached = self
+            .pos
+            .checked_sub(self.block_at)
+            .and_then(|off| usize::try_from(off).ok())
+            .filter(|&off| off < self.block.len());
+        let off = match cached {
+            Some(off) => off,
+            None => {
+                let (reply, answer) = mpsc::sync_channel(1);
+                let len = buf.len().clamp(READ_AHEAD, MAX_READ);
+                self.msgs
+                    .send(Msg::Read {
+                        pos: self.pos,
+                        len,
+                        reply,
+                    })
+                    .map_err(|_| io::Error::other("archive reader gone"))?;
+                self.block = answer
+                    .recv()
+                    .map_err(|_| io::Error::other("archive reader gone"))??;
+                self.block_at = self.pos;
+                if self.block.is_empty() {
+                    return Ok(0);
+                }
+                0
+            }
+        };
+        let rest = self.block.get(off..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Proxy {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        Ok(self.pos)
+    }
+}
+
+/// A member's bytes on their way to the visitor.
+struct ChannelWriter {
+    msgs: SyncSender<Msg>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.msgs
+            .send(Msg::Data(buf.to_vec()))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "member no longer read"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The decoder thread: parse, then extract the members asked for.
+fn producer(len: u64, max_headers: u64, requests: Receiver<Request>, msgs: SyncSender<Msg>) {
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        extract_requested(len, max_headers, &requests, &msgs)
+    }));
+    let why = match run {
+        Ok(why) => why,
+        Err(payload) => {
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let why = format!("the RAR decoder panicked: {text}");
+            // A member cut short by the panic gets the reason.
+            let _ = msgs.send(Msg::Done(Err(why.clone())));
+            why
+        }
+    };
+    // Every later request is refused with the reason, until the owner
+    // closes the channel.
+    while requests.recv().is_ok() {
+        if msgs.send(Msg::Done(Err(why.clone()))).is_err() {
+            break;
+        }
+    }
+}
+
+/// Extracts the requested members; returns why no further member can be.
+fn extract_requested(
+    len: u64,
+    max_headers: u64,
+    requests: &Receiver<Request>,
+    msgs: &SyncSender<Msg>,
+) -> String {
+    let proxy = Proxy {
+        len,
+        pos: 0,
+        msgs: msgs.clone(),
+        block: Vec::new(),
+        block_at: 0,
+    };
+    let options = ArchiveReadOptions::new()
+        .with_max_header_count(max_headers)
+        .with_max_header_bytes(HEADER_BYTES_CAP);
+    let archive = match ArchiveReader::read_reader_with_options(proxy, options) {
+        Ok(archive) => archive,
+        Err(e) => {
+            return format!("the RAR decoder could not read the archive: {e}");
+        }
+    };
+    let solid = archive.members().any(|m| m.is_solid());
+    let options = options
+        .with_rar50_dictionary_size_limit(DICTIONARY_CAP)
+        .with_max_reader_workspace_bytes(WORKSPACE_CAP)
+        .with_rar50_buffered_decode_limit(BUFFERED_DECODE_CAP);
+    let wanted: RefCell<Option<Request>> = RefCell::new(None);
+    // A member is being sent: its `Done` is owed.
+    let sending = Cell::new(false);
+    let result = archive.extract_with_control_and_errors(
+        options,
+        |member| {
+            if sending.replace(false) {
+                // Verified: the decoder only moves on after its check.
+                let _ = msgs.send(Msg::Done(Ok(())));
+            }
+            let meta = &member.meta;
+            if meta.is_directory || meta.is_redirection {
+                return Ok(ExtractionDecision::Skip);
+            }
+            let mut wanted = wanted.borrow_mut();
+            if wanted.is_none() {
+                match requests.recv() {
+                    Ok(request) => *wanted = Some(request),
+                    Err(_) => return Ok(ExtractionDecision::Stop),
+                }
+            }
+            let crc = match &member.detail {
+                ArchiveMemberDetail::Rar15To40 { crc32, .. } => Some(*crc32),
+                ArchiveMemberDetail::Rar50Plus { crc32, .. } => *crc32,
+                _ => None,
+            };
+            let matches = wanted.as_ref().is_some_and(|w| {
+                w.size == meta.unpacked_size
+                    && match (w.crc, crc) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    }
+            });
+            if matches && !meta.is_encrypted {
+                *wanted = None;
+                sending.set(true);
+                Ok(ExtractionDecision::Extract(Box::new(ChannelWriter {
+                    msgs: msgs.clone(),
+                })))
+            } else if solid {
+                // Decoded for the history the next members need.
+                Ok(ExtractionDecision::Extract(Box::new(io::sink())))
+            } else {
+                Ok(ExtractionDecision::Skip)
+            }
+        },
+        |_member, error| {
+            if sending.replace(false) {
+                let _ = msgs.send(Msg::Done(Err(error.to_string())));
+            }
+            Ok(ExtractionErrorAction::Continue)
+        },
+    );
+    let ended = result.err().map(|e| e.to_string());
+    if sending.replace(false) {
+        let _ = msgs.send(Msg::Done(ended.clone().map_or(Ok(()), Err)));
+    }
+    let why = match ended {
+        Some(e) => format!("the RAR decoder stopped: {e}"),
+        None => "the RAR decoder found no member with this size and CRC".into(),
+    };
+    if wanted.borrow_mut().take().is_some() {
+        let _ = msgs.send(Msg::Done(Err(why.clone())));
+    }
+    why
+}
