@@ -148,6 +148,10 @@ pub struct ReportRow {
     pub archive: Option<String>,
     /// For an archive member: the stored chain (escaped names, NUL between).
     pub member_chain: Option<Vec<u8>>,
+    /// The inode (file index on Windows) of the file of the evidence that
+    /// holds the item: its own, or for an archive member the top-level
+    /// archive's.
+    pub evidence_inode: Option<i64>,
 }
 
 impl ReportRow {
@@ -166,6 +170,20 @@ impl ReportRow {
 
     /// The item's full path (root, separator, path, `:stream`), escaped in
     /// the evidence's convention.
+    /// For an archive member: the item path of the archive that holds it
+    /// (one level up), in the evidence's convention.
+    pub fn container_path(&self) -> Option<String> {
+        let members = self.members.as_deref()?;
+        let sep = self.style.member_separator();
+        let cut = members.rfind(sep)?;
+        let mut p = match &self.stream {
+            Some(s) => format!("{}:{s}", self.path),
+            None => self.path.clone(),
+        };
+        p.push_str(members.get(..cut)?);
+        Some(p)
+    }
+
     pub fn full_path(&self) -> String {
         let joined = self
             .style
@@ -207,7 +225,10 @@ const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_tex
             FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.file_id = f.id ORDER BY s.name, h.entry)),
       (SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason)),
       coalesce(r.status, 'unreviewed'), coalesce(r.note, ''), f.stream_text, f.attributes, e.path_style,
-      f.member_text, f.archive || coalesce(': ' || f.archive_note, ''), f.members
+      f.member_text, f.archive || coalesce(': ' || f.archive_note, ''), f.members,
+      CASE WHEN f.members IS NULL THEN f.inode ELSE
+        (SELECT t.inode FROM files t WHERE t.evidence_id = f.evidence_id
+           AND t.path = substr(f.path, 1, instr(f.path, X'0000') - 1)) END
    FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id";
 
 fn time(ns: Option<i64>) -> Option<String> {
@@ -253,6 +274,7 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
         members: r.get::<_, Option<String>>(25)?.map(safe),
         archive: r.get::<_, Option<String>>(26)?.map(safe),
         member_chain: r.get(27)?,
+        evidence_inode: r.get(28)?,
     })
 }
 

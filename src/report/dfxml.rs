@@ -2,6 +2,13 @@
 //! creator is the scan that produced the data (its command line and start),
 //! not the report run, so reports of one case agree; BLAKE3, outside the
 //! schema's enumeration, is a `hashdigest type="other"`.
+//!
+//! An archive member is a `fileobject` whose `filename` is its chain
+//! (`outer.zip\>photos/a.jpg`) and whose `parent_object` names the archive
+//! one level up in a Ferret attribute (`ferret:container`, allowed by the
+//! schema's `anyAttribute`); its `inode` is that of the evidence file that
+//! holds the bytes (the top-level archive), as members have none of their
+//! own.
 
 use std::io::{self, Write};
 
@@ -27,6 +34,7 @@ pub(super) fn write_dfxml(
             "http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML",
         ),
         ("xmlns:dc", "http://purl.org/dc/elements/1.1/"),
+        ("xmlns:ferret", FERRET_NS),
         ("version", "2.0.0-beta.0"),
     ]);
     w.write_event(Event::Start(root.borrow()))?;
@@ -38,6 +46,9 @@ pub(super) fn write_dfxml(
     w.write_event(Event::End(root.to_end()))?;
     Ok(n)
 }
+
+/// The namespace of Ferret's own attributes.
+const FERRET_NS: &str = "urn:x-ferret:dfxml:1";
 
 /// Text from the case as XML may hold it: escaped if it has a control or
 /// bidi character.
@@ -90,6 +101,15 @@ fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io
 /// One item as a `fileobject`.
 fn write_fileobject<W: Write>(w: &mut XmlWriter<W>, r: &ReportRow) -> io::Result<()> {
     w.create_element("fileobject").write_inner_content(|w| {
+        if let (Some(container), Some(inode)) = (r.container_path(), r.evidence_inode) {
+            w.create_element("parent_object")
+                .with_attribute(("ferret:container", text(&container).as_ref()))
+                .write_inner_content(|w| {
+                    w.create_element("inode")
+                        .write_text_content(BytesText::new(&(inode as u64).to_string()))?;
+                    Ok(())
+                })?;
+        }
         w.create_element("filename")
             .write_text_content(BytesText::new(&text(&r.item_path())))?;
         if r.status == "error" {

@@ -402,6 +402,19 @@ fn a_known_picture_three_archives_deep_is_flagged_with_its_container_chain() {
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
+    // Each member's parent_object names the archive one level up, with
+    // the inode of the drive's file that holds them all.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::metadata(ev.join("outer.zip")).unwrap().ino();
+        let dfxml = std::fs::read_to_string(out.join("report.dfxml")).unwrap();
+        let deep = format!(
+            "<parent_object ferret:container=\"outer.zip\\&gt;backup.tar.gz\\&gt;backup.tar\\&gt;photos.zip\">\n      <inode>{ino}</inode>\n    </parent_object>\n    <filename>outer.zip\\&gt;backup.tar.gz\\&gt;backup.tar\\&gt;photos.zip\\&gt;deep/known.jpg</filename>"
+        );
+        assert!(dfxml.contains(&deep), "{dfxml}");
+        assert_eq!(dfxml.matches("<parent_object").count(), 6, "one per member");
+    }
     let uco = std::fs::read_to_string(out.join("case-uco.jsonld")).unwrap();
     assert_eq!(uco.matches("Contained_Within").count(), 6, "one per member");
     crate::report::assert_case_conforms(&out.join("case-uco.jsonld"));
