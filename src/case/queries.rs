@@ -89,7 +89,7 @@ impl Scope {
 
 /// One entry as every report (and the GUI's detail pane) shows it: times
 /// as ISO 8601 UTC, digests as lower-case hex, hits and flags as text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReportRow {
     /// File id in the case.
     pub id: i64,
@@ -168,14 +168,20 @@ impl ReportRow {
         p
     }
 
-    /// The item's full path (root, separator, path, `:stream`), escaped in
-    /// the evidence's convention.
     /// For an archive member: the item path of the archive that holds it
     /// (one level up), in the evidence's convention.
     pub fn container_path(&self) -> Option<String> {
         let members = self.members.as_deref()?;
-        let sep = self.style.member_separator();
-        let cut = members.rfind(sep)?;
+        // The last member as displayed (an escaped name may hold the
+        // separator's characters, e.g. `\\>`: it is cut by its whole
+        // display, never by searching for the separator).
+        let raw = self.members_raw()?;
+        let (name, nth) = raw.last()?;
+        let last = self.style.escape_members(std::slice::from_ref(name), &[*nth]);
+        let cut = members.len().checked_sub(last.len())?;
+        if !members.ends_with(&last) {
+            return None;
+        }
         let mut p = match &self.stream {
             Some(s) => format!("{}:{s}", self.path),
             None => self.path.clone(),
@@ -184,6 +190,8 @@ impl ReportRow {
         Some(p)
     }
 
+    /// The item's full path (root, separator, path, `:stream`), escaped in
+    /// the evidence's convention.
     pub fn full_path(&self) -> String {
         let joined = self
             .style
@@ -367,5 +375,41 @@ impl CaseStore {
             .conn
             .query_row(&sql, [file_id], report_row)
             .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pathfmt::PathStyle;
+
+    fn member_row(style: PathStyle, names: &[(&[u8], u32)]) -> ReportRow {
+        let raw: Vec<Vec<u8>> = names.iter().map(|(n, _)| n.to_vec()).collect();
+        let ordinals: Vec<u32> = names.iter().map(|(_, o)| *o).collect();
+        let chain: Vec<String> = names
+            .iter()
+            .map(|(n, o)| crate::pathfmt::member_token(n, *o))
+            .collect();
+        ReportRow {
+            path: "dir/outer.zip".into(),
+            style,
+            members: Some(style.escape_members(&raw, &ordinals)),
+            member_chain: Some(chain.join("\0").into_bytes()),
+            ..ReportRow::default()
+        }
+    }
+
+    #[test]
+    fn a_members_container_is_cut_by_its_whole_display() {
+        // A name holding the separator's characters, and a repeated name.
+        let r = member_row(PathStyle::Posix, &[(b"in\\>ner.zip", 2), (b"a\\>b.jpg", 1)]);
+        assert_eq!(r.item_path(), r"dir/outer.zip\>in\\>ner.zip\#2\>a\\>b.jpg");
+        assert_eq!(
+            r.container_path().as_deref(),
+            Some(r"dir/outer.zip\>in\\>ner.zip\#2")
+        );
+        let top = member_row(PathStyle::Windows, &[(b"a|>b.jpg", 1)]);
+        assert_eq!(top.container_path().as_deref(), Some("dir/outer.zip"));
+        assert_eq!(ReportRow::default().container_path(), None);
     }
 }
