@@ -168,6 +168,45 @@ mod zip;
 
 pub use expand::{ArchiveSummary, Limits, MemberOutcome, MemberRecord, expand, read_member};
 
+/// The names of an archive's first `max` members, from its directory or
+/// headers alone, no member data read: ZIP (central directory) and RAR
+/// (headers). `None` for other formats (a 7z's directory is compressed, a
+/// TAR's or a stream's names need the whole file read) and for a
+/// directory that cannot be read. For ordering only: what an archive holds
+/// is recorded when it is expanded.
+pub fn peek_names<R: Read + std::io::Seek>(mut reader: R, max: usize) -> Option<Vec<Vec<u8>>> {
+    struct Names {
+        names: Vec<Vec<u8>>,
+        max: usize,
+    }
+    impl Visitor for Names {
+        fn member(&mut self, header: MemberHeader, _: MemberData<'_>) -> ControlFlow<Stop> {
+            self.names.push(header.name);
+            if self.names.len() >= self.max {
+                ControlFlow::Break(Stop("enough names".into()))
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    let mut head = Vec::with_capacity(16);
+    (&mut reader).take(16).read_to_end(&mut head).ok()?;
+    reader.rewind().ok()?;
+    let mut names = Names {
+        names: Vec::new(),
+        max: max.max(1),
+    };
+    match Format::sniff(&head)? {
+        Format::Zip => zip::list_zip(reader, max).ok(),
+        Format::Rar4 | Format::Rar5 => match rar::list_rar(reader, &mut names) {
+            Ok(()) | Err(ArchiveError::Stopped(_)) => Some(names.names),
+            // Names before the damage still order the archive.
+            Err(_) => Some(names.names).filter(|n| !n.is_empty()),
+        },
+        _ => None,
+    }
+}
+
 impl Format {
     /// The format whose signature starts `head` (the first 512 bytes of a
     /// file or member, or fewer if it is shorter). TAR is recognised by

@@ -87,6 +87,21 @@ pub(crate) fn read_rar<R: Read + Seek>(
     }
 }
 
+/// Lists a RAR archive's members from their headers alone: every member
+/// is handed to `visitor` as unreadable ("listed only"), no data is read
+/// and no decoder is started.
+pub(crate) fn list_rar<R: Read + Seek>(
+    reader: R,
+    visitor: &mut dyn Visitor,
+) -> Result<(), ArchiveError> {
+    let mut src = Source::new(reader)?;
+    src.list_only = true;
+    match find_signature(&mut src)? {
+        Version::Rar4 => v4::read(&mut src, visitor),
+        Version::Rar5 => v5::read(&mut src, visitor),
+    }
+}
+
 enum Version {
     Rar4,
     Rar5,
@@ -146,6 +161,8 @@ struct Source<R> {
     len: u64,
     /// Started at the first compressed member.
     decoder: Option<decode::Decoder>,
+    /// Headers only: no member's data is read.
+    list_only: bool,
 }
 
 impl<R: Read + Seek> Source<R> {
@@ -157,6 +174,7 @@ impl<R: Read + Seek> Source<R> {
             pos: 0,
             len,
             decoder: None,
+            list_only: false,
         })
     }
 
@@ -365,6 +383,11 @@ fn deliver<R: Read + Seek>(
 ) -> Result<(), ArchiveError> {
     let data_end = data_start.checked_add(data_len);
     let truncated = data_end.is_none_or(|end| end > src.len);
+    let plan = if src.list_only {
+        Plan::Unreadable("listed only".into())
+    } else {
+        plan
+    };
     let flow = match plan {
         Plan::Unreadable(why) => visitor.member(header, MemberData::Unreadable(why)),
         Plan::Stored { crc } => {

@@ -64,6 +64,23 @@ fn kind_of<R: Read>(f: &::zip::read::ZipFile<'_, R>) -> MemberKind {
     }
 }
 
+/// The names of the first `max` entries of a ZIP's central directory (no
+/// member data read).
+pub(crate) fn list_zip<R: Read + Seek>(
+    reader: R,
+    max: usize,
+) -> Result<Vec<Vec<u8>>, ArchiveError> {
+    let mut archive =
+        ::zip::ZipArchive::new(reader).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    let mut names = Vec::new();
+    for i in 0..archive.len().min(max) {
+        if let Ok(f) = archive.by_index_raw(i) {
+            names.push(member_name(&f));
+        }
+    }
+    Ok(names)
+}
+
 /// Reads a ZIP archive and hands each member, in central-directory order,
 /// to `visitor`.
 pub(crate) fn read_zip<R: Read + Seek>(

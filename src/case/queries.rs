@@ -177,7 +177,9 @@ impl ReportRow {
         // display, never by searching for the separator).
         let raw = self.members_raw()?;
         let (name, nth) = raw.last()?;
-        let last = self.style.escape_members(std::slice::from_ref(name), &[*nth]);
+        let last = self
+            .style
+            .escape_members(std::slice::from_ref(name), &[*nth]);
         let cut = members.len().checked_sub(last.len())?;
         if !members.ends_with(&last) {
             return None;

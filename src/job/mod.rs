@@ -16,7 +16,7 @@ mod cancel;
 mod device;
 mod error;
 mod options;
-mod order;
+pub mod order;
 mod pipeline;
 mod progress;
 mod record;

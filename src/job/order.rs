@@ -10,6 +10,12 @@
 //! | 0 | picture extension, typical photo size (16 KiB–32 MiB), outside system folders |
 //! | 1 | video extension, typical video size (512 KiB–8 GiB), outside system folders |
 //! | 2 | picture/video extension at other sizes, archives, files without a known extension of photo size (renamed pictures), outside system folders |
+//!
+//! An archive (ZIP or RAR, by its extension, outside system folders) whose
+//! directory names a picture is raised to band 0, one naming a video to
+//! band 1: its members are hashed within the same order. The directory is
+//! read when the order is made (at most [`PEEK_MAX`] archives, for at most
+//! [`PEEK_BUDGET`]); past that, archives stay in band 2.
 //! | 3 | everything else outside system folders, tiny files (< 1 KiB) last within it |
 //! | 4 | system and program folders (`Windows`, `Program Files`, `usr`, `Library`, `node_modules`, …) |
 //! | 5 | likely known-good: executables, libraries, drivers, bytecode |
@@ -161,19 +167,80 @@ fn known_extension(ext: &[u8]) -> bool {
     OTHER.iter().any(|e| e.as_bytes() == ext)
 }
 
-/// Puts `tasks` in hashing order.
-pub fn arrange(tasks: &mut [FileTask], order: Order, device: DeviceKind) {
-    match (order, device) {
-        (Order::Walk, _) => {}
-        (Order::HitsFirst, DeviceKind::SolidState) => {
+/// Archives whose directory is read to order them, at most.
+pub const PEEK_MAX: usize = 10_000;
+/// Time spent reading archive directories to order them, at most.
+pub const PEEK_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+/// Member names read from one archive's directory, at most.
+pub const PEEK_NAMES: usize = 100_000;
+
+/// The band an archive's members raise it to: 0 if one is named as a
+/// picture, 1 if one is named as a video.
+pub fn member_band<N: AsRef<[u8]>>(names: &[N]) -> Option<u8> {
+    let mut best = None;
+    for name in names {
+        let lower = name.as_ref().to_ascii_lowercase();
+        let base = lower
+            .rsplit(|&c| c == b'/' || c == b'\\')
+            .next()
+            .unwrap_or(&[]);
+        let ext = match base.iter().rposition(|&c| c == b'.') {
+            Some(i) if i > 0 => base.get(i + 1..).unwrap_or(&[]),
+            _ => continue,
+        };
+        if PICTURE.iter().any(|e| e.as_bytes() == ext) {
+            return Some(0);
+        }
+        if VIDEO.iter().any(|e| e.as_bytes() == ext) {
+            best = Some(1);
+        }
+    }
+    best
+}
+
+/// Whether `task` is an archive whose directory may raise it: band 2 by an
+/// archive extension that [`crate::archive::peek_names`] reads.
+pub fn peekable(task: &FileTask) -> bool {
+    let name = task
+        .stream
+        .as_ref()
+        .map(|s| s.as_encoded_bytes())
+        .unwrap_or_else(|| task.rel_path.as_os_str().as_encoded_bytes())
+        .to_ascii_lowercase();
+    let peek_ext = [&b".zip"[..], b".cbz", b".rar", b".cbr"];
+    band(task) == 2 && peek_ext.iter().any(|e| name.ends_with(e))
+}
+
+/// Puts `tasks` in hashing order. `peek` gives the band an archive's
+/// directory raises it to (asked only of [`peekable`] tasks, in walk
+/// order; `None` keeps its band).
+pub fn arrange(
+    tasks: &mut [FileTask],
+    order: Order,
+    device: DeviceKind,
+    peek: &mut dyn FnMut(&FileTask) -> Option<u8>,
+) {
+    if order == Order::Walk {
+        return;
+    }
+    let mut band_of = |t: &FileTask| {
+        let b = band(t);
+        if peekable(t) {
+            peek(t).map_or(b, |p| p.min(b))
+        } else {
+            b
+        }
+    };
+    match device {
+        DeviceKind::SolidState => {
             tasks.sort_by_cached_key(|t| {
-                let b = band(t);
+                let b = band_of(t);
                 // Tiny files go last within the "everything else" band.
                 (b, b == 3 && t.meta.size < 1024)
             });
         }
-        (Order::HitsFirst, DeviceKind::Rotational) => {
-            tasks.sort_by_cached_key(|t| (band(t), t.meta.dev, t.meta.inode));
+        DeviceKind::Rotational => {
+            tasks.sort_by_cached_key(|t| (band_of(t), t.meta.dev, t.meta.inode));
         }
     }
 }

@@ -319,6 +319,81 @@ fn hits_first_hashes_likely_pictures_before_system_files() {
 }
 
 #[test]
+fn an_archive_whose_directory_names_pictures_is_hashed_with_the_pictures() {
+    use ferret::job::{DeviceKind, Order};
+    let dir = tempfile::tempdir().unwrap();
+    let w = |rel: &str, data: &[u8]| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    };
+    let zip_of = |name: &str| {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&[7u8; 2000]).unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    let mut rar = rars::Builder::new(rars::ArchiveVersion::Rar50);
+    rar.add_bytes(b"clips/v.mp4".to_vec(), vec![9u8; 3000], None, None)
+        .unwrap();
+    let mut rar_bytes = Vec::new();
+    rar.write_to(&mut rar_bytes, &rars::WriterResources::default(), None)
+        .unwrap();
+    // Walk order is by name: the archives come first, the picture and the
+    // video after them, the documents in between.
+    w("a/docs.zip", &zip_of("readme.txt"));
+    w("a/holiday.zip", &zip_of("pics/IMG_0001.JPG"));
+    w("a/movies.rar", &rar_bytes);
+    for i in 0..5 {
+        w(&format!("b/doc{i}.txt"), &vec![b'x'; 5000]);
+    }
+    w("c/beach.jpg", &vec![1u8; 100_000]);
+    w("c/clip.mp4", &vec![2u8; 600_000]);
+    let order_of = |archives: bool| {
+        let mut options = ScanOptions::new(dir.path())
+            .threads(1)
+            .order(Order::HitsFirst)
+            .device(DeviceKind::SolidState);
+        if archives {
+            options = options.archives(Some(ferret::archive::Limits::default()));
+        }
+        let (recs, r) = crate::util::scan(options);
+        r.unwrap();
+        recs.iter()
+            .filter(|r| r.members.is_empty() && r.digests().is_some())
+            .map(|r| r.rel_path.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order_of(true)[..5],
+        [
+            "a/holiday.zip",
+            "c/beach.jpg",
+            "a/movies.rar",
+            "c/clip.mp4",
+            "a/docs.zip"
+        ]
+    );
+    // Not looking inside archives, none is read to order them.
+    assert_eq!(
+        order_of(false)[..3],
+        ["c/beach.jpg", "c/clip.mp4", "a/docs.zip"]
+    );
+}
+
+#[test]
+fn member_names_raise_an_archive_by_extension() {
+    use ferret::job::order::member_band;
+    assert_eq!(member_band(&["a/b.txt", "x/IMG_1.JPG"]), Some(0));
+    assert_eq!(member_band(&["a\\b.MOV", "c.txt"]), Some(1));
+    assert_eq!(member_band(&["v.mp4", "p.png"]), Some(0));
+    assert_eq!(member_band(&["jpg", ".png", "dir.jpg/readme"]), None);
+    assert_eq!(member_band::<&str>(&[]), None);
+}
+
+#[test]
 fn bands_follow_extension_size_and_path() {
     use ferret::job::{FileTask, band};
     let task = |path: &str, size: u64| FileTask {

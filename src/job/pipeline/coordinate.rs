@@ -92,7 +92,25 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         }
     };
     let rotational = device.kind == DeviceKind::Rotational;
-    crate::job::arrange(&mut tasks, opts.hashing_order(), device.kind);
+    // An archive whose directory names pictures is hashed (and opened)
+    // with the pictures: its directory is read now, within a budget.
+    let peek_started = std::time::Instant::now();
+    let mut peeked = 0usize;
+    let looks_inside = opts.archive_limits().is_some();
+    let mut peek = |t: &FileTask| -> Option<u8> {
+        if !looks_inside
+            || peeked >= crate::job::order::PEEK_MAX
+            || peek_started.elapsed() > crate::job::order::PEEK_BUDGET
+            || cancel.is_cancelled()
+        {
+            return None;
+        }
+        peeked += 1;
+        let file = root.open_item(&t.rel_path, t.stream.as_deref()).ok()?;
+        let names = crate::archive::peek_names(file, crate::job::order::PEEK_NAMES)?;
+        crate::job::order::member_band(&names)
+    };
+    crate::job::arrange(&mut tasks, opts.hashing_order(), device.kind, &mut peek);
     *r.device = Some(device);
 
     (r.stage)(Stage::Hashing);
