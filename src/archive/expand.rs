@@ -274,20 +274,73 @@ fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
 
 /// Feeds the rest of `r` to `hasher`; returns the bytes read.
 fn hash_rest(r: &mut dyn Read, hasher: &mut MultiHasher) -> io::Result<u64> {
-    let mut buf = vec![0u8; 256 << 10];
-    let mut len = 0u64;
-    loop {
-        match r.read(&mut buf) {
-            Ok(0) => return Ok(len),
-            Ok(n) => {
+    let mut buf = vec![0u8; CHUNK];
+    let first = read_full(r, &mut buf)?;
+    hasher.update(buf.get(..first).unwrap_or_default());
+    if first < CHUNK {
+        return Ok(first as u64);
+    }
+    // A member larger than one chunk: its digests are computed on a second
+    // thread while this one decompresses the next chunks, so expanding a
+    // large member costs about the slower of the two, not their sum (the
+    // tail of a scan is often one big archive).
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(2);
+        let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
+        let digest = scope.spawn(move || {
+            for (buf, n) in full_rx {
                 hasher.update(buf.get(..n).unwrap_or_default());
-                len += n as u64;
+                // The reader may have stopped: a buffer it no longer wants.
+                let _ = empty_tx.send(buf);
             }
+        });
+        let mut len = first as u64;
+        let mut spare = vec![vec![0u8; CHUNK], vec![0u8; CHUNK]];
+        let mut next = Some(buf);
+        let result = loop {
+            let mut buf = match next.take().or_else(|| spare.pop()) {
+                Some(b) => b,
+                None => match empty_rx.recv() {
+                    Ok(b) => b,
+                    Err(_) => break Err(io::Error::other("digest thread ended")),
+                },
+            };
+            match read_full(r, &mut buf) {
+                Ok(0) => break Ok(len),
+                Ok(n) => {
+                    len += n as u64;
+                    if full_tx.send((buf, n)).is_err() {
+                        break Err(io::Error::other("digest thread ended"));
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        drop(full_tx);
+        // A panic while hashing is a bug: propagated as is.
+        if let Err(payload) = digest.join() {
+            std::panic::resume_unwind(payload);
+        }
+        result
+    })
+}
+
+/// Reads until `buf` is full or the end; `Interrupted` is retried.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|b| !b.is_empty()) {
+        match r.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
+    Ok(filled)
 }
+
+/// Bytes a member is read (and hashed) in.
+const CHUNK: usize = 256 << 10;
 
 /// One archive level: the members of one archive.
 struct Level<'a, 'b> {
