@@ -168,6 +168,57 @@ mod zip;
 
 pub use expand::{ArchiveSummary, Limits, MemberOutcome, MemberRecord, expand, read_member};
 
+/// The name of the threads whose panics are caught and reported as damage
+/// (a decoder's), not printed.
+pub(crate) const QUIET_THREAD: &str = "ferret-archive-decoder";
+
+thread_local! {
+    /// Set while a decoder's call that may panic runs on this thread.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once, a panic hook that stays silent for panics Ferret
+/// catches inside archive decoders (they are recorded on the member as
+/// damage) and hands every other panic to the hook that was there.
+pub(crate) fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let quiet =
+                QUIET.with(|q| q.get()) || std::thread::current().name() == Some(QUIET_THREAD);
+            if !quiet {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` (a call into a decoder that may panic) with its panic kept
+/// quiet: the caller catches it and records it.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    quiet_panics();
+    with_quiet(true, f)
+}
+
+/// Runs `f` (Ferret's own code called back from inside a decoder) with
+/// its panics printed as usual.
+pub(crate) fn loudly<T>(f: impl FnOnce() -> T) -> T {
+    with_quiet(false, f)
+}
+
+fn with_quiet<T>(quiet: bool, f: impl FnOnce() -> T) -> T {
+    let before = QUIET.with(|q| q.replace(quiet));
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            QUIET.with(|q| q.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
 /// The names of an archive's first `max` members, from its directory or
 /// headers alone, no member data read: ZIP (central directory) and RAR
 /// (headers). `None` for other formats (a 7z's directory is compressed, a

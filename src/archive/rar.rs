@@ -69,9 +69,15 @@ const SFX_SCAN: u64 = 1024 * 1024;
 /// The most any one read from the archive allocates: a RAR 5 header is at
 /// most 2 MiB by the format, a RAR 4 one at most 64 KiB.
 const MAX_READ: u64 = 2 * 1024 * 1024 + 16;
-/// Headers the decoder parses at most (Ferret's own member limit stops
-/// the expansion well before).
-const MAX_HEADERS: u64 = 4_000_000;
+/// Headers the decoder parses at most: it parses every header up front
+/// (about 230 bytes of memory each). Past it the decoder refuses the
+/// archive and each compressed member says so; our parser still lists
+/// them all, and stored members are still read.
+const MAX_HEADERS: u64 = 250_000;
+/// The largest packed RAR 1.5–4.x member decoded: the crate reads a
+/// member's packed data whole into memory before decoding it. A larger
+/// one is recorded as not read, with this reason.
+pub(crate) const MAX_RAR4_PACKED: u64 = 256 << 20;
 /// Names longer than this are damage, not names (RAR itself stops at 2048).
 const MAX_NAME: u64 = 64 * 1024;
 
@@ -323,6 +329,8 @@ struct DataFacts {
     /// A file header (the decoder lists files only; a compressed NTFS
     /// stream in a service header is not decoded).
     decodable: bool,
+    /// Why a compressed member is too large to decode, if it is.
+    too_big: Option<String>,
     size: Option<u64>,
     packed: u64,
     crc: Option<u32>,
@@ -344,6 +352,9 @@ impl DataFacts {
             return Plan::Unreadable("encrypted".into());
         }
         if let Some(why) = self.split {
+            return Plan::Unreadable(why);
+        }
+        if let Some(why) = self.too_big {
             return Plan::Unreadable(why);
         }
         if let Some(method) = self.method {
@@ -406,7 +417,7 @@ fn deliver<R: Read + Seek>(
             let decoder = src
                 .decoder
                 .get_or_insert_with(|| decode::Decoder::start(len, MAX_HEADERS));
-            let mut reader = decoder.member(&mut src.inner, size, crc);
+            let mut reader = decoder.member(&mut src.inner, data_start, size, crc);
             visitor.member(header, MemberData::Stream(&mut reader))
         }
     };
@@ -529,7 +540,11 @@ fn stream_member_name(parent: &[u8], stream: &str) -> Vec<u8> {
 
 #[cfg(test)]
 // Tests index their own fixtures: a panic there is a failing test.
-#[allow(clippy::indexing_slicing, clippy::too_many_arguments)]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::too_many_arguments,
+    clippy::unwrap_used
+)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -1356,6 +1371,293 @@ mod tests {
             .find(|(h, _)| h.name == b"noise.bin")
             .expect("listed");
         assert!(matches!(&noise.1, Outcome::Read(d) if d.len() == 20_000));
+    }
+
+    // ----- the two parsers disagreeing (from an adversarial review) -----
+
+    fn rv_noise(n: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(n);
+        let mut x = 0x9e37_79b9_u32;
+        for _ in 0..n {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            out.push(x as u8);
+        }
+        out
+    }
+
+    fn rv_text(n: usize) -> Vec<u8> {
+        let mut t: Vec<u8> = (0..)
+            .flat_map(|i: u32| format!("line {i} of a known text\n").into_bytes())
+            .take(n)
+            .collect();
+        t.truncate(n);
+        t
+    }
+
+    /// 4 bytes that make crc32(prefix ++ bytes) == target (CRC is affine).
+    fn rv_forge(prefix: &[u8], target: u32) -> [u8; 4] {
+        let f = |x: u32| crc32(&[prefix, &x.to_le_bytes()]);
+        let c0 = f(0);
+        let mut basis: [Option<(u32, u32)>; 32] = [None; 32];
+        for k in 0..32 {
+            let (mut v, mut m) = (f(1 << k) ^ c0, 1u32 << k);
+            for b in (0..32).rev() {
+                if v >> b & 1 == 0 {
+                    continue;
+                }
+                match basis[b] {
+                    Some((bv, bm)) => {
+                        v ^= bv;
+                        m ^= bm;
+                    }
+                    None => {
+                        basis[b] = Some((v, m));
+                        break;
+                    }
+                }
+            }
+        }
+        let (mut v, mut m) = (target ^ c0, 0u32);
+        for b in (0..32).rev() {
+            if v >> b & 1 == 1 {
+                let (bv, bm) = basis[b].expect("full rank");
+                v ^= bv;
+                m ^= bm;
+            }
+        }
+        assert_eq!(v, 0);
+        m.to_le_bytes()
+    }
+
+    fn rv_build(version: rars::ArchiveVersion, solid: bool, files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut builder = rars::Builder::new(version).solid(solid);
+        for (name, data) in files {
+            builder
+                .add_bytes(name.as_bytes().to_vec(), data.clone(), None, None)
+                .expect("member");
+        }
+        let mut out = Vec::new();
+        builder
+            .write_to(&mut out, &rars::WriterResources::default(), None)
+            .expect("rars writes");
+        out
+    }
+
+    fn rv_find<'a>(m: &'a [(MemberHeader, Outcome)], name: &str) -> &'a (MemberHeader, Outcome) {
+        m.iter()
+            .find(|(h, _)| h.name == name.as_bytes())
+            .expect("listed")
+    }
+
+    /// Finding: a stored member with the same size and (forged) CRC32 as a
+    /// later compressed member is decoded in its place; the compressed
+    /// member's real bytes are never read and nothing says so.
+    #[test]
+    fn a_decoy_with_a_forged_crc_never_lends_its_bytes_to_another_member() {
+        let mut bad = Vec::new();
+        for version in [rars::ArchiveVersion::Rar29, rars::ArchiveVersion::Rar50] {
+            for solid in [false, true] {
+                let stored = rv_noise(20_000);
+                let mut hidden = rv_text(19_996);
+                let tail = rv_forge(&hidden, crc32(&[&stored]));
+                hidden.extend_from_slice(&tail);
+                assert_eq!(crc32(&[&hidden]), crc32(&[&stored]));
+                let bytes = rv_build(
+                    version,
+                    solid,
+                    &[
+                        ("decoy.bin", stored.clone()),
+                        ("hidden.txt", hidden.clone()),
+                    ],
+                );
+                let (m, r) = read_all(&bytes);
+                r.expect("listing");
+                let (dh, _) = rv_find(&m, "decoy.bin");
+                if dh.packed != dh.size {
+                    eprintln!("{version:?} solid {solid}: decoy compressed, not this case");
+                    continue;
+                }
+                let (hh, ho) = rv_find(&m, "hidden.txt");
+                assert!(hh.packed < hh.size, "hidden compressed");
+                match ho {
+                    Outcome::Read(d) if d == &hidden => {}
+                    Outcome::Read(d) => bad.push(format!(
+                        "{version:?} solid {solid}: hidden.txt was given {} bytes; \
+                         equal to decoy.bin's: {}",
+                        d.len(),
+                        d == &stored
+                    )),
+                    other => bad.push(format!("{version:?} solid {solid}: {other:?}")),
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{bad:#?}");
+    }
+
+    /// Drops the data CRC32 field of the RAR 5 file header named `name`
+    /// (as WinRAR writes with -htb, BLAKE2sp instead of CRC32).
+    fn rv_rar5_drop_crc(bytes: &[u8], name: &[u8]) -> Vec<u8> {
+        let mut out = bytes[..8].to_vec();
+        let mut at = 8;
+        while at < bytes.len() {
+            let mut c = Cursor::new(&bytes[at + 4..]);
+            let size = c.vint().unwrap() as usize;
+            let vlen = bytes.len() - at - 4 - c.rest().len();
+            let hstart = at + 4 + vlen;
+            let header = &bytes[hstart..hstart + size];
+            let mut h = Cursor::new(header);
+            let head_type = h.vint().unwrap();
+            let flags = h.vint().unwrap();
+            if flags & 1 != 0 {
+                h.vint().unwrap();
+            }
+            let data = if flags & 2 != 0 { h.vint().unwrap() } else { 0 } as usize;
+            let end = hstart + size + data;
+            let mut new_header = header.to_vec();
+            if head_type == 2 {
+                let ff_at = header.len() - h.rest().len();
+                let ff = h.vint().unwrap();
+                h.vint().unwrap();
+                h.vint().unwrap();
+                if ff & 2 != 0 {
+                    h.u32().unwrap();
+                }
+                let crc_at = header.len() - h.rest().len();
+                if ff & 4 != 0 {
+                    h.u32().unwrap();
+                    h.vint().unwrap();
+                    h.vint().unwrap();
+                    let n = h.vint().unwrap();
+                    if h.take(n).unwrap() == name {
+                        assert!(ff < 0x80);
+                        new_header[ff_at] = (ff & !4) as u8;
+                        new_header.drain(crc_at..crc_at + 4);
+                    }
+                }
+            }
+            let sv = vint(new_header.len() as u64);
+            out.extend(crc32(&[&sv, &new_header]).to_le_bytes());
+            out.extend(&sv);
+            out.extend(&new_header);
+            out.extend(&bytes[hstart + size..end]);
+            at = end;
+        }
+        out
+    }
+
+    /// Finding: a RAR 5 member without CRC32 is matched by size alone.
+    #[test]
+    fn a_rar5_member_without_crc_gets_its_own_bytes_not_an_equal_sized_ones() {
+        let stored = rv_noise(20_000);
+        let text = rv_text(20_000);
+        let bytes = rv_build(
+            rars::ArchiveVersion::Rar50,
+            false,
+            &[("decoy.bin", stored.clone()), ("hidden.txt", text.clone())],
+        );
+        let bytes = rv_rar5_drop_crc(&bytes, b"hidden.txt");
+        let (m, r) = read_all(&bytes);
+        r.expect("listing");
+        let (hh, ho) = rv_find(&m, "hidden.txt");
+        assert!(hh.packed < hh.size, "hidden compressed");
+        match ho {
+            Outcome::Read(d) => assert!(
+                d == &text,
+                "hidden.txt (no CRC) was given {} bytes; equal to decoy.bin's: {}",
+                d.len(),
+                d == &stored
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn rv_reseal4(bytes: &mut [u8], head: usize) {
+        let size = u16::from_le_bytes([bytes[head + 5], bytes[head + 6]]) as usize;
+        let crc = crc32(&[&bytes[head + 2..head + size]]) as u16;
+        bytes[head..head + 2].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    #[test]
+    fn a_rar4_member_too_large_to_decode_in_memory_is_recorded_with_why() {
+        // A compressed member whose header claims 300 MiB packed: listed,
+        // not handed to the decoder (which would hold it whole in memory).
+        let mut bytes = rar4_with_main(
+            0,
+            &[file4(0x74, b"big.bin", b"xxxx", 0, 2, 0x20, 0x33, &[])],
+            true,
+        );
+        let head = 7 + 13;
+        assert_eq!(bytes[head + 2], 0x74);
+        bytes[head + 7..head + 11].copy_from_slice(&(300u32 << 20).to_le_bytes());
+        rv_reseal4(&mut bytes, head);
+        let (m, _) = read_all(&bytes);
+        assert_eq!(names(&m), ["big.bin"]);
+        assert!(
+            matches!(&m[0].1, Outcome::Unreadable(w)
+                if w.contains("300 MiB packed") && w.contains("at most 256 MiB")),
+            "{:?}",
+            m[0].1
+        );
+    }
+
+    /// Finding: one member our parser requests but rars skips (here: RAR
+    /// 1.5 unpack version + Unix host + mode with bit 0x10, a directory to
+    /// rars, a regular file to us) makes the forward search consume the
+    /// rest of the archive: every later intact compressed member is lost.
+    #[test]
+    fn a_member_the_decoder_lists_differently_costs_only_itself() {
+        let (mut bytes, files) = compressed_fixture(rars::ArchiveVersion::Rar15, false);
+        let name = b"docs/known.txt";
+        let head = bytes.windows(name.len()).position(|w| w == name).unwrap() - 32;
+        eprintln!(
+            "unp_ver {} method {:#x}",
+            bytes[head + 24],
+            bytes[head + 25]
+        );
+        bytes[head + 15] = 3; // Unix
+        bytes[head + 28..head + 32].copy_from_slice(&0o100_664u32.to_le_bytes());
+        rv_reseal4(&mut bytes, head);
+        let (m, r) = read_all(&bytes);
+        r.expect("listing");
+        for (h, o) in &m {
+            eprintln!(
+                "{}: {:?}",
+                String::from_utf8_lossy(&h.name),
+                match o {
+                    Outcome::Read(d) => format!("read {}", d.len()),
+                    other => format!("{other:?}"),
+                }
+            );
+        }
+        for (name, data) in files
+            .iter()
+            .filter(|(n, _)| n == "prog.exe" || n == "again.txt")
+        {
+            let (_, o) = rv_find(&m, name);
+            assert!(matches!(o, Outcome::Read(d) if d == data), "{name}: {o:?}");
+        }
+    }
+
+    /// Finding: MHD_SOLID in the main header with no member flagged solid:
+    /// rars refuses Skip (its solid test includes the main flag, ours does
+    /// not), so every member after a stored one is lost.
+    #[test]
+    fn a_main_header_solid_flag_alone_is_honoured() {
+        let (mut bytes, files) = compressed_fixture(rars::ArchiveVersion::Rar29, false);
+        assert_eq!(bytes[7 + 2], 0x73);
+        bytes[7 + 3] |= 0x08;
+        rv_reseal4(&mut bytes, 7);
+        let (m, r) = read_all(&bytes);
+        r.expect("listing");
+        for (name, data) in files
+            .iter()
+            .filter(|(n, _)| n == "prog.exe" || n == "again.txt")
+        {
+            let (_, o) = rv_find(&m, name);
+            assert!(matches!(o, Outcome::Read(d) if d == data), "{name}: {o:?}");
+        }
     }
 
     // ----- hostile input -----

@@ -390,7 +390,8 @@ impl<R: Read + Seek> Walk<'_, R> {
                     panicked: &decoder_panicked,
                 };
                 let (header, data) = describe(entry, packed, &mut fence);
-                match catch_unwind(AssertUnwindSafe(|| visitor.member(header, data))) {
+                let visit = || super::loudly(|| visitor.member(header, data));
+                match catch_unwind(AssertUnwindSafe(visit)) {
                     Err(payload) => {
                         *visitor_panic.borrow_mut() = Some(payload);
                         Ok(false)
@@ -628,7 +629,7 @@ fn block_failure(error: Error) -> Result<BlockFailure, ArchiveError> {
 
 /// Runs a call into the crate; a panic becomes damage.
 fn fenced<T>(call: impl FnOnce() -> T) -> Result<T, ArchiveError> {
-    catch_unwind(AssertUnwindSafe(call)).map_err(|payload| {
+    catch_unwind(AssertUnwindSafe(|| super::quietly(call))).map_err(|payload| {
         ArchiveError::Corrupt(format!("7z decoder panicked: {}", panic_text(&payload)))
     })
 }
@@ -653,7 +654,8 @@ impl Read for PanicFence<'_, '_> {
         if self.panicked.get() {
             return Err(io::Error::other("7z decoder panicked"));
         }
-        catch_unwind(AssertUnwindSafe(|| self.inner.read(buf))).unwrap_or_else(|payload| {
+        let read = || super::quietly(|| self.inner.read(buf));
+        catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|payload| {
             self.panicked.set(true);
             Err(io::Error::other(format!(
                 "7z decoder panicked: {}",

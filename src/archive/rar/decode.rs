@@ -7,9 +7,11 @@
 //! When it meets the first compressed member of an archive it starts one
 //! decoder thread for that archive, which parses the archive again with
 //! `rars` and extracts, in archive order, exactly the members asked for.
-//! A request names the member by what its header says (expanded size and
-//! CRC32), so the two parsers can never silently disagree: a member the
-//! decoder does not find is an item error, never another member's bytes.
+//! A request names the member by where its data starts in the archive (and
+//! checks its expanded size and CRC32), so the two parsers can never
+//! silently disagree: a member the decoder does not list at that offset is
+//! an item error, never another member's bytes, and the members after it
+//! are still decoded.
 //!
 //! Why a thread: `rars` pushes a member's bytes into a writer it owns,
 //! while Ferret's visitor pulls them through a reader (to hash in one
@@ -24,10 +26,18 @@
 //! nested archive, and the evidence is read through Ferret's own handle.
 //!
 //! Hostile input: the decoder's dictionary (1 GiB), workspace and header
-//! budgets are capped; a panic inside the crate ends only that archive's
-//! decoder (each member after it is an item error naming the panic);
-//! dropping the decoder (a limit, the end of the archive) closes both
+//! budgets are capped; a member Ferret does not ask for but must decode
+//! for a solid stream's history may expand to 64 MiB at most; a failure
+//! that ends the crate's extraction (a resource limit) in an archive that
+//! is not solid costs that member only: extraction starts again after it.
+//! A panic inside the crate ends only that archive's decoder (each member
+//! after it is an item error naming the panic). Dropping the decoder (a
+//! limit, the end of the archive) cancels the crate's work, closes both
 //! channels, which ends the thread wherever it waits, and joins it.
+//!
+//! Known limit of the crate: RAR 1.5–4.x members are decoded from their
+//! packed data held whole in memory; Ferret's parser records such a member
+//! above [`super::MAX_RAR4_PACKED`] as not read, with that reason.
 // Data read from an archive never indexes unchecked and never unwraps: a
 // hostile archive is an error, not a panic.
 #![deny(clippy::indexing_slicing, clippy::unwrap_used)]
@@ -40,23 +50,29 @@ use std::thread::JoinHandle;
 
 use rars::{
     ArchiveMemberDetail, ArchiveReadOptions, ArchiveReader, ExtractionDecision,
-    ExtractionErrorAction,
+    ExtractionErrorAction, ReadCancellation,
 };
 
 /// The largest dictionary a member may declare (RAR 5 allows 4 GiB,
 /// RAR 7 up to 64 GiB; WinRAR's default is 32 MiB). A member above it is
 /// an item error naming the cap.
 const DICTIONARY_CAP: u64 = 1 << 30;
-/// The decoder's whole working memory (dictionary, tables, filter blocks).
+/// The decoder's whole working memory (dictionary, tables, filter blocks;
+/// for RAR 1.5–4.x the packed member too, read whole by the crate).
 const WORKSPACE_CAP: u64 = (1 << 30) + (256 << 20);
+/// What a member Ferret does not read (encrypted, a link, a stream) may
+/// expand to while it is decoded for a solid stream's history.
+const DISCARD_CAP: u64 = 64 << 20;
 /// RAR 5 members up to this size may be decoded whole into memory (the
 /// crate's default is 512 MiB); larger ones stream, so a bomb is stopped by
 /// the expansion limits as it expands rather than after.
 const BUFFERED_DECODE_CAP: u64 = 4 << 20;
 /// Header bytes the decoder parses (names, extras) before it refuses.
-const HEADER_BYTES_CAP: u64 = 64 << 20;
-/// The decoder reads the archive in blocks of at least this size.
-const READ_AHEAD: usize = 256 * 1024;
+const HEADER_BYTES_CAP: u64 = 32 << 20;
+/// The decoder's reads of the archive start at this size and double while
+/// it reads on in order (member data), up to [`READ_AHEAD_MAX`].
+const READ_AHEAD_MIN: usize = 16 * 1024;
+const READ_AHEAD_MAX: usize = 1024 * 1024;
 /// The largest single read the decoder may ask for.
 const MAX_READ: usize = 8 << 20;
 /// Chunks in flight between the decoder and the visitor.
@@ -78,6 +94,8 @@ enum Msg {
 
 /// Archive owner → decoder thread: the next member wanted, by its header.
 struct Request {
+    /// Where its data starts in the archive.
+    offset: u64,
     size: u64,
     crc: Option<u32>,
 }
@@ -87,6 +105,7 @@ pub(super) struct Decoder {
     requests: Option<Sender<Request>>,
     msgs: Option<Receiver<Msg>>,
     thread: Option<JoinHandle<()>>,
+    cancel: ReadCancellation,
     /// Why no member can be decoded any more (a member was not read to
     /// its end, so the stream is out of step; or the thread is gone).
     broken: Option<String>,
@@ -98,38 +117,45 @@ impl Decoder {
     pub(super) fn start(len: u64, max_headers: u64) -> Decoder {
         let (req_tx, req_rx) = mpsc::channel();
         let (msg_tx, msg_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
+        let cancel = ReadCancellation::new();
+        let token = cancel.clone();
+        crate::archive::quiet_panics();
         let spawned = std::thread::Builder::new()
-            .name("ferret-rar".into())
-            .spawn(move || producer(len, max_headers, req_rx, msg_tx));
+            .name(crate::archive::QUIET_THREAD.into())
+            .spawn(move || producer(len, max_headers, token, req_rx, msg_tx));
         match spawned {
             Ok(thread) => Decoder {
                 requests: Some(req_tx),
                 msgs: Some(msg_rx),
                 thread: Some(thread),
+                cancel,
                 broken: None,
             },
             Err(e) => Decoder {
                 requests: None,
                 msgs: None,
                 thread: None,
+                cancel,
                 broken: Some(format!("the RAR decoder could not start: {e}")),
             },
         }
     }
 
-    /// The member whose header says `size` bytes and `crc`, as a reader;
+    /// The member whose data starts at `offset` and whose header says
+    /// `size` bytes and `crc`, as a reader;
     /// `archive` is the archive's own reader, which serves the decoder's
     /// reads meanwhile (its position is left anywhere).
     pub(super) fn member<'a, R: Read + Seek>(
         &'a mut self,
         archive: &'a mut R,
+        offset: u64,
         size: u64,
         crc: Option<u32>,
     ) -> MemberReader<'a, R> {
         let sent = self
             .requests
             .as_ref()
-            .is_some_and(|tx| tx.send(Request { size, crc }).is_ok());
+            .is_some_and(|tx| tx.send(Request { offset, size, crc }).is_ok());
         let state = match (&self.broken, sent) {
             (Some(why), _) => State::Failed(why.clone()),
             (None, false) => State::Failed("the RAR decoder stopped".into()),
@@ -146,6 +172,9 @@ impl Decoder {
 
     fn shut_down(&mut self, why: String) {
         self.broken.get_or_insert(why);
+        // Whatever the crate is decoding (a solid stream's history) stops
+        // at its next check.
+        self.cancel.cancel();
         self.requests = None;
         self.msgs = None;
         if let Some(thread) = self.thread.take() {
@@ -251,6 +280,8 @@ struct Proxy {
     msgs: SyncSender<Msg>,
     block: Vec<u8>,
     block_at: u64,
+    /// The next read's size: doubles while the decoder reads on in order.
+    ahead: usize,
 }
 
 impl Read for Proxy {
@@ -267,7 +298,13 @@ impl Read for Proxy {
             Some(off) => off,
             None => {
                 let (reply, answer) = mpsc::sync_channel(1);
-                let len = buf.len().clamp(READ_AHEAD, MAX_READ);
+                let in_order = self.pos == self.block_at + self.block.len() as u64;
+                self.ahead = if in_order {
+                    (self.ahead * 2).min(READ_AHEAD_MAX)
+                } else {
+                    READ_AHEAD_MIN
+                };
+                let len = buf.len().max(self.ahead).min(MAX_READ);
                 self.msgs
                     .send(Msg::Read {
                         pos: self.pos,
@@ -328,10 +365,40 @@ impl Write for ChannelWriter {
     }
 }
 
+/// A member's bytes Ferret does not read, decoded for a solid stream's
+/// history: counted, and refused past [`DISCARD_CAP`] unless stored.
+struct Discard {
+    written: u64,
+    cap: Option<u64>,
+}
+
+impl Write for Discard {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.written += buf.len() as u64;
+        match self.cap {
+            Some(cap) if self.written > cap => Err(io::Error::other(format!(
+                "a member Ferret does not read expands past {} MiB in the solid stream",
+                cap >> 20
+            ))),
+            _ => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The decoder thread: parse, then extract the members asked for.
-fn producer(len: u64, max_headers: u64, requests: Receiver<Request>, msgs: SyncSender<Msg>) {
+fn producer(
+    len: u64,
+    max_headers: u64,
+    cancel: ReadCancellation,
+    requests: Receiver<Request>,
+    msgs: SyncSender<Msg>,
+) {
     let run = catch_unwind(AssertUnwindSafe(|| {
-        extract_requested(len, max_headers, &requests, &msgs)
+        extract_requested(len, max_headers, &cancel, &requests, &msgs)
     }));
     let why = match run {
         Ok(why) => why,
@@ -356,10 +423,42 @@ fn producer(len: u64, max_headers: u64, requests: Receiver<Request>, msgs: SyncS
     }
 }
 
+/// Where each file's data starts, in the order extraction visits them.
+fn data_offsets(archive: &rars::Archive) -> Option<Vec<u64>> {
+    match archive {
+        rars::Archive::Rar15To40(a) => {
+            Some(a.files().map(|f| f.packed_range.start as u64).collect())
+        }
+        rars::Archive::Rar50Plus(a) => {
+            Some(a.files().map(|f| f.block.data_range.start as u64).collect())
+        }
+        _ => None,
+    }
+}
+
+fn archive_is_solid(archive: &rars::Archive) -> bool {
+    let main = match archive {
+        rars::Archive::Rar15To40(a) => a.main.is_solid(),
+        rars::Archive::Rar50Plus(a) => a.main.is_solid(),
+        _ => false,
+    };
+    main || archive.members().any(|m| m.is_solid())
+}
+
+/// What the crate's member says of its expanded bytes' CRC32.
+fn member_crc(member: &rars::ArchiveMember) -> Option<u32> {
+    match &member.detail {
+        ArchiveMemberDetail::Rar15To40 { crc32, .. } => Some(*crc32),
+        ArchiveMemberDetail::Rar50Plus { crc32, .. } => *crc32,
+        _ => None,
+    }
+}
+
 /// Extracts the requested members; returns why no further member can be.
 fn extract_requested(
     len: u64,
     max_headers: u64,
+    cancel: &ReadCancellation,
     requests: &Receiver<Request>,
     msgs: &SyncSender<Msg>,
 ) -> String {
@@ -369,17 +468,22 @@ fn extract_requested(
         msgs: msgs.clone(),
         block: Vec::new(),
         block_at: 0,
+        ahead: READ_AHEAD_MIN,
     };
     let options = ArchiveReadOptions::new()
         .with_max_header_count(max_headers)
-        .with_max_header_bytes(HEADER_BYTES_CAP);
+        .with_max_header_bytes(HEADER_BYTES_CAP)
+        .with_cancellation(cancel);
     let archive = match ArchiveReader::read_reader_with_options(proxy, options) {
         Ok(archive) => archive,
         Err(e) => {
             return format!("the RAR decoder could not read the archive: {e}");
         }
     };
-    let solid = archive.members().any(|m| m.is_solid());
+    let Some(offsets) = data_offsets(&archive) else {
+        return "the RAR decoder does not read this RAR version".into();
+    };
+    let solid = archive_is_solid(&archive);
     let options = options
         .with_rar50_dictionary_size_limit(DICTIONARY_CAP)
         .with_max_reader_workspace_bytes(WORKSPACE_CAP)
@@ -387,66 +491,116 @@ fn extract_requested(
     let wanted: RefCell<Option<Request>> = RefCell::new(None);
     // A member is being sent: its `Done` is owed.
     let sending = Cell::new(false);
-    let result = archive.extract_with_control_and_errors(
-        options,
-        |member| {
-            if sending.replace(false) {
-                // Verified: the decoder only moves on after its check.
-                let _ = msgs.send(Msg::Done(Ok(())));
-            }
-            let meta = &member.meta;
-            if meta.is_directory || meta.is_redirection {
-                return Ok(ExtractionDecision::Skip);
-            }
-            let mut wanted = wanted.borrow_mut();
-            if wanted.is_none() {
-                match requests.recv() {
-                    Ok(request) => *wanted = Some(request),
-                    Err(_) => return Ok(ExtractionDecision::Stop),
+    // The index of the next member the crate visits; members before
+    // `restart_at` were dealt with before a restart.
+    let index = Cell::new(0usize);
+    let mut restart_at = 0usize;
+    let refuse = |why: String| {
+        let _ = msgs.send(Msg::Done(Err(why)));
+    };
+    let ended = loop {
+        index.set(0);
+        let result = archive.extract_with_control_and_errors(
+            options,
+            |member| {
+                if sending.replace(false) {
+                    // Verified: the crate only moves on after its check.
+                    let _ = msgs.send(Msg::Done(Ok(())));
                 }
-            }
-            let crc = match &member.detail {
-                ArchiveMemberDetail::Rar15To40 { crc32, .. } => Some(*crc32),
-                ArchiveMemberDetail::Rar50Plus { crc32, .. } => *crc32,
-                _ => None,
-            };
-            let matches = wanted.as_ref().is_some_and(|w| {
-                w.size == meta.unpacked_size
-                    && match (w.crc, crc) {
-                        (Some(a), Some(b)) => a == b,
-                        _ => true,
+                let i = index.get();
+                index.set(i + 1);
+                let meta = &member.meta;
+                if meta.is_directory || meta.is_redirection {
+                    return Ok(ExtractionDecision::Skip);
+                }
+                let not_wanted = || {
+                    if solid {
+                        // Decoded for the history the next members need.
+                        let cap = (!meta.is_stored).then_some(DISCARD_CAP);
+                        ExtractionDecision::Extract(Box::new(Discard { written: 0, cap }))
+                    } else {
+                        ExtractionDecision::Skip
                     }
-            });
-            if matches && !meta.is_encrypted {
-                *wanted = None;
-                sending.set(true);
-                Ok(ExtractionDecision::Extract(Box::new(ChannelWriter {
-                    msgs: msgs.clone(),
-                })))
-            } else if solid {
-                // Decoded for the history the next members need.
-                Ok(ExtractionDecision::Extract(Box::new(io::sink())))
-            } else {
-                Ok(ExtractionDecision::Skip)
+                };
+                let (true, Some(&offset)) = (i >= restart_at, offsets.get(i)) else {
+                    return Ok(not_wanted());
+                };
+                let mut wanted = wanted.borrow_mut();
+                loop {
+                    let Some(w) = wanted.take() else {
+                        match requests.recv() {
+                            Ok(request) => {
+                                *wanted = Some(request);
+                                continue;
+                            }
+                            Err(_) => return Ok(ExtractionDecision::Stop),
+                        }
+                    };
+                    if offset < w.offset {
+                        *wanted = Some(w);
+                        return Ok(not_wanted());
+                    }
+                    if offset > w.offset {
+                        // The crate lists no file where our parser does:
+                        // that member only; the next request may be this.
+                        refuse(format!(
+                            "the RAR decoder lists no file with data at offset {}",
+                            w.offset
+                        ));
+                        continue;
+                    }
+                    let crc = member_crc(member);
+                    let agrees = w.size == meta.unpacked_size && w.crc == crc;
+                    if meta.is_encrypted || !agrees {
+                        refuse(format!(
+                            "the RAR decoder reads this member differently \
+                             (size {}, CRC {crc:?}, encrypted {})",
+                            meta.unpacked_size, meta.is_encrypted
+                        ));
+                        return Ok(not_wanted());
+                    }
+                    sending.set(true);
+                    return Ok(ExtractionDecision::Extract(Box::new(ChannelWriter {
+                        msgs: msgs.clone(),
+                    })));
+                }
+            },
+            |_member, error| {
+                if sending.replace(false) {
+                    let _ = msgs.send(Msg::Done(Err(error.to_string())));
+                }
+                Ok(ExtractionErrorAction::Continue)
+            },
+        );
+        match result {
+            Ok(_) => {
+                if sending.replace(false) {
+                    let _ = msgs.send(Msg::Done(Ok(())));
+                }
+                break None;
             }
-        },
-        |_member, error| {
-            if sending.replace(false) {
-                let _ = msgs.send(Msg::Done(Err(error.to_string())));
+            Err(e) => {
+                let e = e.to_string();
+                if sending.replace(false) {
+                    let _ = msgs.send(Msg::Done(Err(e.clone())));
+                }
+                // Not solid: the members after the one that failed do not
+                // need it; extraction starts again after it.
+                let failed_after = index.get();
+                if !solid && failed_after > restart_at && !cancel.is_cancelled() {
+                    restart_at = failed_after;
+                    continue;
+                }
+                break Some(e);
             }
-            Ok(ExtractionErrorAction::Continue)
-        },
-    );
-    let ended = result.err().map(|e| e.to_string());
-    if sending.replace(false) {
-        let _ = msgs.send(Msg::Done(ended.clone().map_or(Ok(()), Err)));
-    }
+        }
+    };
     let why = match ended {
         Some(e) => format!("the RAR decoder stopped: {e}"),
-        None => "the RAR decoder found no member with this size and CRC".into(),
+        None => "the RAR decoder lists no file with data at this offset".into(),
     };
     if wanted.borrow_mut().take().is_some() {
-        let _ = msgs.send(Msg::Done(Err(why.clone())));
+        refuse(why.clone());
     }
     why
 }

@@ -215,7 +215,11 @@ impl FileHeader {
                 0 | 0o100_000 => MemberKind::File,
                 _ => MemberKind::Other,
             },
-            HOST_MSDOS | HOST_OS2 | HOST_WIN32 if self.attr & 0x10 != 0 => MemberKind::Dir,
+            // A directory attribute on a member that holds data: read as
+            // a file (its data is never left unread).
+            HOST_MSDOS | HOST_OS2 | HOST_WIN32 if self.attr & 0x10 != 0 && self.packed == 0 => {
+                MemberKind::Dir
+            }
             _ => MemberKind::File,
         }
     }
@@ -248,6 +252,8 @@ impl FileHeader {
         });
         let method = (self.method != METHOD_STORE)
             .then(|| format!("RAR 4 compression method {:#04x}", self.method));
+        // The decoder would hold the packed member whole in memory.
+        let too_big = method.is_some() && self.packed > super::MAX_RAR4_PACKED;
         let header = MemberHeader {
             name,
             kind,
@@ -261,7 +267,15 @@ impl FileHeader {
             encrypted,
             split,
             method,
-            decodable,
+            decodable: decodable && !too_big,
+            too_big: too_big.then(|| {
+                format!(
+                    "RAR 4 compressed member of {} MiB packed: the decoder holds a member's packed \
+                     data whole in memory, and Ferret decodes at most {} MiB",
+                    self.packed >> 20,
+                    super::MAX_RAR4_PACKED >> 20
+                )
+            }),
             size: Some(self.size),
             packed: self.packed,
             crc: Some(self.crc),

@@ -310,6 +310,7 @@ impl FileHeader {
             split,
             method,
             decodable,
+            too_big: None,
             size: self.size,
             packed: block.data_size,
             crc: self.crc,
