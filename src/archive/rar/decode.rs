@@ -45,6 +45,7 @@
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
@@ -345,8 +346,17 @@ impl Seek for Proxy {
 }
 
 /// A member's bytes on their way to the visitor.
+/// The crate writes in small pieces; they are sent on in chunks of this
+/// size (a message per piece costs a thread hand-over each).
+const SEND_CHUNK: usize = 256 * 1024;
+
+/// A member's bytes on their way to the visitor, gathered into chunks.
+/// The pending chunk is shared with the decoder thread's callbacks, which
+/// send it before they say the member is done (the crate may drop this
+/// writer later than that).
 struct ChannelWriter {
     msgs: SyncSender<Msg>,
+    pending: Rc<RefCell<Vec<u8>>>,
 }
 
 impl Write for ChannelWriter {
@@ -354,15 +364,31 @@ impl Write for ChannelWriter {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.msgs
-            .send(Msg::Data(buf.to_vec()))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "member no longer read"))?;
+        let full = {
+            let mut pending = self.pending.borrow_mut();
+            pending.extend_from_slice(buf);
+            (pending.len() >= SEND_CHUNK).then(|| std::mem::take(&mut *pending))
+        };
+        if let Some(chunk) = full {
+            self.msgs
+                .send(Msg::Data(chunk))
+                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "member no longer read"))?;
+        }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// Sends what is pending of a member's bytes, then its `Done`.
+fn finish(msgs: &SyncSender<Msg>, pending: &RefCell<Vec<u8>>, done: Result<(), String>) {
+    let chunk = std::mem::take(&mut *pending.borrow_mut());
+    if done.is_ok() && !chunk.is_empty() {
+        let _ = msgs.send(Msg::Data(chunk));
+    }
+    let _ = msgs.send(Msg::Done(done));
 }
 
 /// A member's bytes Ferret does not read, decoded for a solid stream's
@@ -489,8 +515,9 @@ fn extract_requested(
         .with_max_reader_workspace_bytes(WORKSPACE_CAP)
         .with_rar50_buffered_decode_limit(BUFFERED_DECODE_CAP);
     let wanted: RefCell<Option<Request>> = RefCell::new(None);
-    // A member is being sent: its `Done` is owed.
+    // A member is being sent: its `Done` is owed, after what is pending.
     let sending = Cell::new(false);
+    let pending: Rc<RefCell<Vec<u8>>> = Rc::new(RefCell::new(Vec::new()));
     // The index of the next member the crate visits; members before
     // `restart_at` were dealt with before a restart.
     let index = Cell::new(0usize);
@@ -505,7 +532,7 @@ fn extract_requested(
             |member| {
                 if sending.replace(false) {
                     // Verified: the crate only moves on after its check.
-                    let _ = msgs.send(Msg::Done(Ok(())));
+                    finish(msgs, &pending, Ok(()));
                 }
                 let i = index.get();
                 index.set(i + 1);
@@ -560,14 +587,16 @@ fn extract_requested(
                         return Ok(not_wanted());
                     }
                     sending.set(true);
+                    pending.borrow_mut().clear();
                     return Ok(ExtractionDecision::Extract(Box::new(ChannelWriter {
                         msgs: msgs.clone(),
+                        pending: Rc::clone(&pending),
                     })));
                 }
             },
             |_member, error| {
                 if sending.replace(false) {
-                    let _ = msgs.send(Msg::Done(Err(error.to_string())));
+                    finish(msgs, &pending, Err(error.to_string()));
                 }
                 Ok(ExtractionErrorAction::Continue)
             },
@@ -575,14 +604,14 @@ fn extract_requested(
         match result {
             Ok(_) => {
                 if sending.replace(false) {
-                    let _ = msgs.send(Msg::Done(Ok(())));
+                    finish(msgs, &pending, Ok(()));
                 }
                 break None;
             }
             Err(e) => {
                 let e = e.to_string();
                 if sending.replace(false) {
-                    let _ = msgs.send(Msg::Done(Err(e.clone())));
+                    finish(msgs, &pending, Err(e.clone()));
                 }
                 // Not solid: the members after the one that failed do not
                 // need it; extraction starts again after it.
