@@ -49,14 +49,24 @@ fn connect(path: &Path, immutable: bool) -> Result<Connection, CaseError> {
 /// Nothing is written to the case.
 fn compat_views(conn: &Connection) -> Result<(), CaseError> {
     let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if !(1..3).contains(&version) {
-        return Ok(());
+    // Columns later versions added, as NULLs, for queries written for the
+    // current schema.
+    const V4_FILES: &str =
+        "NULL AS pdq, NULL AS pdq_quality, NULL AS pdq_note, NULL AS similar_group";
+    match version {
+        1 | 2 => conn.execute_batch(&format!(
+            "CREATE TEMP VIEW evidence AS SELECT *, 'posix' AS path_style, NULL AS streams FROM main.evidence;
+             CREATE TEMP VIEW files AS SELECT *, NULL AS stream, NULL AS stream_text, NULL AS attributes,
+                 NULL AS members, NULL AS member_text, NULL AS archive, NULL AS archive_note,
+                 {V4_FILES} FROM main.files;
+             CREATE TEMP VIEW hits AS SELECT *, NULL AS distance FROM main.hits;"
+        ))?,
+        3 => conn.execute_batch(&format!(
+            "CREATE TEMP VIEW files AS SELECT *, {V4_FILES} FROM main.files;
+             CREATE TEMP VIEW hits AS SELECT *, NULL AS distance FROM main.hits;"
+        ))?,
+        _ => {}
     }
-    conn.execute_batch(
-        "CREATE TEMP VIEW evidence AS SELECT *, 'posix' AS path_style, NULL AS streams FROM main.evidence;
-         CREATE TEMP VIEW files AS SELECT *, NULL AS stream, NULL AS stream_text, NULL AS attributes,
-             NULL AS members, NULL AS member_text, NULL AS archive, NULL AS archive_note FROM main.files;",
-    )?;
     Ok(())
 }
 

@@ -8,12 +8,26 @@
 pub const APPLICATION_ID: i32 = 0x4652_5254;
 
 /// Schema version this Ferret writes.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Migrations: index `i` takes the schema from version `i` to `i + 1`.
 /// They run with foreign keys off (a table rebuild needs it) and are
 /// checked with `foreign_key_check` before they commit.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+
+/// Version 4: perceptual hashes. A picture row carries its PDQ hash
+/// (`pdq`, 32 bytes, Meta's bit order) and quality (0–100), or why a
+/// picture has none (`pdq_note`: not decodable, over a limit); images
+/// within a distance of each other share a `similar_group`. A PDQ hit
+/// records its Hamming `distance` (NULL for an exact digest match).
+const V4: &str = r#"
+ALTER TABLE files ADD COLUMN pdq BLOB;
+ALTER TABLE files ADD COLUMN pdq_quality INTEGER;
+ALTER TABLE files ADD COLUMN pdq_note TEXT;
+ALTER TABLE files ADD COLUMN similar_group INTEGER;
+CREATE INDEX files_similar ON files(similar_group) WHERE similar_group IS NOT NULL;
+ALTER TABLE hits ADD COLUMN distance INTEGER;
+"#;
 
 /// Version 3: NTFS evidence. An evidence item records the path convention
 /// of the system it was read on (`\` and drive letters on Windows) and how

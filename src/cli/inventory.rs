@@ -184,6 +184,7 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
         .cross_filesystems(args.cross_filesystems)
         .hash_sets(catalog.clone())
         .archives(args.archives.then(|| args.archive.limits()))
+        .pdq(args.pdq)
         .with_cancel_token(cancel);
     if args.read_link_targets {
         options = options.read_link_targets(true);

@@ -141,6 +141,10 @@ pub struct InventoryArgs {
     /// of the drive only).
     #[arg(long)]
     pub archives: bool,
+    /// Perceptual hashes of still pictures: `pdq` and `pdq_quality` (or
+    /// `pdq_error`) in jsonl.
+    #[arg(long)]
+    pub pdq: bool,
     /// Limits inside each archive (with --archives).
     #[command(flatten)]
     pub archive: common::ArchiveArgs,

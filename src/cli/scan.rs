@@ -48,7 +48,7 @@ pub struct ScanArgs {
     /// settings it ran with, skipping entries already recorded (same path,
     /// size and mtime): `ferret scan --resume CASE` or `--case CASE --resume`.
     #[arg(long, conflicts_with_all = [
-        "new", "hashsets", "algorithms", "cross_filesystems", "read_link_targets", "order", "no_archives",
+        "new", "hashsets", "algorithms", "cross_filesystems", "read_link_targets", "order", "no_archives", "no_pdq",
         "device", "exhibit", "case_number", "examiner", "title", "agency", "description",
     ])]
     pub resume: bool,
@@ -72,6 +72,10 @@ pub struct ScanArgs {
     /// their members then go unmatched.
     #[arg(long)]
     pub no_archives: bool,
+    /// Do not compute perceptual hashes (PDQ) of pictures: re-encoded,
+    /// resized or mirrored copies of known pictures then go unmatched.
+    #[arg(long)]
+    pub no_pdq: bool,
     /// Limits inside each archive.
     #[command(flatten)]
     pub archive: super::common::ArchiveArgs,
@@ -122,6 +126,7 @@ fn request(args: &ScanArgs) -> Result<ScanRequest, String> {
         read_link_targets: args.read_link_targets.then_some(true),
         archives: !args.no_archives,
         archive_limits: args.archive.limits(),
+        pdq: !args.no_pdq,
     };
     let evidence = EvidenceSpec {
         root,

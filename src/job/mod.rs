@@ -30,7 +30,7 @@ pub use options::ScanOptions;
 pub use order::{Order, arrange, band};
 pub use pipeline::{FileTask, hash_task, prewalk, prewalk_resuming};
 pub use progress::{AlertNote, FirstAlert, ProgressSnapshot, ScanProgress, Stage};
-pub use record::{FileRecord, MemorySink, Outcome, RecordSink};
+pub use record::{FileRecord, MemorySink, Outcome, Perceptual, RecordSink};
 pub use resume::ResumeSet;
 pub use settings::{ScanSettings, SettingsError};
 

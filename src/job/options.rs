@@ -22,6 +22,7 @@ pub struct ScanOptions {
     device: Option<super::DeviceKind>,
     split_min: u64,
     archives: Option<crate::archive::Limits>,
+    pdq: bool,
 }
 
 /// Files from this size up have their digests spread over two threads when
@@ -44,6 +45,7 @@ impl ScanOptions {
             device: None,
             split_min: SPLIT_MIN,
             archives: None,
+            pdq: false,
         }
     }
 
@@ -52,6 +54,18 @@ impl ScanOptions {
     pub fn archives(mut self, limits: Option<crate::archive::Limits>) -> Self {
         self.archives = limits;
         self
+    }
+
+    /// Compute perceptual hashes (PDQ) of still pictures (off by default
+    /// here; scans from settings turn it on as the examiner chose).
+    pub fn pdq(mut self, on: bool) -> Self {
+        self.pdq = on;
+        self
+    }
+
+    /// Whether pictures get perceptual hashes.
+    pub fn pdq_enabled(&self) -> bool {
+        self.pdq
     }
 
     /// The archive limits, when archives are looked inside.
@@ -175,7 +189,8 @@ impl ScanOptions {
             .cross_filesystems(settings.cross_filesystems)
             .hash_sets(catalog)
             .order(settings.order)
-            .archives(settings.archives.then(|| settings.archive_limits.clone()));
+            .archives(settings.archives.then(|| settings.archive_limits.clone()))
+            .pdq(settings.pdq);
         if let Some(k) = settings.device {
             o = o.device(k);
         }

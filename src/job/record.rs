@@ -39,6 +39,21 @@ pub enum Outcome {
     Failed(ItemError),
 }
 
+/// A picture's perceptual hash, or why it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Perceptual {
+    /// Meta's PDQ: 256 bits (in the reference's byte order) and its
+    /// quality, 0–100 (below 50, too featureless to match on).
+    Pdq {
+        /// The hash.
+        hash: [u8; 32],
+        /// Its quality.
+        quality: u8,
+    },
+    /// A picture that could not be hashed: why (not decodable, a limit).
+    NotHashed(String),
+}
+
 /// One entry of the evidence, as the scan recorded it.
 #[derive(Debug)]
 pub struct FileRecord {
@@ -65,6 +80,9 @@ pub struct FileRecord {
     pub outcome: Outcome,
     /// Hash-set matches (hashed files only).
     pub hits: Vec<Hit>,
+    /// For a still picture when perceptual hashing is on: its PDQ hash, or
+    /// why it has none. `None` otherwise.
+    pub perceptual: Option<Perceptual>,
 }
 
 impl FileRecord {

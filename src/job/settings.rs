@@ -37,6 +37,10 @@ pub struct ScanSettings {
     /// The limits inside each archive (absent: the defaults).
     #[serde(default)]
     pub archive_limits: crate::archive::Limits,
+    /// Perceptual hashes (PDQ) of still pictures. A scan stored before
+    /// they existed had none: absent means off, so a resume repeats it.
+    #[serde(default)]
+    pub pdq: bool,
 }
 
 impl Default for ScanSettings {
@@ -50,6 +54,7 @@ impl Default for ScanSettings {
             read_link_targets: None,
             archives: true,
             archive_limits: crate::archive::Limits::default(),
+            pdq: true,
         }
     }
 }
@@ -108,6 +113,7 @@ impl ScanSettings {
                     read_link_targets: None,
                     archives: false,
                     archive_limits: crate::archive::Limits::default(),
+                    pdq: false,
                 })
             }
         }
@@ -133,10 +139,11 @@ mod tests {
                 max_depth: 3,
                 ..Default::default()
             },
+            pdq: true,
         };
         assert_eq!(
             s.to_json(),
-            r#"{"digests":["md5"],"hash_sets":["a"],"order":"walk","device":"hdd","cross_filesystems":true,"read_link_targets":true,"archives":true,"archive_limits":{"max_depth":3,"max_expanded":1099511627776,"max_ratio":250,"ratio_floor":16777216,"max_members":1000000,"time_budget_secs":600,"max_in_memory":268435456}}"#
+            r#"{"digests":["md5"],"hash_sets":["a"],"order":"walk","device":"hdd","cross_filesystems":true,"read_link_targets":true,"archives":true,"archive_limits":{"max_depth":3,"max_expanded":1099511627776,"max_ratio":250,"ratio_floor":16777216,"max_members":1000000,"time_budget_secs":600,"max_in_memory":268435456},"pdq":true}"#
         );
         // A scan stored before archives were read resumes without them.
         let before = r#"{"digests":["md5"],"hash_sets":[],"order":"walk","device":null,"cross_filesystems":false,"read_link_targets":null}"#;

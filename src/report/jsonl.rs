@@ -178,6 +178,16 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
             );
         }
     }
+    match &rec.perceptual {
+        Some(crate::job::Perceptual::Pdq { hash, quality }) => {
+            o.insert("pdq".into(), hex::encode(hash).into());
+            o.insert("pdq_quality".into(), (*quality).into());
+        }
+        Some(crate::job::Perceptual::NotHashed(why)) => {
+            o.insert("pdq_error".into(), crate::pathfmt::escape_text(why).into());
+        }
+        None => {}
+    }
     Value::Object(o)
 }
 

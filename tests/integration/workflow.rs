@@ -555,7 +555,7 @@ fn cli_and_gui_make_the_same_case_for_the_same_request() {
     let (cli, gui) = (shape(&cli_case), shape(&gui_case));
     assert_eq!(
         cli.0,
-        r#"{"digests":["sha256"],"hash_sets":["md5set","sha1set"],"order":"walk","device":"hdd","cross_filesystems":false,"read_link_targets":null,"archives":true,"archive_limits":{"max_depth":8,"max_expanded":1099511627776,"max_ratio":250,"ratio_floor":16777216,"max_members":1000000,"time_budget_secs":600,"max_in_memory":268435456}}"#
+        r#"{"digests":["sha256"],"hash_sets":["md5set","sha1set"],"order":"walk","device":"hdd","cross_filesystems":false,"read_link_targets":null,"archives":true,"archive_limits":{"max_depth":8,"max_expanded":1099511627776,"max_ratio":250,"ratio_floor":16777216,"max_members":1000000,"time_budget_secs":600,"max_in_memory":268435456},"pdq":true}"#
     );
     assert_eq!(cli, gui);
     assert_eq!(cli.2.len(), 10, "5 files, each in both sets");

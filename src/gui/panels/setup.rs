@@ -52,6 +52,8 @@ pub struct SetupForm {
     pub cross_filesystems: bool,
     /// Do not look inside archives (on by default).
     pub no_archives: bool,
+    /// Do not compute perceptual hashes of pictures (on by default).
+    pub no_pdq: bool,
     /// Hash in the walk's order instead of likely hits first.
     pub walk_order: bool,
     /// `auto`, `hdd` or `ssd`.
@@ -208,6 +210,7 @@ impl SetupForm {
             read_link_targets: None,
             archives: !self.no_archives,
             archive_limits: crate::archive::Limits::default(),
+            pdq: !self.no_pdq,
         }
     }
 }
@@ -497,6 +500,14 @@ fn form_ui(ui: &mut egui::Ui, app: &mut FerretApp, library: &Path) {
                      inside archives are not matched.",
                 );
             f.no_archives = !inside;
+            let mut pdq = !f.no_pdq;
+            ui.checkbox(&mut pdq, "Perceptual hashes of pictures (PDQ)")
+                .on_hover_text(
+                    "Every still picture gets a PDQ hash, so resized, re-saved and mirrored \
+                     copies of known pictures are found by PDQ hash sets. Off: only \
+                     byte-identical copies match.",
+                );
+            f.no_pdq = !pdq;
             ui.label("Disk");
             egui::ComboBox::from_id_salt("device")
                 .selected_text(f.device.as_str())

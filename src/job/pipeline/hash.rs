@@ -105,6 +105,7 @@ fn failed_record(task: &FileTask, e: ItemError, meta: Meta) -> FileRecord {
         link_target: None,
         outcome: Outcome::Failed(e),
         hits: Vec::new(),
+        perceptual: None,
     }
 }
 
@@ -233,6 +234,7 @@ fn hashed_record(
             changed_during_read: changed,
         },
         hits,
+        perceptual: None,
     }
 }
 
@@ -348,6 +350,7 @@ pub(super) fn expand_archive(
             link_target: None,
             outcome,
             hits,
+            perceptual: None,
         });
     };
     let summary = crate::archive::expand(

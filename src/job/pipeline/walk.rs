@@ -87,6 +87,7 @@ pub fn prewalk_resuming(
                     link_target: item.link_target,
                     outcome: Outcome::NotHashed { reason },
                     hits: Vec::new(),
+                    perceptual: None,
                 });
             }
             WalkEntry::Failed { item, error } => {
@@ -104,6 +105,7 @@ pub fn prewalk_resuming(
                     link_target: None,
                     outcome: Outcome::Failed(error),
                     hits: Vec::new(),
+                    perceptual: None,
                 });
             }
         }
