@@ -49,3 +49,6 @@ pub use pdq::{
     Dihedral, DihedralHashes, HashAndQuality, PdqHash, dihedral_luma, dihedral_rgb8, hash_luma,
     hash_rgb8,
 };
+
+#[cfg(test)]
+mod tests;
