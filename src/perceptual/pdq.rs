@@ -12,9 +12,11 @@
 //! flips bits whose coefficient lies near the median.
 //!
 //! The eight dihedral hashes (rotations and flips) are derived from one DCT
-//! by transposing and negating coefficients, as the reference does; they are
-//! what hashing the rotated or flipped picture would give, up to the
-//! rounding of the blur.
+//! by transposing and negating coefficients, as the reference does. They
+//! are close to, not equal to, the hash of the moved pixels: the blur
+//! window and the 64 sample centres are not symmetric about the middle
+//! (0-8 bits on the corpus's rotated photos, up to 22 on a synthetic
+//! picture with sharp edges).
 //!
 //! Inputs are untrusted: sizes are checked, nothing indexes unchecked, and
 //! non-finite luma is refused (a NaN would otherwise never let the median
