@@ -50,5 +50,26 @@ pub use pdq::{
     hash_rgb8,
 };
 
+/// Largest picture a scan decodes for its PDQ hash, in bytes.
+pub const MAX_INPUT: usize = 64 << 20;
+
+/// The limits a scan decodes pictures under: tighter than the defaults,
+/// since every hashing thread may hold one picture (50 MP, 512 MiB of
+/// decoder memory, then about 400 MiB of the hasher's float buffers).
+pub fn scan_limits() -> DecodeLimits {
+    DecodeLimits {
+        max_input_bytes: MAX_INPUT,
+        max_pixels: 50_000_000,
+        max_alloc: 512 << 20,
+    }
+}
+
+/// The PDQ hash and quality of a picture's bytes, decoded under
+/// [`scan_limits`]; or why there is none (not decodable, over a limit).
+pub fn pdq_of_image(bytes: &[u8]) -> Result<HashAndQuality, String> {
+    let (w, h, rgb) = decode_rgb8(bytes, &scan_limits()).map_err(|e| e.to_string())?;
+    hash_rgb8(w, h, &rgb).ok_or_else(|| format!("a {w}x{h} picture cannot be hashed"))
+}
+
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ mod inventory;
 mod job;
 #[cfg(target_os = "linux")]
 mod ntfs;
+mod perceptual;
 mod report;
 #[cfg(unix)]
 mod walk;

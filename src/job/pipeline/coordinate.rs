@@ -162,7 +162,11 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
     // found inside it (its limits reached, its errors).
     let limits = opts.archive_limits();
     let stopped = || cancel.is_cancelled();
+    let pdq = opts.pdq_enabled();
     let with_members = |task: &FileTask, mut rec: FileRecord| {
+        if pdq {
+            rec.perceptual = super::perceptual::of_file(&root, task, &rec);
+        }
         if let Some(limits) = limits {
             expand_archive(
                 &root, task, &mut rec, algorithms, catalog, limits, &stopped, &deliver,

@@ -9,6 +9,7 @@
 mod check;
 mod coordinate;
 mod hash;
+mod perceptual;
 mod sink;
 mod walk;
 

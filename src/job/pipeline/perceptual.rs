@@ -1,0 +1,81 @@
+//! Perceptual hashes of the pictures a scan meets: after a file is hashed,
+//! a still picture (by its signature) is read again (from the page cache,
+//! as it was just read) and decoded under the preview's limits, and its
+//! PDQ hash and quality are recorded; a picture that cannot be decoded is
+//! recorded with the reason, never skipped silently.
+
+use std::io::Read;
+
+use super::walk::FileTask;
+use crate::classify::MediaKind;
+use crate::evidence::EvidenceRoot;
+use crate::job::{FileRecord, Outcome, Perceptual};
+
+/// MIME types of the still pictures decoded for a PDQ hash.
+const DECODED: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/bmp",
+    "image/webp",
+    "image/tiff",
+];
+
+/// What the scan records of `rec`'s picture, if it is one: `None` for any
+/// file that is no picture (by its signature).
+pub(super) fn of_file(
+    root: &EvidenceRoot,
+    task: &FileTask,
+    rec: &FileRecord,
+) -> Option<Perceptual> {
+    let Outcome::Hashed { class, len, .. } = &rec.outcome else {
+        return None;
+    };
+    if class.media != MediaKind::Image {
+        return None;
+    }
+    if !DECODED.contains(&class.mime) {
+        return Some(Perceptual::NotHashed(format!(
+            "{} is not decoded for a perceptual hash",
+            class.mime
+        )));
+    }
+    let max = crate::perceptual::MAX_INPUT;
+    if *len > max as u64 {
+        return Some(Perceptual::NotHashed(format!(
+            "larger than the {} MiB decoded for a perceptual hash",
+            max >> 20
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(*len).unwrap_or(0).min(max));
+    let read = root
+        .open_item(&task.rel_path, task.stream.as_deref())
+        .map_err(|e| e.to_string())
+        .and_then(|f| {
+            f.take(max as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = read {
+        return Some(Perceptual::NotHashed(format!(
+            "could not be read again: {e}"
+        )));
+    }
+    if bytes.len() as u64 != *len {
+        return Some(Perceptual::NotHashed(
+            "changed since it was hashed: no perceptual hash".into(),
+        ));
+    }
+    Some(of_bytes(&bytes))
+}
+
+/// The PDQ hash of a picture's bytes, or why there is none.
+pub(crate) fn of_bytes(bytes: &[u8]) -> Perceptual {
+    match crate::perceptual::pdq_of_image(bytes) {
+        Ok(h) => Perceptual::Pdq {
+            hash: h.hash.bits,
+            quality: h.quality,
+        },
+        Err(why) => Perceptual::NotHashed(why),
+    }
+}
