@@ -338,3 +338,41 @@ fn synthetic_files_hash_as_with_pillow() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn a_large_jpeg_decoded_scaled_hashes_within_a_few_bits_of_the_full_decode() {
+    // Photos of 3 MP and 5 MP at two JPEG qualities: the scaled decode
+    // (1/2 here) against the full one, which matches the reference.
+    let mut distances = Vec::new();
+    for (w, h) in [(2000u32, 1500u32), (2600, 1950)] {
+        let rgb = super::synthetic(w, h);
+        for quality in [60u8, 92] {
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
+                .encode(&rgb, w, h, image::ExtendedColorType::Rgb8)
+                .unwrap();
+            let limits = crate::perceptual::scan_limits();
+            let (sw, sh, small) = crate::perceptual::jpeg_scaled(&jpeg, &limits)
+                .expect("a large JPEG takes the scaled path")
+                .unwrap();
+            assert!(
+                sw.min(sh) >= crate::perceptual::FAST_MIN_SIDE && sw < w,
+                "{sw}x{sh}"
+            );
+            let fast = hash_rgb8(sw, sh, &small).unwrap();
+            let (fw, fh, full) = decode_rgb8(&jpeg, &limits).unwrap();
+            let full = hash_rgb8(fw, fh, &full).unwrap();
+            assert_eq!(crate::perceptual::pdq_of_image(&jpeg).unwrap(), fast);
+            distances.push(fast.hash.distance(&full.hash));
+        }
+    }
+    eprintln!("scaled vs full JPEG decode, PDQ distances: {distances:?}");
+    assert!(distances.iter().all(|&d| d <= 10), "{distances:?}");
+    // A small JPEG is not scaled.
+    let rgb = super::synthetic(600, 400);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode(&rgb, 600, 400, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    assert!(crate::perceptual::jpeg_scaled(&jpeg, &crate::perceptual::scan_limits()).is_none());
+}
