@@ -82,6 +82,9 @@ pub fn pdq_of_image(bytes: &[u8]) -> Result<HashAndQuality, String> {
     hash_rgb8(w, h, &rgb).ok_or_else(|| format!("a {w}x{h} picture cannot be hashed"))
 }
 
+/// A decoded picture: width, height, RGB bytes.
+pub type Rgb8 = (u32, u32, Vec<u8>);
+
 /// JPEGs with more pixels than this are decoded scaled for their hash.
 pub const FAST_ABOVE: u64 = 2_000_000;
 /// The shorter side a scaled JPEG decode keeps at least.
@@ -90,10 +93,7 @@ pub const FAST_MIN_SIDE: u32 = 512;
 /// A large JPEG decoded DCT-scaled to RGB; `None` when the picture is no
 /// large JPEG, or one the scaled decoder does not take (CMYK, 16-bit, a
 /// damaged header): the full decoder reads it instead.
-pub fn jpeg_scaled(
-    bytes: &[u8],
-    limits: &DecodeLimits,
-) -> Option<Result<(u32, u32, Vec<u8>), String>> {
+pub fn jpeg_scaled(bytes: &[u8], limits: &DecodeLimits) -> Option<Result<Rgb8, String>> {
     use jpeg_decoder::PixelFormat;
     if !bytes.starts_with(&[0xff, 0xd8, 0xff]) || bytes.len() > limits.max_input_bytes {
         return None;
