@@ -88,6 +88,9 @@ pub struct MemberRecord {
     pub header: MemberHeader,
     /// What happened to its data.
     pub outcome: MemberOutcome,
+    /// For a still picture when perceptual hashing is on: its PDQ hash, or
+    /// why it has none.
+    pub perceptual: Option<crate::job::Perceptual>,
 }
 
 /// What happened to a member's data.
@@ -123,6 +126,8 @@ const LIMIT: &str = "ferret archive limit";
 struct Budget<'a> {
     limits: &'a Limits,
     algorithms: AlgorithmSet,
+    /// Perceptual hashes of still pictures.
+    pdq: bool,
     cancel: &'a dyn Fn() -> bool,
     started: Instant,
     expanded: Cell<u64>,
@@ -325,6 +330,20 @@ fn hash_rest(r: &mut dyn Read, hasher: &mut MultiHasher) -> io::Result<u64> {
     })
 }
 
+/// Reads `r` to its end, hashing it and keeping it in `bytes`.
+fn hash_into(r: &mut dyn Read, hasher: &mut MultiHasher, bytes: &mut Vec<u8>) -> io::Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = read_full(r, &mut buf)?;
+        let chunk = buf.get(..n).unwrap_or_default();
+        hasher.update(chunk);
+        bytes.extend_from_slice(chunk);
+        if n < CHUNK {
+            return Ok(());
+        }
+    }
+}
+
 /// Reads until `buf` is full or the end; `Interrupted` is retried.
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
@@ -355,6 +374,8 @@ struct Level<'a, 'b> {
     depth: u32,
     emit: &'a mut dyn FnMut(MemberRecord),
     summary: ArchiveSummary,
+    /// The PDQ outcome of the member being recorded, if it is a picture.
+    perceptual: Option<crate::job::Perceptual>,
 }
 
 impl Level<'_, '_> {
@@ -364,6 +385,7 @@ impl Level<'_, '_> {
             ordinals: self.current.clone(),
             header,
             outcome,
+            perceptual: self.perceptual.take(),
         });
     }
 
@@ -409,6 +431,7 @@ impl Level<'_, '_> {
                 format: Some(format),
                 ..ArchiveSummary::default()
             },
+            perceptual: None,
         };
         let result = catch_unwind(AssertUnwindSafe(|| open(&mut child)));
         finish(child.summary, result, self.budget)
@@ -632,9 +655,41 @@ impl Visitor for Level<'_, '_> {
             }
             _ => {
                 hasher.update(&head);
-                let rest = match hash_rest(&mut data, &mut hasher) {
+                let picture = budget.pdq && nested.is_none() && {
+                    let named = crate::pathfmt::path_from_bytes(header.name.clone());
+                    crate::classify::classify(&head, &named).media
+                        == crate::classify::MediaKind::Image
+                };
+                let rest = if picture {
+                    // Held while hashed, then decoded (up to the cap).
+                    let max = crate::perceptual::MAX_INPUT as u64;
+                    let mut bytes = head.clone();
+                    let mut held = (&mut data).take(max + 1 - head.len() as u64);
+                    let read = hash_into(&mut held, &mut hasher, &mut bytes);
+                    let more = match read {
+                        Ok(_) if bytes.len() as u64 > max => {
+                            self.perceptual = Some(crate::job::Perceptual::NotHashed(format!(
+                                "larger than the {} MiB decoded for a perceptual hash",
+                                max >> 20
+                            )));
+                            hash_rest(&mut data, &mut hasher)
+                        }
+                        Ok(_) => {
+                            self.perceptual = Some(crate::job::Perceptual::of_image(&bytes));
+                            Ok(0)
+                        }
+                        Err(e) => Err(e),
+                    };
+                    more.map(|m| bytes.len() as u64 - head.len() as u64 + m)
+                } else {
+                    hash_rest(&mut data, &mut hasher)
+                };
+                let rest = match rest {
                     Ok(n) => n,
-                    Err(e) => return self.failed(chain, header, &e),
+                    Err(e) => {
+                        self.perceptual = None;
+                        return self.failed(chain, header, &e);
+                    }
                 };
                 let archive = nested.map(|format| {
                     let why = format!(
@@ -701,9 +756,31 @@ pub fn expand<R: Read + Seek>(
     cancel: &dyn Fn() -> bool,
     emit: &mut dyn FnMut(MemberRecord),
 ) -> ArchiveSummary {
+    expand_with_pdq(
+        reader, format, name, size, algorithms, limits, false, cancel, emit,
+    )
+}
+
+/// [`expand`], and with `pdq` every still picture inside (by its
+/// signature) also gets its PDQ hash, or the reason it has none: a member
+/// up to [`crate::perceptual::MAX_INPUT`] is held in memory while it is
+/// hashed, then decoded.
+#[allow(clippy::too_many_arguments)]
+pub fn expand_with_pdq<R: Read + Seek>(
+    reader: R,
+    format: Format,
+    name: &[u8],
+    size: u64,
+    algorithms: AlgorithmSet,
+    limits: &Limits,
+    pdq: bool,
+    cancel: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(MemberRecord),
+) -> ArchiveSummary {
     let budget = Budget {
         limits,
         algorithms,
+        pdq,
         cancel,
         started: Instant::now(),
         expanded: Cell::new(0),
@@ -725,6 +802,7 @@ pub fn expand<R: Read + Seek>(
             format: Some(format),
             ..ArchiveSummary::default()
         },
+        perceptual: None,
     };
     // The archive's own structure (directories, headers) is read under the
     // time budget too.

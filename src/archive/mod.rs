@@ -166,7 +166,9 @@ mod stream;
 mod tar;
 mod zip;
 
-pub use expand::{ArchiveSummary, Limits, MemberOutcome, MemberRecord, expand, read_member};
+pub use expand::{
+    ArchiveSummary, Limits, MemberOutcome, MemberRecord, expand, expand_with_pdq, read_member,
+};
 
 /// The name of the threads whose panics are caught and reported as damage
 /// (a decoder's), not printed.

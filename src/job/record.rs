@@ -54,6 +54,19 @@ pub enum Perceptual {
     NotHashed(String),
 }
 
+impl Perceptual {
+    /// The PDQ hash of a picture's bytes, or why there is none.
+    pub fn of_image(bytes: &[u8]) -> Perceptual {
+        match crate::perceptual::pdq_of_image(bytes) {
+            Ok(h) => Perceptual::Pdq {
+                hash: h.hash.bits,
+                quality: h.quality,
+            },
+            Err(why) => Perceptual::NotHashed(why),
+        }
+    }
+}
+
 /// One entry of the evidence, as the scan recorded it.
 #[derive(Debug)]
 pub struct FileRecord {

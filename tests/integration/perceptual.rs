@@ -25,6 +25,12 @@ fn tree() -> Option<tempfile::TempDir> {
     bad.extend(std::iter::repeat_n(0x55, 4000));
     std::fs::write(ev.join("broken.jpg"), bad).unwrap();
     std::fs::write(ev.join("notes.txt"), b"no picture here").unwrap();
+    // The same picture inside a zip: members are hashed too.
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file("pics/c.png", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut z, &std::fs::read(corpus.join(C_PNG)).unwrap()).unwrap();
+    std::fs::write(ev.join("album.zip"), z.finish().unwrap().into_inner()).unwrap();
     Some(dir)
 }
 
@@ -95,10 +101,18 @@ fn a_scan_records_pdq_in_the_case_unless_told_not_to() {
         )
         .unwrap();
     assert!(note.is_some_and(|n| !n.is_empty()));
+    let member: Vec<u8> = conn
+        .query_row(
+            "SELECT pdq FROM files WHERE member_text LIKE '%c.png'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(hex::encode(member), C_PNG_PDQ);
     let hashed: i64 = conn
         .query_row("SELECT count(pdq) FROM files", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(hashed, 1);
+    assert_eq!(hashed, 2);
 
     let off = dir.path().join("off.ferret");
     util::new_case_scan(&off, &ev, "PDQ-2", &["--no-pdq"]);

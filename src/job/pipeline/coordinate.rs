@@ -169,7 +169,7 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         }
         if let Some(limits) = limits {
             expand_archive(
-                &root, task, &mut rec, algorithms, catalog, limits, &stopped, &deliver,
+                &root, task, &mut rec, algorithms, catalog, limits, pdq, &stopped, &deliver,
             );
         }
         deliver(rec);

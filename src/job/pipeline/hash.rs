@@ -251,6 +251,7 @@ pub(super) fn expand_archive(
     algorithms: AlgorithmSet,
     catalog: &HashSetCatalog,
     limits: &crate::archive::Limits,
+    pdq: bool,
     cancel: &dyn Fn() -> bool,
     deliver: &dyn Fn(FileRecord),
 ) {
@@ -306,6 +307,7 @@ pub(super) fn expand_archive(
             ..Meta::default()
         };
         let name = m.chain.last().cloned().unwrap_or_default();
+        let perceptual = m.perceptual;
         let (outcome, hits, archive) = match m.outcome {
             MemberOutcome::Hashed {
                 digests,
@@ -350,11 +352,11 @@ pub(super) fn expand_archive(
             link_target: None,
             outcome,
             hits,
-            perceptual: None,
+            perceptual,
         });
     };
-    let summary = crate::archive::expand(
-        &mut file, format, &name, size, algorithms, limits, cancel, &mut emit,
+    let summary = crate::archive::expand_with_pdq(
+        &mut file, format, &name, size, algorithms, limits, pdq, cancel, &mut emit,
     );
     rec.archive = Some(summary);
 }

@@ -66,16 +66,5 @@ pub(super) fn of_file(
             "changed since it was hashed: no perceptual hash".into(),
         ));
     }
-    Some(of_bytes(&bytes))
-}
-
-/// The PDQ hash of a picture's bytes, or why there is none.
-pub(crate) fn of_bytes(bytes: &[u8]) -> Perceptual {
-    match crate::perceptual::pdq_of_image(bytes) {
-        Ok(h) => Perceptual::Pdq {
-            hash: h.hash.bits,
-            quality: h.quality,
-        },
-        Err(why) => Perceptual::NotHashed(why),
-    }
+    Some(Perceptual::of_image(&bytes))
 }
