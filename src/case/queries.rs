@@ -152,6 +152,12 @@ pub struct ReportRow {
     /// holds the item: its own, or for an archive member the top-level
     /// archive's.
     pub evidence_inode: Option<i64>,
+    /// A picture's PDQ hash (64 hex digits, the reference's order).
+    pub pdq: Option<String>,
+    /// Its quality, 0–100.
+    pub pdq_quality: Option<i64>,
+    /// Why a picture has no PDQ hash.
+    pub pdq_note: Option<String>,
 }
 
 impl ReportRow {
@@ -238,7 +244,8 @@ const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_tex
       f.member_text, f.archive || coalesce(': ' || f.archive_note, ''), f.members,
       CASE WHEN f.members IS NULL THEN f.inode ELSE
         (SELECT t.inode FROM files t WHERE t.evidence_id = f.evidence_id
-           AND t.path = substr(f.path, 1, instr(f.path, X'0000') - 1)) END
+           AND t.path = substr(f.path, 1, instr(f.path, X'0000') - 1)) END,
+      CASE WHEN f.pdq IS NULL THEN NULL ELSE lower(hex(f.pdq)) END, f.pdq_quality, f.pdq_note
    FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id";
 
 fn time(ns: Option<i64>) -> Option<String> {
@@ -285,6 +292,9 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
         archive: r.get::<_, Option<String>>(26)?.map(safe),
         member_chain: r.get(27)?,
         evidence_inode: r.get(28)?,
+        pdq: r.get(29)?,
+        pdq_quality: r.get(30)?,
+        pdq_note: r.get::<_, Option<String>>(31)?.map(safe),
     })
 }
 

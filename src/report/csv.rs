@@ -21,7 +21,7 @@ fn opt(v: &Option<String>) -> &str {
 }
 
 /// The column names, first line of the file.
-const CSV_HEADER: [&str; 23] = [
+const CSV_HEADER: [&str; 25] = [
     "exhibit",
     "path",
     "kind",
@@ -45,10 +45,12 @@ const CSV_HEADER: [&str; 23] = [
     "stream",
     "attributes",
     "archive",
+    "pdq",
+    "pdq_quality",
 ];
 
 /// One item's cells, in [`CSV_HEADER`] order, before neutralising.
-fn csv_row(r: &ReportRow) -> [String; 23] {
+fn csv_row(r: &ReportRow) -> [String; 25] {
     [
         r.exhibit.clone(),
         r.item_path(),
@@ -73,6 +75,8 @@ fn csv_row(r: &ReportRow) -> [String; 23] {
         opt(&r.stream).into(),
         opt(&r.attributes).into(),
         opt(&r.archive).into(),
+        opt(&r.pdq).into(),
+        r.pdq_quality.map(|q| q.to_string()).unwrap_or_default(),
     ]
 }
 

@@ -20,6 +20,7 @@ fn json_row(r: &ReportRow) -> serde_json::Value {
         "type": r.mime, "extension_mismatch": r.mismatch, "flags": r.flags, "matches": r.matches,
         "review": r.review, "note": r.note, "status": r.status, "reason": r.reason,
         "attributes": r.attributes, "members": r.members, "archive": r.archive,
+        "pdq": r.pdq, "pdq_quality": r.pdq_quality, "pdq_note": r.pdq_note,
     })
 }
 

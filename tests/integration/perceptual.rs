@@ -113,6 +113,22 @@ fn a_scan_records_pdq_in_the_case_unless_told_not_to() {
         .query_row("SELECT count(pdq) FROM files", [], |r| r.get(0))
         .unwrap();
     assert_eq!(hashed, 2);
+    // Reports carry it: CSV and JSON.
+    let out = dir.path().join("report");
+    util::run_ok(
+        util::ferret()
+            .args(["report", "--scope", "all", "--out"])
+            .arg(&out)
+            .arg(&case),
+    );
+    let csv = std::fs::read_to_string(out.join("items.csv")).unwrap();
+    assert_eq!(
+        csv.matches(&format!(",{C_PNG_PDQ},100")).count(),
+        2,
+        "{csv}"
+    );
+    let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert_eq!(json.matches(C_PNG_PDQ).count(), 2);
 
     let off = dir.path().join("off.ferret");
     util::new_case_scan(&off, &ev, "PDQ-2", &["--no-pdq"]);
