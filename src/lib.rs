@@ -16,6 +16,7 @@ pub mod hashing;
 pub mod hashsets;
 pub mod job;
 pub mod pathfmt;
+pub mod perceptual;
 pub mod report;
 pub mod thumbnail;
 pub mod workflow;
