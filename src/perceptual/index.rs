@@ -9,12 +9,12 @@
 //! small radius of the query's, so probing each substring's table around
 //! the query's key and measuring the full distance of what is found misses
 //! nothing (`plan.rs` gives the argument and the radii for any threshold).
-//! Each table is a counting sort of the entries by key: a bucket table
-//! over the key's top bits and, per entry, a 5-byte record (the low key
-//! bits and the entry index), so neighbouring keys share a bucket and the
-//! tables stay about the size of the entries' ids. When probing would cost
-//! more than comparing every entry (a wide threshold, a small set) the
-//! query scans instead; both are exact.
+//! Each table is a counting sort of the entries by key into buckets by the
+//! key's top bits; a bucket is one 64-byte line holding its first 14
+//! records (entry index and the key's low bits in a u32), so a probe reads
+//! one cache line and keys that differ only in their low bits share it.
+//! When probing would cost more than comparing every entry (a wide
+//! threshold, a small set) the query scans instead; both are exact.
 //!
 //! Files: `layout.rs` (the format, byte helpers, the distance), `plan.rs`
 //! (the cost model: the builder's cut and each query's radii), `build.rs`,
@@ -85,7 +85,7 @@ pub enum IndexError {
     /// The body does not match its checksum.
     #[error("PDQ index damaged: body checksum mismatch (the file changed after Ferret wrote it)")]
     BodyChecksum,
-    /// A bucket table is not a valid offset table.
+    /// A bucket line does not fit its neighbours or the table.
     #[error("PDQ index table {table}, bucket {bucket}: {reason}")]
     BadBucket {
         /// Substring table.
@@ -96,11 +96,13 @@ pub enum IndexError {
         reason: &'static str,
     },
     /// A record is not where its entry's key puts it.
-    #[error("PDQ index table {table}, record {record}: {reason}")]
+    #[error("PDQ index table {table}, bucket {bucket}, record {record}: {reason}")]
     BadRecord {
         /// Substring table.
         table: u32,
-        /// Record, counted from the table's first.
+        /// Bucket.
+        bucket: u64,
+        /// Record, counted from the bucket's first.
         record: u64,
         /// What is wrong.
         reason: &'static str,

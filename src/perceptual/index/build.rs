@@ -1,10 +1,10 @@
 //! Writing a PDQ index: the entries as given, then per substring a counting
-//! sort of the entries by key into buckets (see `layout.rs`). One pass over
-//! the entries per substring; the output is the whole file in memory, which
-//! the caller writes out (or opens in place).
+//! sort of the entries by key into bucket lines (see `layout.rs`). One pass
+//! over the entries per substring; the output is the whole file in memory,
+//! which the caller writes out (or opens in place).
 
 use super::layout::{
-    HASH_LEN, Header, Padded, RECORD_LEN, SUM_LEN, Substring, header_len_for, regions,
+    HASH_LEN, Header, INLINE, LINE, Padded, SUM_LEN, Substring, header_len_for, regions,
 };
 use super::{DEFAULT_THRESHOLD, IndexError, plan};
 
@@ -30,19 +30,31 @@ impl PdqIndex {
             max: u32::MAX,
         };
         let n = u32::try_from(entries.len()).map_err(|_| too_many())?;
-        let subs = plan::choose_shape(n, threshold);
+        let mut subs = plan::choose_shape(n, threshold);
         let header_len = header_len_for(subs.len());
+        // A first pass sizes each table's overflow, so the file is
+        // allocated once, at its final size.
+        for s in subs.iter_mut() {
+            let (starts, _) = bucket_starts(entries, *s, false);
+            s.overflow = starts
+                .windows(2)
+                .map(|w| match *w {
+                    [lo, hi] => (hi - lo).saturating_sub(INLINE as u32),
+                    _ => 0,
+                })
+                .sum();
+        }
         let regions = regions(header_len, n, &subs).ok_or_else(too_many)?;
         let mut out = Vec::new();
         out.try_reserve_exact(regions.file_len)
             .map_err(|_| too_many())?;
-        out.resize(header_len + SUM_LEN, 0);
+        out.resize(regions.entries, 0);
         out.extend_from_slice(entries.as_flattened());
-        let keys_scratch = &mut Vec::new();
-        for &s in &subs {
-            push_table(&mut out, entries, s, keys_scratch);
+        for (&s, &(lines_at, _)) in subs.iter().zip(&regions.tables) {
+            out.resize(lines_at, 0);
+            push_table(&mut out, entries, s);
         }
-        debug_assert_eq!(out.len(), regions.file_len);
+        out.resize(regions.file_len, 0);
         let body_start = header_len + SUM_LEN;
         let body_sum = *blake3::hash(out.get(body_start..).unwrap_or_default()).as_bytes();
         let header = Header {
@@ -65,17 +77,24 @@ impl PdqIndex {
     }
 }
 
-/// Appends the bucket table and the records of substring `s` to `out`.
-fn push_table(out: &mut Vec<u8>, entries: &[[u8; HASH_LEN]], s: Substring, keys: &mut Vec<u32>) {
+/// Where each bucket of substring `s` starts in the sorted records
+/// (`2^bucket_bits + 1` values, the last the entry count), and the keys
+/// if `keep_keys`.
+fn bucket_starts(
+    entries: &[[u8; HASH_LEN]],
+    s: Substring,
+    keep_keys: bool,
+) -> (Vec<u32>, Vec<u32>) {
     let rem_bits = s.rem_bits();
-    let rem_mask = (1u32 << rem_bits) - 1;
-    keys.clear();
-    keys.extend(entries.iter().map(|e| s.key(&Padded::new(e))));
-    // starts[b] = records in buckets before b; starts[2^bits] = entries.
     let mut starts = vec![0u32; (1usize << s.bucket_bits) + 1];
-    for &k in keys.iter() {
+    let mut keys = Vec::with_capacity(if keep_keys { entries.len() } else { 0 });
+    for e in entries {
+        let k = s.key(&Padded::new(e));
         if let Some(c) = starts.get_mut((k >> rem_bits) as usize + 1) {
             *c += 1;
+        }
+        if keep_keys {
+            keys.push(k);
         }
     }
     let mut sum = 0u32;
@@ -83,31 +102,48 @@ fn push_table(out: &mut Vec<u8>, entries: &[[u8; HASH_LEN]], s: Substring, keys:
         sum += *c;
         *c = sum;
     }
-    let mut records = vec![[0u8; RECORD_LEN]; entries.len()];
-    let mut cursor = starts.clone();
+    (starts, keys)
+}
+
+/// Appends the bucket lines and overflow records of substring `s`.
+fn push_table(out: &mut Vec<u8>, entries: &[[u8; HASH_LEN]], s: Substring) {
+    let rem_bits = s.rem_bits();
+    let rem_mask = (1u32 << rem_bits) - 1;
+    let (starts, keys) = bucket_starts(entries, s, true);
     // Entries are placed in index order, so a bucket is sorted by index and
     // a stable sort by the low key bits then sorts it by (key, index).
+    let mut records = vec![0u32; entries.len()];
+    let mut cursor = starts.clone();
     for (id, &k) in keys.iter().enumerate() {
         let Some(c) = cursor.get_mut((k >> rem_bits) as usize) else {
             continue;
         };
         if let Some(r) = records.get_mut(*c as usize) {
-            let [i0, i1, i2, i3] = (id as u32).to_le_bytes();
-            *r = [(k & rem_mask) as u8, i0, i1, i2, i3];
+            *r = ((id as u32) << rem_bits) | (k & rem_mask);
         }
         *c += 1;
     }
-    if rem_bits > 0 {
-        for pair in starts.windows(2) {
-            if let [lo, hi] = *pair
-                && let Some(bucket) = records.get_mut(lo as usize..hi as usize)
-            {
-                bucket.sort_by_key(|r| r[0]);
-            }
+    drop(keys);
+    let base = out.len();
+    out.resize(base + (1usize << s.bucket_bits) * LINE, 0);
+    let mut overflow = Vec::new();
+    let lines = out.get_mut(base..).unwrap_or_default();
+    for (pair, line) in starts.windows(2).zip(lines.chunks_exact_mut(LINE)) {
+        let [lo, hi] = *pair else { continue };
+        let Some(bucket) = records.get_mut(lo as usize..hi as usize) else {
+            continue;
+        };
+        if rem_bits > 0 {
+            bucket.sort_by_key(|r| r & rem_mask);
         }
+        let (inline, rest) = bucket.split_at(bucket.len().min(INLINE));
+        let head = [overflow.len() as u32, hi - lo];
+        for (slot, v) in line.chunks_exact_mut(4).zip(head.iter().chain(inline)) {
+            slot.copy_from_slice(&v.to_le_bytes());
+        }
+        overflow.extend_from_slice(rest);
     }
-    for b in &starts {
-        out.extend_from_slice(&b.to_le_bytes());
+    for r in &overflow {
+        out.extend_from_slice(&r.to_le_bytes());
     }
-    out.extend_from_slice(records.as_flattened());
 }

@@ -17,16 +17,23 @@
 //!  36..40   reserved, zero
 //!  40..72   body checksum: BLAKE3 of every byte after the header checksum
 //!  72..     per substring, 8 bytes: first bit (u16), length in bits (u8),
-//!           bucket bits (u8), reserved zero (u32)
+//!           bucket bits (u8), overflow records (u32)
 //!  then     zeros to the header length, then the header checksum
 //!           (BLAKE3 of the header, 32 bytes)
 //! ```
 //!
-//! The body follows with no gap: the entries (32 bytes each, in entry
-//! order), then per substring its bucket table (`2^bucket_bits + 1` u32:
-//! where each bucket's records start; the last is the entry count) and its
-//! records (5 bytes each: the key's low `length - bucket_bits` bits as a
-//! u8, then the entry index as a u32), sorted by key then entry index.
+//! The body follows, every region starting on a 64-byte boundary (zero
+//! padding between): the entries (32 bytes each, in entry order), then per
+//! substring its bucket lines and its overflow records.
+//!
+//! A record is a u32: the entry index shifted left by the substring's
+//! record bits (its length minus its bucket bits), or'ed with the key's low
+//! record bits. A bucket line (64 bytes, one cache line; `2^bucket_bits` of
+//! them) is 16 u32: where the bucket's overflow starts in the overflow
+//! records, how many records the bucket holds, then its first 14 records;
+//! the rest are in the overflow records, which follow the bucket order. A
+//! bucket's records are sorted by (key, entry index).
+//!
 //! Every offset is a function of the counts ([`regions`]): the reader
 //! refuses a file whose length differs.
 
@@ -46,11 +53,11 @@ pub(super) const BODY_SUM_AT: usize = 40;
 pub(super) const SUM_LEN: usize = 32;
 /// Bytes of a PDQ hash.
 pub const HASH_LEN: usize = 32;
-/// Bytes per record: the key's low bits and the entry index.
-pub(super) const RECORD_LEN: usize = 5;
-/// Most key bits a record holds (one byte).
-pub(super) const MAX_REM_BITS: u32 = 8;
-/// Widest bucket table: 2^28 u32 is 1 GiB, more than any set needs.
+/// Bytes per bucket line: one cache line.
+pub(super) const LINE: usize = 64;
+/// Records held in a bucket line (after the overflow start and the count).
+pub(super) const INLINE: usize = LINE / 4 - 2;
+/// Widest bucket table: 2^28 lines are 16 GiB, more than any set needs.
 pub(super) const MAX_BUCKET_BITS: u32 = 28;
 /// Longest substring: a key is a u32.
 pub(super) const MAX_SUBSTRING_BITS: u32 = 32;
@@ -63,6 +70,8 @@ pub(super) struct Substring {
     pub(super) start: u32,
     pub(super) bits: u32,
     pub(super) bucket_bits: u32,
+    /// Records that do not fit in their bucket's line (0 until built).
+    pub(super) overflow: u32,
 }
 
 impl Substring {
@@ -99,34 +108,45 @@ impl Padded {
 }
 
 /// The Hamming distance of two hashes.
-#[inline(always)]
+#[cfg(test)]
 pub(super) fn distance(a: &[u8; HASH_LEN], b: &[u8; HASH_LEN]) -> u32 {
-    let w = |h: &[u8; HASH_LEN], i: usize| {
-        h.get(i * 8..)
-            .and_then(|s| s.first_chunk::<8>())
-            .map_or(0, |s| u64::from_le_bytes(*s))
+    distance_within(a, b, 8 * HASH_LEN as u32).unwrap_or(u32::MAX)
+}
+
+/// The Hamming distance of two hashes if it is at most `r`: the first 128
+/// bits decide most candidates (two random hashes differ in ~64 of them).
+#[inline(always)]
+pub(super) fn distance_within(a: &[u8; HASH_LEN], b: &[u8; HASH_LEN], r: u32) -> Option<u32> {
+    let (a0, a1) = a.split_at(16);
+    let (b0, b1) = b.split_at(16);
+    let half = |x: &[u8], y: &[u8]| {
+        let w = |h: &[u8]| h.first_chunk::<16>().map_or(0, |c| u128::from_le_bytes(*c));
+        popcount128(w(x) ^ w(y))
     };
-    let x = [
-        w(a, 0) ^ w(b, 0),
-        w(a, 1) ^ w(b, 1),
-        w(a, 2) ^ w(b, 2),
-        w(a, 3) ^ w(b, 3),
-    ];
+    let first = half(a0, b0);
+    if first > r {
+        return None;
+    }
+    Some(first + half(a1, b1)).filter(|&d| d <= r)
+}
+
+/// Set bits of a u128.
+#[inline(always)]
+fn popcount128(x: u128) -> u32 {
     if cfg!(target_feature = "popcnt") {
-        x.iter().map(|v| v.count_ones()).sum()
+        x.count_ones()
     } else {
         // Without the popcnt instruction (the default x86-64 target) each
-        // count_ones is a SWAR sequence ending in a multiply; the four words
-        // share one here: byte counts (at most 8 each) are summed first,
-        // then widened to 16-bit lanes, as 256 does not fit in a byte.
+        // count_ones is a SWAR sequence ending in a multiply; the two words
+        // share one here: byte counts (at most 8 each) are summed first.
         let mut bytes = 0u64;
-        for mut v in x {
+        for mut v in [x as u64, (x >> 64) as u64] {
             v -= (v >> 1) & 0x5555_5555_5555_5555;
             v = (v & 0x3333_3333_3333_3333) + ((v >> 2) & 0x3333_3333_3333_3333);
             bytes += (v + (v >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
         }
-        let halves = (bytes & 0x00ff_00ff_00ff_00ff) + ((bytes >> 8) & 0x00ff_00ff_00ff_00ff);
-        (halves.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
+        // At most 128: fits the top byte.
+        (bytes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as u32
     }
 }
 
@@ -165,7 +185,7 @@ impl Header {
             h.extend_from_slice(&(s.start as u16).to_le_bytes());
             h.push(s.bits as u8);
             h.push(s.bucket_bits as u8);
-            h.extend_from_slice(&[0; 4]);
+            h.extend_from_slice(&s.overflow.to_le_bytes());
         }
         h.resize((self.header_len as usize).max(h.len()), 0);
         h
@@ -217,24 +237,24 @@ impl Header {
             let row = head
                 .get(FIXED + i * ROW..FIXED + (i + 1) * ROW)
                 .ok_or(truncated(hl))?;
-            let (Some(&[s0, s1, bits, bucket_bits]), Some(0)) =
+            let (Some(&[s0, s1, bits, bucket_bits]), Some(overflow)) =
                 (row.first_chunk::<4>(), u32_at(row, 4))
             else {
-                return Err(IndexError::BadHeader(format!(
-                    "substring {i}: reserved field not zero"
-                )));
+                return Err(truncated(hl));
             };
             substrings.push(Substring {
                 start: u32::from(u16::from_le_bytes([s0, s1])),
                 bits: u32::from(bits),
                 bucket_bits: u32::from(bucket_bits),
+                overflow,
             });
         }
-        check_substrings(&substrings)?;
+        let entries = u32_at(head, 24).unwrap_or(0);
+        check_substrings(&substrings, entries)?;
         Ok(Header {
             header_len,
             file_len: u64_at(head, 16).unwrap_or(0),
-            entries: u32_at(head, 24).unwrap_or(0),
+            entries,
             tuned_threshold: u32_at(head, 28).unwrap_or(0),
             substrings,
             body_sum: head
@@ -246,10 +266,22 @@ impl Header {
     }
 }
 
+/// Bits an entry index of a set of `n` entries needs.
+pub(super) fn id_bits(n: u32) -> u32 {
+    u32::BITS - n.saturating_sub(1).leading_zeros()
+}
+
+/// Most record bits a set of `n` entries leaves beside the entry index in
+/// a u32 record (at most 31, so a shift by them is defined).
+pub(super) fn max_rem_bits(n: u32) -> u32 {
+    (u32::BITS - id_bits(n)).min(31)
+}
+
 /// The substrings cut the 256 bits in order, without gap or overlap; each
-/// is 1 to 32 bits long, with at most 28 bucket bits and at most 8 bits
-/// left to its records.
-pub(super) fn check_substrings(subs: &[Substring]) -> Result<(), IndexError> {
+/// is 1 to 32 bits long, with at most 28 bucket bits, leaves room for the
+/// entry index of a set of `n` entries in its records, and overflows by at
+/// most `n` records.
+pub(super) fn check_substrings(subs: &[Substring], n: u32) -> Result<(), IndexError> {
     let mut next = 0u32;
     for (i, s) in subs.iter().enumerate() {
         let bad = |what: &str| Err(IndexError::BadHeader(format!("substring {i}: {what}")));
@@ -262,8 +294,11 @@ pub(super) fn check_substrings(subs: &[Substring]) -> Result<(), IndexError> {
         if s.bucket_bits > s.bits || s.bucket_bits > MAX_BUCKET_BITS {
             return bad("too many bucket bits");
         }
-        if s.rem_bits() > MAX_REM_BITS {
-            return bad("more than 8 key bits per record");
+        if s.rem_bits() > max_rem_bits(n) {
+            return bad("no room for the entry index in its records");
+        }
+        if s.overflow > n {
+            return bad("more overflow records than entries");
         }
         next = s.start + s.bits;
     }
@@ -279,7 +314,7 @@ pub(super) fn check_substrings(subs: &[Substring]) -> Result<(), IndexError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Regions {
     pub(super) entries: usize,
-    /// Per substring: bucket table offset, records offset.
+    /// Per substring: bucket lines offset, overflow records offset.
     pub(super) tables: Vec<(usize, usize)>,
     pub(super) file_len: usize,
 }
@@ -288,16 +323,16 @@ pub(super) struct Regions {
 /// of `header_len` bytes. `None` when a size overflows (a damaged header,
 /// or a set too big for this machine's address space).
 pub(super) fn regions(header_len: usize, n: u32, subs: &[Substring]) -> Option<Regions> {
-    let n = u64::from(n);
     let to = |v: u64| usize::try_from(v).ok();
-    let entries = (header_len as u64).checked_add(SUM_LEN as u64)?;
-    let mut at = entries.checked_add(n.checked_mul(HASH_LEN as u64)?)?;
+    let align = |v: u64| v.checked_next_multiple_of(LINE as u64);
+    let entries = align((header_len as u64).checked_add(SUM_LEN as u64)?)?;
+    let mut at = align(entries.checked_add(u64::from(n).checked_mul(HASH_LEN as u64)?)?)?;
     let mut tables = Vec::with_capacity(subs.len());
     for s in subs {
-        let buckets = 1u64.checked_shl(s.bucket_bits)?;
-        let records = at.checked_add(buckets.checked_add(1)?.checked_mul(4)?)?;
-        tables.push((to(at)?, to(records)?));
-        at = records.checked_add(n.checked_mul(RECORD_LEN as u64)?)?;
+        let lines = 1u64.checked_shl(s.bucket_bits)?.checked_mul(LINE as u64)?;
+        let overflow = at.checked_add(lines)?;
+        tables.push((to(at)?, to(overflow)?));
+        at = align(overflow.checked_add(u64::from(s.overflow).checked_mul(4)?)?)?;
     }
     Some(Regions {
         entries: to(entries)?,

@@ -16,17 +16,22 @@
 //! when a query lands in a cluster, but every answer stays exact: the model
 //! only picks between exact methods.
 
-use super::layout::{HASH_LEN, MAX_BUCKET_BITS, MAX_REM_BITS, MAX_SUBSTRING_BITS, Substring};
+use super::layout::{
+    HASH_LEN, INLINE, LINE, MAX_BUCKET_BITS, MAX_SUBSTRING_BITS, Substring, max_rem_bits,
+};
 
-/// Cost of visiting one bucket: its bounds in the bucket table and the
-/// first line of its records, two memory accesses.
-const BUCKET_COST: f64 = 2.0;
-/// Cost of one record read within a bucket (sequential: a fraction of a miss).
-const RECORD_COST: f64 = 0.15;
+/// Cost of visiting one bucket: its line, one random access.
+const LINE_COST: f64 = 1.0;
+/// Cost of one record read in a line already loaded.
+const RECORD_COST: f64 = 0.05;
 /// Cost of one candidate: its 32-byte entry is one random access.
 const CANDIDATE_COST: f64 = 1.0;
-/// Cost of one entry in a linear scan (streamed: about a tenth of a miss).
-const LINEAR_COST: f64 = 0.1;
+/// Cost of one entry in a linear scan: 6 ns per entry against about 40 ns
+/// per random access at 10 M entries (first `pdq_index_bench` run).
+const LINEAR_COST: f64 = 0.15;
+/// Bucket lines take at most this many bytes per entry per substring (8:
+/// about 9.5 records a bucket at 10 M entries, as big as the records).
+const LINE_BYTES_PER_ENTRY: u64 = 8;
 
 /// How one query is answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,12 +54,24 @@ pub(super) fn ball(bits: u32, radius: u32) -> f64 {
     sum
 }
 
+/// The chance that a Poisson count of mean `mean` exceeds what a line holds.
+fn overflow_chance(mean: f64) -> f64 {
+    let mut term = (-mean).exp();
+    let mut within = term;
+    for i in 1..=INLINE {
+        term *= mean / i as f64;
+        within += term;
+    }
+    (1.0 - within).clamp(0.0, 1.0)
+}
+
 /// Expected cost of probing table `s` of `n` uniform entries at `radius`.
 fn table_cost(s: Substring, n: f64, radius: u32) -> f64 {
     let buckets = ball(s.bucket_bits, radius);
     let per_bucket = n / 2f64.powi(s.bucket_bits as i32);
+    let lines = buckets * (1.0 + overflow_chance(per_bucket));
     let candidates = n * ball(s.bits, radius) / 2f64.powi(s.bits as i32);
-    buckets * BUCKET_COST + buckets * per_bucket * RECORD_COST + candidates * CANDIDATE_COST
+    lines * LINE_COST + buckets * per_bucket * RECORD_COST + candidates * CANDIDATE_COST
 }
 
 /// The probe radii for threshold `r` (below 256) over `subs` and their
@@ -102,8 +119,9 @@ pub(super) fn route(subs: &[Substring], n: u32, r: u32) -> Route {
 }
 
 /// `m` substrings of (nearly) equal length covering the 256 bits, the longer
-/// first, each with `bucket_bits` clamped to what a record can hold.
-fn cut(m: u32, bucket_bits: u32) -> Vec<Substring> {
+/// first, each with `bucket_bits` raised to leave at most `max_rem` bits to
+/// its records.
+fn cut(m: u32, bucket_bits: u32, max_rem: u32) -> Vec<Substring> {
     let total = 8 * HASH_LEN as u32;
     let (base, longer) = (total / m, total % m);
     let mut start = 0;
@@ -113,7 +131,8 @@ fn cut(m: u32, bucket_bits: u32) -> Vec<Substring> {
             let s = Substring {
                 start,
                 bits,
-                bucket_bits: bucket_bits.clamp(bits.saturating_sub(MAX_REM_BITS), bits),
+                bucket_bits: bucket_bits.clamp(bits.saturating_sub(max_rem), bits),
+                overflow: 0,
             };
             start += bits;
             s
@@ -123,15 +142,16 @@ fn cut(m: u32, bucket_bits: u32) -> Vec<Substring> {
 
 /// The substrings an index of `n` entries is cut into, for queries at
 /// `threshold`: the cut of least expected cost among 8 to 32 substrings,
-/// with bucket tables of at most `2^ceil(log2 n)` buckets (so the tables
-/// stay below twice the records' size).
+/// with bucket lines of at most [`LINE_BYTES_PER_ENTRY`] per entry.
 pub(super) fn choose_shape(n: u32, threshold: u32) -> Vec<Substring> {
     let r = threshold.min(8 * HASH_LEN as u32 - 1);
-    let max_bucket_bits = (u32::BITS - n.saturating_sub(1).leading_zeros()).min(MAX_BUCKET_BITS);
+    let max_lines = u64::from(n) * LINE_BYTES_PER_ENTRY / LINE as u64;
+    let max_bucket_bits = max_lines.max(1).ilog2().min(MAX_BUCKET_BITS);
+    let max_rem = max_rem_bits(n);
     let mut best: Option<(f64, Vec<Substring>)> = None;
     for m in 8 * HASH_LEN as u32 / MAX_SUBSTRING_BITS..=32 {
         for bucket_bits in 0..=max_bucket_bits {
-            let subs = cut(m, bucket_bits);
+            let subs = cut(m, bucket_bits, max_rem);
             if subs.iter().any(|s| s.bucket_bits > max_bucket_bits) {
                 continue;
             }
@@ -141,6 +161,8 @@ pub(super) fn choose_shape(n: u32, threshold: u32) -> Vec<Substring> {
             }
         }
     }
-    // m = 32 (8-bit substrings, 0 bucket bits) always fits, so `best` is set.
-    best.map_or_else(|| cut(32, 0), |(_, subs)| subs)
+    // Every set has a feasible cut: 32 substrings of 8 bits leave at most 8
+    // bits to the records, and an index of more than 2^24 entries may have
+    // 2^(log2 n - 3) >= 2^21 lines, enough for any substring length >= 8.
+    best.map_or_else(|| cut(32, 8, 0), |(_, subs)| subs)
 }

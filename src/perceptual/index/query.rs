@@ -9,17 +9,18 @@
 //! one whose radius it meets (checked on the entry itself), so no set of
 //! seen ids is needed.
 //!
-//! Probes run in batches, each in three passes (bucket bounds, records,
-//! entries) whose loads do not depend on one another within the pass, so
-//! the processor keeps many cache misses in flight; candidates are appended
-//! without a branch on the key test (a mispredicted branch per record was
-//! the other cost).
+//! Probes run in batches, in passes: touch every bucket line of the batch
+//! (plain loads whose results only feed a black box: with nothing waiting
+//! on them the processor keeps a dozen or more misses in flight), then
+//! read the lines from cache; the same for overflow records and for the
+//! candidates' entries. Records are kept without a branch on the key test.
 
-use super::layout::{HASH_LEN, Padded, distance};
+use super::layout::{HASH_LEN, INLINE, Padded, distance_within};
 use super::plan::{Route, probe_radii, route};
-use super::view::{PdqIndexView, TableView};
+use super::view::{PdqIndexView, TableView, line_words};
 
-/// Probes per batch: enough loads in flight, small enough to stay in L1.
+/// Probes per batch: enough misses to overlap, and few enough lines
+/// (16 KiB) and candidates to stay in L1.
 const BATCH: usize = 256;
 
 /// How a searcher answers: the cheaper of the two (`Auto`), or one forced
@@ -44,7 +45,7 @@ pub struct PdqSearcher<'v> {
     radii: Option<Vec<Option<u32>>>,
     keys: Vec<u32>,
     probes: Vec<(u32, u32)>,
-    ranges: Vec<(&'v [[u8; 5]], u32)>,
+    spill: Vec<(&'v [[u8; 4]], u32)>,
     candidates: Vec<u32>,
 }
 
@@ -88,7 +89,7 @@ impl<'v> PdqSearcher<'v> {
             radii,
             keys: Vec::with_capacity(subs.len()),
             probes: Vec::with_capacity(BATCH),
-            ranges: Vec::with_capacity(BATCH),
+            spill: Vec::new(),
             candidates: Vec::new(),
         }
     }
@@ -116,8 +117,7 @@ impl<'v> PdqSearcher<'v> {
 
     fn scan(&self, hash: &[u8; HASH_LEN], out: &mut Vec<(u32, u32)>) {
         for (i, e) in self.view.entries.iter().enumerate() {
-            let d = distance(e, hash);
-            if d <= self.threshold {
+            if let Some(d) = distance_within(e, hash, self.threshold) {
                 out.push((i as u32, d));
             }
         }
@@ -157,40 +157,80 @@ impl<'v> PdqSearcher<'v> {
         out: &mut Vec<(u32, u32)>,
     ) {
         let rem_bits = table.sub.rem_bits();
-        let low = self.keys.get(t).map_or(0, |k| k & ((1 << rem_bits) - 1));
-        self.ranges.clear();
-        self.ranges.extend(
+        let mask = (1u32 << rem_bits) - 1;
+        let low = self.keys.get(t).map_or(0, |k| k & mask);
+        let test = |budget: u32| match budget {
+            0 => Test::Equal,
+            b if b >= rem_bits => Test::All,
+            b => Test::Within(b),
+        };
+        touch(
             self.probes
                 .iter()
-                .map(|&(b, budget)| (table.bucket(b), budget)),
+                .map(|&(b, _)| table.lines.get(b as usize).map_or(0, |l| l[0])),
         );
-        self.probes.clear();
-        self.candidates.clear();
-        for &(records, budget) in &self.ranges {
-            if budget >= rem_bits {
-                self.candidates.extend(records.iter().map(entry_id));
+        // `candidates` only grows: slots past `kept` are scratch, written
+        // before they are read.
+        grow(&mut self.candidates, self.probes.len() * INLINE);
+        self.spill.clear();
+        let mut kept = 0;
+        for &(b, budget) in &self.probes {
+            let Some(line) = table.lines.get(b as usize) else {
                 continue;
+            };
+            let words = line_words(line);
+            let [_, count, ..] = words;
+            let records = words.iter().skip(2).take((count as usize).min(INLINE));
+            let test = test(budget);
+            kept = keep(
+                records.copied(),
+                test,
+                low,
+                mask,
+                rem_bits,
+                &mut self.candidates,
+                kept,
+            );
+            if count as usize > INLINE {
+                self.spill.push((table.overflow_of(&words), budget));
             }
-            let base = self.candidates.len();
-            self.candidates.resize(base + records.len(), 0);
-            let mut kept = 0;
-            if let Some(slots) = self.candidates.get_mut(base..) {
-                for r in records {
-                    if let Some(slot) = slots.get_mut(kept) {
-                        *slot = entry_id(r);
-                    }
-                    kept += usize::from((u32::from(r[0]) ^ low).count_ones() <= budget);
-                }
-            }
-            self.candidates.truncate(base + kept);
         }
+        if !self.spill.is_empty() {
+            touch(
+                self.spill
+                    .iter()
+                    .map(|(r, _)| r.first().map_or(0, |x| x[0])),
+            );
+            for &(records, budget) in &self.spill {
+                grow(&mut self.candidates, kept + records.len());
+                let records = records.iter().map(|r| u32::from_le_bytes(*r));
+                let test = test(budget);
+                kept = keep(
+                    records,
+                    test,
+                    low,
+                    mask,
+                    rem_bits,
+                    &mut self.candidates,
+                    kept,
+                );
+            }
+        }
+        self.probes.clear();
         let entries = self.view.entries;
-        for &id in &self.candidates {
+        let found = self.candidates.get(..kept).unwrap_or_default();
+        touch(
+            found
+                .iter()
+                .map(|&id| entries.get(id as usize).map_or(0, |e| e[0])),
+        );
+        for &id in found {
             let Some(e) = entries.get(id as usize) else {
                 continue;
             };
-            let d = distance(e, hash);
-            if d <= self.threshold && self.first_table(e, t, radii) {
+            if let Some(d) = distance_within(e, hash, self.threshold)
+                && self.first_table(e, t, radii)
+            {
                 out.push((id, d));
             }
         }
@@ -207,10 +247,62 @@ impl<'v> PdqSearcher<'v> {
     }
 }
 
-/// The entry index of a record.
+/// Which records of a bucket are candidates: those whose low key bits
+/// differ from the query's in at most the bucket's remaining budget.
+#[derive(Clone, Copy)]
+enum Test {
+    /// The budget covers every record bit.
+    All,
+    /// Budget 0: equal low bits.
+    Equal,
+    /// At most this many differing bits.
+    Within(u32),
+}
+
+/// Writes the entry index of every record that passes `test` into `out`
+/// from `at` on (`out` has room for all of them) and returns where the
+/// kept ones end. Every record is written and the end advanced by the test,
+/// so no branch depends on the record.
 #[inline(always)]
-fn entry_id(r: &[u8; 5]) -> u32 {
-    u32::from_le_bytes([r[1], r[2], r[3], r[4]])
+fn keep(
+    records: impl Iterator<Item = u32>,
+    test: Test,
+    low: u32,
+    mask: u32,
+    rem_bits: u32,
+    out: &mut [u32],
+    mut at: usize,
+) -> usize {
+    for rec in records {
+        if let Some(slot) = out.get_mut(at) {
+            *slot = rec >> rem_bits;
+        }
+        at += usize::from(match test {
+            Test::All => true,
+            Test::Equal => (rec ^ low) & mask == 0,
+            Test::Within(b) => ((rec ^ low) & mask).count_ones() <= b,
+        });
+    }
+    at
+}
+
+/// Makes `v` at least `len` long.
+#[inline(always)]
+fn grow(v: &mut Vec<u32>, len: usize) {
+    if v.len() < len {
+        v.resize(len, 0);
+    }
+}
+
+/// Loads every byte `bytes` yields and discards them: the cache lines they
+/// lie on are fetched together, as no instruction waits for one of them.
+#[inline(always)]
+fn touch(bytes: impl Iterator<Item = u8>) {
+    let mut acc = 0u8;
+    for b in bytes {
+        acc ^= b;
+    }
+    std::hint::black_box(acc);
 }
 
 /// The masks [`Flips`] enumerates, for the tests.
@@ -219,8 +311,7 @@ pub(super) fn flips_for_test(bits: u32, ones: u32) -> Vec<u32> {
     Flips::new(bits, ones).collect()
 }
 
-/// Every `bits`-bit mask with exactly `ones` bits set, in increasing order
-/// (Gosper's hack).
+/// Every `bits`-bit mask with exactly `ones` bits set, in increasing order.
 struct Flips {
     next: Option<u64>,
     limit: u64,
@@ -240,13 +331,13 @@ impl Iterator for Flips {
 
     fn next(&mut self) -> Option<u32> {
         let x = self.next.filter(|&x| x < self.limit)?;
-        self.next = if x == 0 {
-            None
-        } else {
-            let c = x & x.wrapping_neg();
-            let r = x + c;
-            Some((((r ^ x) >> 2) / c) | r)
-        };
+        // The next mask with as many bits (Gosper's hack, without its
+        // division: a division per probe cost more than the probe's work).
+        self.next = (x != 0).then(|| {
+            let t = x | (x - 1);
+            let low = ((!t & (t + 1)) - 1).checked_shr(x.trailing_zeros() + 1);
+            (t + 1) | low.unwrap_or(0)
+        });
         Some(x as u32)
     }
 }

@@ -5,7 +5,9 @@
 use proptest::prelude::*;
 
 use super::Strategy as Method;
-use super::layout::{BODY_SUM_AT, HASH_LEN, SUM_LEN, check_substrings, distance};
+use super::layout::{
+    BODY_SUM_AT, HASH_LEN, Header, SUM_LEN, check_substrings, distance, distance_within, regions,
+};
 use super::plan::{ball, choose_shape};
 use super::{IndexError, PdqIndex, PdqIndexView, PdqSearcher};
 
@@ -117,7 +119,15 @@ fn distance_counts_differing_bits() {
     let mut rng = Rng(7);
     for _ in 0..1000 {
         let (a, b) = (rng.hash(), rng.hash());
-        assert_eq!(distance(&a, &b), naive_distance(&a, &b));
+        let d = naive_distance(&a, &b);
+        assert_eq!(distance(&a, &b), d);
+        for r in [0, d.saturating_sub(1), d, d + 1, 256] {
+            assert_eq!(distance_within(&a, &b, r), Some(d).filter(|&d| d <= r));
+        }
+        let k = (rng.next() % 40) as u32;
+        let c = rng.near(&a, k);
+        let d = naive_distance(&a, &c);
+        assert_eq!(distance_within(&a, &c, 31), Some(d).filter(|&d| d <= 31));
     }
     assert_eq!(distance(&[0xff; 32], &[0; 32]), 256);
 }
@@ -200,7 +210,7 @@ fn every_shape_is_valid() {
     for n in [0, 1, 100, 5_000, 1 << 20, 10_000_000, u32::MAX] {
         for t in [0, 31, 63, 255, 1000] {
             let subs = choose_shape(n, t);
-            check_substrings(&subs).unwrap();
+            check_substrings(&subs, n).unwrap();
         }
     }
     // The cut measured in examples/pdq_index_bench.rs: 11 substrings.
@@ -319,24 +329,37 @@ fn forged_tables_are_found_by_verify() {
     let mut rng = Rng(12);
     let entries: Vec<Hash> = (0..300).map(|_| rng.hash()).collect();
     let good = PdqIndex::build(&entries).unwrap();
-    let header_len = u32::from_le_bytes(good[12..16].try_into().unwrap()) as usize;
-    let tables_at = header_len + SUM_LEN + 300 * HASH_LEN;
-    // Swap two entries' hashes: every table now files them under the
-    // wrong keys.
-    let mut b = good.clone();
-    let e = header_len + SUM_LEN;
-    for i in 0..HASH_LEN {
-        b.swap(e + i, e + HASH_LEN + i);
-    }
-    reseal(&mut b);
-    let v = PdqIndexView::open(&b).unwrap();
-    assert!(matches!(v.verify(), Err(IndexError::BadRecord { .. })));
-    // The first bucket offset not zero.
-    let mut b = good.clone();
-    b[tables_at] = 1;
-    reseal(&mut b);
-    let v = PdqIndexView::open(&b).unwrap();
-    assert!(matches!(v.verify(), Err(IndexError::BadBucket { .. })));
+    let h = Header::decode(&good).unwrap();
+    let r = regions(h.header_len as usize, h.entries, &h.substrings).unwrap();
+    let forged = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        edit(&mut b);
+        reseal(&mut b);
+        PdqIndexView::open(&b).unwrap().verify()
+    };
+    // Two entries' hashes swapped: every table files them under wrong keys.
+    let swapped = forged(&|b| {
+        for i in 0..HASH_LEN {
+            b.swap(r.entries + i, r.entries + HASH_LEN + i);
+        }
+    });
+    assert!(matches!(swapped, Err(IndexError::BadRecord { .. })));
+    // The first line's overflow start, or its count, changed.
+    let (lines, _) = r.tables[0];
+    let start = forged(&|b| b[lines] = 1);
+    assert!(matches!(start, Err(IndexError::BadBucket { .. })));
+    let count = forged(&|b| b[lines + 4] = b[lines + 4].wrapping_add(1));
+    assert!(count.is_err(), "{count:?}");
+    // A record's entry index pointing past the entries.
+    let rem_bits = h.substrings[0].bits - h.substrings[0].bucket_bits;
+    let far = forged(&|b| {
+        let at = (0..1 << h.substrings[0].bucket_bits)
+            .map(|i| lines + i * 64)
+            .find(|&l| b[l + 4] > 0)
+            .unwrap();
+        b[at + 8..at + 12].copy_from_slice(&(4000u32 << rem_bits).to_le_bytes());
+    });
+    assert!(matches!(far, Err(IndexError::BadRecord { .. })));
 }
 
 /// Recomputes both checksums, as a forger would.

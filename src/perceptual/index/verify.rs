@@ -1,7 +1,8 @@
 //! The full check of a PDQ index, which opening leaves out to stay
 //! instant: the body checksum (so any changed byte is found), then what
-//! exact recall rests on, for a file whose checksum was forged too: every
-//! bucket table rises from 0 to the entry count, and every record holds an
+//! exact recall rests on, for a file whose checksum was forged too: the
+//! bucket lines' counts add up to the entry count and their overflow
+//! follows bucket order to the header's total, and every record holds an
 //! entry index in range, filed under that entry's own key, in (key, index)
 //! order. Each table then lists every entry exactly once (it holds as many
 //! records as entries, none twice), so a probe misses nothing.
@@ -11,10 +12,10 @@
 //! entry), but it may miss one.
 
 use super::IndexError;
-use super::layout::{Padded, SUM_LEN};
-use super::view::PdqIndexView;
+use super::layout::{INLINE, Padded, SUM_LEN};
+use super::view::{PdqIndexView, line_words};
 
-/// Bytes hashed, or records checked, between two looks at the stop flag.
+/// Bytes hashed between two looks at the stop flag.
 const STOP_EVERY: usize = 1 << 22;
 
 impl PdqIndexView<'_> {
@@ -50,59 +51,72 @@ impl PdqIndexView<'_> {
         let Some(table) = self.tables.get(t) else {
             return Ok(true);
         };
-        let n = self.entries.len();
         let bad_bucket = |bucket: usize, reason| IndexError::BadBucket {
             table: t as u32,
             bucket: bucket as u64,
             reason,
         };
-        let bad_record = |record: usize, reason| IndexError::BadRecord {
+        let bad_record = |bucket: usize, record: usize, reason| IndexError::BadRecord {
             table: t as u32,
+            bucket: bucket as u64,
             record: record as u64,
             reason,
         };
-        let start = |i: usize| table.starts.get(i).map(|s| u32::from_le_bytes(*s) as usize);
-        if start(0) != Some(0) {
-            return Err(bad_bucket(0, "does not start at record 0"));
-        }
         let rem_bits = table.sub.rem_bits();
-        let mut lo = 0;
-        for bucket in 0..table.starts.len().saturating_sub(1) {
-            let hi = start(bucket + 1).unwrap_or(0);
-            let Some(records) = table.records.get(lo..hi) else {
-                return Err(bad_bucket(
-                    bucket,
-                    "record range out of order or past the end",
-                ));
-            };
-            let mut previous: Option<(u8, u32)> = None;
-            for (i, r) in records.iter().enumerate() {
-                let at = lo + i;
-                if at % STOP_EVERY == 0 && stop() {
-                    return Ok(false);
-                }
-                let id = u32::from_le_bytes([r[1], r[2], r[3], r[4]]);
-                let Some(e) = self.entries.get(id as usize) else {
-                    return Err(bad_record(at, "entry index out of range"));
-                };
-                if u32::from(r[0]) >> rem_bits != 0 {
-                    return Err(bad_record(at, "key bits beyond the record's width"));
-                }
-                let key = ((bucket as u32) << rem_bits) | u32::from(r[0]);
-                if table.sub.key(&Padded::new(e)) != key {
-                    return Err(bad_record(at, "filed under a key that is not its entry's"));
-                }
-                if previous.is_some_and(|p| p >= (r[0], id)) {
-                    return Err(bad_record(at, "out of order or repeated"));
-                }
-                previous = Some((r[0], id));
+        let mask = (1u32 << rem_bits) - 1;
+        let (mut records, mut overflow) = (0usize, 0usize);
+        for (bucket, line) in table.lines.iter().enumerate() {
+            if bucket % (1 << 16) == 0 && stop() {
+                return Ok(false);
             }
-            lo = hi;
+            let words = line_words(line);
+            let [start, count, ..] = words;
+            if start as usize != overflow {
+                return Err(bad_bucket(bucket, "overflow not in bucket order"));
+            }
+            let inline = (count as usize).min(INLINE);
+            let extra = count as usize - inline;
+            if words.iter().skip(2 + inline).any(|&w| w != 0) {
+                return Err(bad_bucket(bucket, "unused record slots not zero"));
+            }
+            let spilled = table
+                .overflow
+                .get(overflow..overflow + extra)
+                .ok_or_else(|| bad_bucket(bucket, "overflow past the table's overflow records"))?;
+            let all = words
+                .iter()
+                .skip(2)
+                .take(inline)
+                .copied()
+                .chain(spilled.iter().map(|r| u32::from_le_bytes(*r)));
+            let mut previous: Option<(u32, u32)> = None;
+            for (i, rec) in all.enumerate() {
+                let (id, low) = (rec >> rem_bits, rec & mask);
+                let Some(e) = self.entries.get(id as usize) else {
+                    return Err(bad_record(bucket, i, "entry index out of range"));
+                };
+                if table.sub.key(&Padded::new(e)) != ((bucket as u32) << rem_bits) | low {
+                    return Err(bad_record(
+                        bucket,
+                        i,
+                        "filed under a key that is not its entry's",
+                    ));
+                }
+                if previous.is_some_and(|p| p >= (low, id)) {
+                    return Err(bad_record(bucket, i, "out of order or repeated"));
+                }
+                previous = Some((low, id));
+            }
+            records += count as usize;
+            overflow += extra;
+            if records > self.entries.len() {
+                return Err(bad_bucket(bucket, "more records than entries"));
+            }
         }
-        if lo != n {
+        if records != self.entries.len() || overflow != table.overflow.len() {
             return Err(bad_bucket(
-                table.starts.len().saturating_sub(1),
-                "does not end at the entry count",
+                table.lines.len(),
+                "record counts do not add up to the entries",
             ));
         }
         Ok(true)

@@ -3,26 +3,43 @@
 //! hands out entries and tables as slices of the caller's bytes.
 
 use super::IndexError;
-use super::layout::{HASH_LEN, Header, RECORD_LEN, Substring, regions};
+use super::layout::{HASH_LEN, Header, INLINE, LINE, Substring, regions};
 
 /// One substring's table, as slices of the index bytes.
 #[derive(Clone, Copy)]
 pub(super) struct TableView<'a> {
     pub(super) sub: Substring,
-    /// `2^bucket_bits + 1` little-endian u32 record offsets.
-    pub(super) starts: &'a [[u8; 4]],
-    pub(super) records: &'a [[u8; RECORD_LEN]],
+    /// `2^bucket_bits` bucket lines.
+    pub(super) lines: &'a [[u8; LINE]],
+    /// Records that did not fit in their line, in bucket order.
+    pub(super) overflow: &'a [[u8; 4]],
+}
+
+/// A bucket line read as its 16 u32: overflow start, record count, then up
+/// to [`INLINE`] records.
+#[inline(always)]
+pub(super) fn line_words(line: &[u8; LINE]) -> [u32; LINE / 4] {
+    let mut w = [0u32; LINE / 4];
+    for (d, s) in w.iter_mut().zip(line.as_chunks::<4>().0) {
+        *d = u32::from_le_bytes(*s);
+    }
+    w
 }
 
 impl<'a> TableView<'a> {
-    /// The records of bucket `b` (empty when the table is damaged there).
+    /// The overflow records of a bucket whose line says `words` (empty when
+    /// it has none, or when the table is damaged there).
     #[inline(always)]
-    pub(super) fn bucket(&self, b: u32) -> &'a [[u8; RECORD_LEN]] {
-        let at = |i: usize| self.starts.get(i).map(|x| u32::from_le_bytes(*x) as usize);
-        match (at(b as usize), at(b as usize + 1)) {
-            (Some(lo), Some(hi)) => self.records.get(lo..hi).unwrap_or_default(),
-            _ => &[],
+    pub(super) fn overflow_of(&self, words: &[u32; LINE / 4]) -> &'a [[u8; 4]] {
+        let [start, count, ..] = *words;
+        let extra = (count as usize).saturating_sub(INLINE);
+        if extra == 0 {
+            return &[];
         }
+        self.overflow
+            .get(start as usize..)
+            .and_then(|o| o.get(..extra))
+            .unwrap_or_default()
     }
 }
 
@@ -62,22 +79,22 @@ impl<'a> PdqIndexView<'a> {
         let body = bytes.get(r.entries..).ok_or_else(placed)?;
         let entries = body.get(..n * HASH_LEN).ok_or_else(placed)?.as_chunks().0;
         let mut tables = Vec::with_capacity(h.substrings.len());
-        for (&sub, &(starts_at, records_at)) in h.substrings.iter().zip(&r.tables) {
-            let starts = bytes
-                .get(starts_at..records_at)
+        for (&sub, &(lines_at, overflow_at)) in h.substrings.iter().zip(&r.tables) {
+            let lines = bytes
+                .get(lines_at..overflow_at)
                 .ok_or_else(placed)?
                 .as_chunks()
                 .0;
-            let records = bytes
-                .get(records_at..)
-                .and_then(|b| b.get(..n * RECORD_LEN))
+            let overflow = bytes
+                .get(overflow_at..)
+                .and_then(|b| b.get(..sub.overflow as usize * 4))
                 .ok_or_else(placed)?
                 .as_chunks()
                 .0;
             tables.push(TableView {
                 sub,
-                starts,
-                records,
+                lines,
+                overflow,
             });
         }
         Ok(PdqIndexView {
