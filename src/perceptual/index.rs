@@ -16,6 +16,12 @@
 //! When probing would cost more than comparing every entry (a wide
 //! threshold, a small set) the query scans instead; both are exact.
 //!
+//! Measured (`examples/pdq_index_bench.rs`, one thread, KVM guest, index
+//! on huge pages): 10 M random entries, threshold 31: 5,600 queries/s
+//! (4,700 on 4 KiB pages), 1,015 MiB, built in 15 s; clustered: 4,100.
+//! A query reads ~2,100 bucket lines and ~2,900 candidate entries at
+//! random, ~35 ns each here: memory latency, not computation, is the limit.
+//!
 //! Files: `layout.rs` (the format, byte helpers, the distance), `plan.rs`
 //! (the cost model: the builder's cut and each query's radii), `build.rs`,
 //! `view.rs` (opening), `query.rs`, `verify.rs` (the full check).
