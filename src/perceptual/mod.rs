@@ -5,7 +5,10 @@
 //!
 //! [`pdq`] is Meta's PDQ (the hash ThreatExchange and NCMEC lists carry),
 //! ported from the C++ reference so that hashes agree bit for bit on the
-//! same pixels. [`decode`] turns image bytes into those pixels.
+//! same pixels. [`decode`] turns image bytes into those pixels. [`index`]
+//! finds every entry of a PDQ list within a Hamming distance of a hash
+//! (multi-index hashing over a memory-mappable layout, exact against brute
+//! force).
 //!
 //! # Which pixels are hashed
 //!
@@ -42,6 +45,7 @@
 //! - Colour profiles (ICC, gAMA) are ignored.
 
 pub mod decode;
+pub mod index;
 pub mod pdq;
 
 pub use decode::{DecodeError, DecodeLimits, decode_rgb8};
