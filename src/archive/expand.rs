@@ -90,7 +90,7 @@ pub struct MemberRecord {
     pub outcome: MemberOutcome,
     /// For a still picture when perceptual hashing is on: its PDQ hash, or
     /// why it has none.
-    pub perceptual: Option<crate::job::Perceptual>,
+    pub perceptual: Option<crate::perceptual::Perceptual>,
 }
 
 /// What happened to a member's data.
@@ -375,7 +375,7 @@ struct Level<'a, 'b> {
     emit: &'a mut dyn FnMut(MemberRecord),
     summary: ArchiveSummary,
     /// The PDQ outcome of the member being recorded, if it is a picture.
-    perceptual: Option<crate::job::Perceptual>,
+    perceptual: Option<crate::perceptual::Perceptual>,
 }
 
 impl Level<'_, '_> {
@@ -668,14 +668,15 @@ impl Visitor for Level<'_, '_> {
                     let read = hash_into(&mut held, &mut hasher, &mut bytes);
                     let more = match read {
                         Ok(_) if bytes.len() as u64 > max => {
-                            self.perceptual = Some(crate::job::Perceptual::NotHashed(format!(
-                                "larger than the {} MiB decoded for a perceptual hash",
-                                max >> 20
-                            )));
+                            self.perceptual =
+                                Some(crate::perceptual::Perceptual::NotHashed(format!(
+                                    "larger than the {} MiB decoded for a perceptual hash",
+                                    max >> 20
+                                )));
                             hash_rest(&mut data, &mut hasher)
                         }
                         Ok(_) => {
-                            self.perceptual = Some(crate::job::Perceptual::of_image(&bytes));
+                            self.perceptual = Some(crate::perceptual::Perceptual::of_image(&bytes));
                             Ok(0)
                         }
                         Err(e) => Err(e),

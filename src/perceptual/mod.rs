@@ -54,6 +54,34 @@ pub use pdq::{
     hash_rgb8,
 };
 
+/// A picture's perceptual hash, or why it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Perceptual {
+    /// Meta's PDQ: 256 bits (in the reference's byte order) and its
+    /// quality, 0–100 (below 50, too featureless to match on).
+    Pdq {
+        /// The hash.
+        hash: [u8; 32],
+        /// Its quality.
+        quality: u8,
+    },
+    /// A picture that could not be hashed: why (not decodable, a limit).
+    NotHashed(String),
+}
+
+impl Perceptual {
+    /// The PDQ hash of a picture's bytes, or why there is none.
+    pub fn of_image(bytes: &[u8]) -> Perceptual {
+        match pdq_of_image(bytes) {
+            Ok(h) => Perceptual::Pdq {
+                hash: h.hash.bits,
+                quality: h.quality,
+            },
+            Err(why) => Perceptual::NotHashed(why),
+        }
+    }
+}
+
 /// Largest picture a scan decodes for its PDQ hash, in bytes.
 pub const MAX_INPUT: usize = 64 << 20;
 
