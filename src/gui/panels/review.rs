@@ -389,16 +389,15 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
     if let Some(h) = &row.pdq {
         ui.horizontal(|ui| {
             super::copy_button(ui, "Copy PDQ", h);
-            ui.label(
-                egui::RichText::new(format!(
-                    "PDQ: {h} (quality {})",
-                    row.pdq_quality.unwrap_or_default()
-                ))
-                .monospace()
-                .small(),
-            )
-            .on_hover_text("Perceptual hash: resized or re-saved copies hash within a few bits");
+            ui.label(egui::RichText::new(format!("PDQ: {h}")).monospace().small())
+                .on_hover_text(
+                    "Perceptual hash: resized or re-saved copies hash within a few bits",
+                );
         });
+        ui.label(format!(
+            "PDQ quality: {} of 100",
+            row.pdq_quality.unwrap_or_default()
+        ));
     } else if let Some(why) = &row.pdq_note {
         ui.label(format!("PDQ: none ({why})"));
     }
