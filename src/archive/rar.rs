@@ -1234,20 +1234,34 @@ mod tests {
             ("empty".to_string(), Vec::new()),
             ("again.txt".to_string(), text),
         ];
+        let named: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+        (rar_with(version, solid, &["docs"], &named), files)
+    }
+
+    /// A RAR written by the `rars` crate: `dirs`, then `files`.
+    fn rar_with(
+        version: rars::ArchiveVersion,
+        solid: bool,
+        dirs: &[&str],
+        files: &[(&str, Vec<u8>)],
+    ) -> Vec<u8> {
         let mut builder = rars::Builder::new(version).solid(solid);
-        builder
-            .add_directory(b"docs".to_vec(), None, None)
-            .expect("dir");
-        for (name, data) in &files {
+        for dir in dirs {
             builder
-                .add_bytes(name.clone().into_bytes(), data.clone(), None, None)
+                .add_directory(dir.as_bytes().to_vec(), None, None)
+                .expect("dir");
+        }
+        for (name, data) in files {
+            builder
+                .add_bytes(name.as_bytes().to_vec(), data.clone(), None, None)
                 .expect("member");
         }
         let mut out = Vec::new();
         builder
             .write_to(&mut out, &rars::WriterResources::default(), None)
             .expect("rars writes the fixture");
-        (out, files)
+        out
     }
 
     #[test]
@@ -1432,17 +1446,7 @@ mod tests {
     }
 
     fn rv_build(version: rars::ArchiveVersion, solid: bool, files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-        let mut builder = rars::Builder::new(version).solid(solid);
-        for (name, data) in files {
-            builder
-                .add_bytes(name.as_bytes().to_vec(), data.clone(), None, None)
-                .expect("member");
-        }
-        let mut out = Vec::new();
-        builder
-            .write_to(&mut out, &rars::WriterResources::default(), None)
-            .expect("rars writes");
-        out
+        rar_with(version, solid, &[], files)
     }
 
     fn rv_find<'a>(m: &'a [(MemberHeader, Outcome)], name: &str) -> &'a (MemberHeader, Outcome) {
