@@ -655,10 +655,20 @@ impl Visitor for Level<'_, '_> {
             }
             _ => {
                 hasher.update(&head);
-                let picture = budget.pdq && nested.is_none() && {
+                let picture = if budget.pdq && nested.is_none() {
                     let named = crate::pathfmt::path_from_bytes(header.name.clone());
-                    crate::classify::classify(&head, &named).media
-                        == crate::classify::MediaKind::Image
+                    crate::perceptual::picture(&crate::classify::classify(&head, &named))
+                } else {
+                    None
+                };
+                // A picture type that is not decoded says so.
+                let picture = match picture {
+                    Some(Some(not_decoded)) => {
+                        self.perceptual = Some(not_decoded);
+                        false
+                    }
+                    Some(None) => true,
+                    None => false,
                 };
                 let rest = if picture {
                     // Held while hashed, then decoded (up to the cap).

@@ -565,15 +565,10 @@ mod tests {
         Unreadable(String),
     }
 
-    #[derive(Default)]
-    struct Collect {
-        members: Vec<(MemberHeader, Outcome)>,
-        stop_after: Option<usize>,
-    }
-
-    impl Visitor for Collect {
-        fn member(&mut self, header: MemberHeader, data: MemberData<'_>) -> ControlFlow<Stop> {
-            let outcome = match data {
+    impl Outcome {
+        /// Reads a member's data to its end (or notes why it has none).
+        fn of(data: MemberData<'_>) -> Outcome {
+            match data {
                 MemberData::Stream(r) => {
                     let mut buf = Vec::new();
                     match r.read_to_end(&mut buf) {
@@ -582,7 +577,19 @@ mod tests {
                     }
                 }
                 MemberData::Unreadable(why) => Outcome::Unreadable(why),
-            };
+            }
+        }
+    }
+
+    #[derive(Default)]
+    struct Collect {
+        members: Vec<(MemberHeader, Outcome)>,
+        stop_after: Option<usize>,
+    }
+
+    impl Visitor for Collect {
+        fn member(&mut self, header: MemberHeader, data: MemberData<'_>) -> ControlFlow<Stop> {
+            let outcome = Outcome::of(data);
             self.members.push((header, outcome));
             if Some(self.members.len()) == self.stop_after {
                 ControlFlow::Break(Stop("limit".into()))
@@ -1313,14 +1320,7 @@ mod tests {
                         Err(e) => Outcome::ReadError(e.to_string()),
                     }
                 }
-                MemberData::Stream(r) => {
-                    let mut buf = Vec::new();
-                    match r.read_to_end(&mut buf) {
-                        Ok(_) => Outcome::Read(buf),
-                        Err(e) => Outcome::ReadError(e.to_string()),
-                    }
-                }
-                MemberData::Unreadable(why) => Outcome::Unreadable(why),
+                data => Outcome::of(data),
             };
             self.0.push(outcome);
             ControlFlow::Continue(())

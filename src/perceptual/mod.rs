@@ -82,6 +82,33 @@ impl Perceptual {
     }
 }
 
+/// MIME types of the still pictures decoded for a PDQ hash.
+const DECODED: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/bmp",
+    "image/webp",
+    "image/tiff",
+];
+
+/// Whether a file or member so classified gets a PDQ hash: `None` for no
+/// picture, `Some(None)` for a picture that is decoded, `Some(Some(why))`
+/// (recorded) for a picture type that is not.
+pub fn picture(class: &crate::classify::Classification) -> Option<Option<Perceptual>> {
+    if class.media != crate::classify::MediaKind::Image {
+        return None;
+    }
+    if DECODED.contains(&class.mime) {
+        Some(None)
+    } else {
+        Some(Some(Perceptual::NotHashed(format!(
+            "{} is not decoded for a perceptual hash",
+            class.mime
+        ))))
+    }
+}
+
 /// Largest picture a scan decodes for its PDQ hash, in bytes.
 pub const MAX_INPUT: usize = 64 << 20;
 

@@ -7,19 +7,8 @@
 use std::io::Read;
 
 use super::walk::FileTask;
-use crate::classify::MediaKind;
 use crate::evidence::EvidenceRoot;
 use crate::job::{FileRecord, Outcome, Perceptual};
-
-/// MIME types of the still pictures decoded for a PDQ hash.
-const DECODED: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/bmp",
-    "image/webp",
-    "image/tiff",
-];
 
 /// What the scan records of `rec`'s picture, if it is one: `None` for any
 /// file that is no picture (by its signature).
@@ -31,14 +20,8 @@ pub(super) fn of_file(
     let Outcome::Hashed { class, len, .. } = &rec.outcome else {
         return None;
     };
-    if class.media != MediaKind::Image {
-        return None;
-    }
-    if !DECODED.contains(&class.mime) {
-        return Some(Perceptual::NotHashed(format!(
-            "{} is not decoded for a perceptual hash",
-            class.mime
-        )));
+    if let Some(not_decoded) = crate::perceptual::picture(class)? {
+        return Some(not_decoded);
     }
     let max = crate::perceptual::MAX_INPUT;
     if *len > max as u64 {
