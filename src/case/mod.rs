@@ -20,6 +20,7 @@ pub mod queries;
 pub mod review;
 mod scans;
 pub mod schema;
+pub mod similar;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -68,6 +69,10 @@ pub enum CaseError {
     /// Asked for something the case does not hold.
     #[error("{0}")]
     NotFound(String),
+    /// Near-duplicate grouping could not be done (more pictures than an
+    /// index holds, or no memory for it).
+    #[error("near-duplicate grouping: {0}")]
+    Grouping(String),
     /// The case is on read-only (or write-blocked) media: it can only be
     /// opened read-only.
     #[error("{}: the case is on read-only media (its folder cannot be written): open it read-only", .0.display())]

@@ -237,7 +237,9 @@ const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_tex
       coalesce(f.reason, f.error_op || ': ' || f.error_message),
       (SELECT group_concat(m, '; ') FROM (SELECT s.name || ' (' || h.kind || coalesce(', category ' || h.category, '')
               || ', entry ' || h.entry || coalesce(', media ' || h.media_id, '') || coalesce(', ' || h.entry_name, '')
-              || ', ' || h.algorithm || ')' AS m
+              || ', ' || CASE WHEN h.distance IS NULL THEN h.algorithm
+                              ELSE 'PDQ near-duplicate, distance ' || h.distance END
+              || ')' AS m
             FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE h.file_id = f.id ORDER BY s.name, h.entry)),
       (SELECT group_concat(reason, ',') FROM (SELECT reason FROM flags WHERE file_id = f.id ORDER BY reason)),
       coalesce(r.status, 'unreviewed'), coalesce(r.note, ''), f.stream_text, f.attributes, e.path_style,

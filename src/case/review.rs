@@ -274,8 +274,10 @@ pub struct HitRow {
     pub set: String,
     /// `alert`, `ignore` or `info`.
     pub kind: String,
-    /// Digest that matched (`md5`, …).
+    /// Digest that matched (`md5`, …, or `pdq`).
     pub algorithm: String,
+    /// For a PDQ match, the Hamming distance: a near-duplicate, not a copy.
+    pub distance: Option<i64>,
     /// Entry number in the set.
     pub entry: i64,
     /// Category (VICS), where the set has them.
@@ -290,11 +292,23 @@ pub struct HitRow {
     pub provenance: Option<crate::hashsets::Provenance>,
 }
 
+impl HitRow {
+    /// What matched, as every view says it: the digest's name, or for PDQ
+    /// `near-duplicate of known (distance N)`.
+    pub fn basis(&self) -> String {
+        match self.distance {
+            Some(d) => format!("PDQ near-duplicate, distance {d}"),
+            None => self.algorithm.clone(),
+        }
+    }
+}
+
 impl CaseStore {
     /// Every hash-set hit of an item, by set name then entry.
     pub fn hits_of(&self, file_id: i64) -> Result<Vec<HitRow>, CaseError> {
         let mut st = self.conn.prepare(
-            "SELECT s.name, h.kind, h.algorithm, h.entry, h.category, h.entry_name, h.media_id, s.provenance
+            "SELECT s.name, h.kind, h.algorithm, h.entry, h.category, h.entry_name, h.media_id, s.provenance,
+                    h.distance
              FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id
              WHERE h.file_id = ?1 ORDER BY s.name, h.entry",
         )?;
@@ -310,6 +324,7 @@ impl CaseStore {
                 set: r.get(0)?,
                 kind: r.get(1)?,
                 algorithm: r.get(2)?,
+                distance: r.get(8)?,
                 entry: r.get(3)?,
                 category,
                 category_label,

@@ -209,7 +209,7 @@ fn insert(
     };
     let d = |a: Algorithm| digests.and_then(|d| d.get(a)).map(<[u8]>::to_vec);
     let (pdq, pdq_note) = match &rec.perceptual {
-        Some(crate::job::Perceptual::Pdq { hash, quality }) => (Some((*hash, *quality)), None),
+        Some(crate::job::Perceptual::Pdq { hash, quality, .. }) => (Some((*hash, *quality)), None),
         Some(crate::job::Perceptual::NotHashed(why)) => (None, Some(why.as_str())),
         None => (None, None),
     };
@@ -320,20 +320,24 @@ fn insert(
     for h in &rec.hits {
         let set = catalog.sets().get(usize::from(h.set));
         let info = set.and_then(|s| s.entry(h.entry)).unwrap_or_default();
-        let set_name = set.map(|s| s.provenance().name.clone()).unwrap_or_default();
+        let mut set_name = set.map(|s| s.provenance().name.clone()).unwrap_or_default();
+        if let Some(d) = h.basis.distance() {
+            set_name = format!("near-duplicate of {set_name} (distance {d})");
+        }
         tx.prepare_cached(
-            "INSERT INTO hits (file_id, hash_set_id, kind, algorithm, entry, category, entry_name, media_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO hits (file_id, hash_set_id, kind, algorithm, entry, category, entry_name, media_id, distance)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
                 id,
                 set_ids.get(usize::from(h.set)).copied(),
                 h.kind.as_str(),
-                h.algorithm.name(),
+                h.basis.name(),
                 h.entry,
                 h.category,
                 info.name.as_deref().map(crate::pathfmt::escape_text),
-                info.media_id
+                info.media_id,
+                h.basis.distance()
         ])?;
         match h.kind {
             crate::hashsets::SetKind::Alert => alert_sets.push(set_name),

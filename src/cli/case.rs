@@ -25,6 +25,15 @@ pub enum CaseCommand {
         #[arg(long = "reason")]
         reasons: Vec<FlagReason>,
     },
+    /// The near-duplicate group of a picture: every picture of the case
+    /// whose PDQ hash is within 31 bits of it (or of another member), with
+    /// its distance from the item.
+    Similar {
+        /// Case file.
+        case: PathBuf,
+        /// The item: its id, or its path as reports and `case hits` print it.
+        item: String,
+    },
     /// Recompute the audit log's hash chain, each evidence item's results
     /// against the digest recorded when its scan ended, and the review
     /// marks from the log; with --report, check the case still matches the
@@ -155,6 +164,7 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
             }
             EXIT_OK
         }
+        CaseCommand::Similar { case, item } => similar(&case, &item),
         CaseCommand::Verify { case, report } => {
             let store = match CaseStore::open_read_only(&case) {
                 Ok(s) => s,
@@ -194,4 +204,57 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
             if v.intact() { EXIT_OK } else { EXIT_FAILED }
         }
     }
+}
+
+/// `ferret case similar CASE ITEM`: one line per picture of the item's
+/// group, `id TAB distance TAB quality TAB pdq TAB exhibit TAB path`, the
+/// item first. Exit 0 with its group (or a note that it has none), 1 when
+/// the item is not in the case or names several.
+fn similar(case: &std::path::Path, item: &str) -> u8 {
+    let store = match CaseStore::open_read_only(case) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let id = match store.find_item(item).as_deref() {
+        Ok([id]) => *id,
+        Ok([]) => return fail(format!("no item {} in the case", t(item))),
+        Ok(many) => {
+            return fail(format!(
+                "{} names {} items (one per exhibit): give its id ({})",
+                t(item),
+                many.len(),
+                many.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Err(e) => return fail(e),
+    };
+    let group = match store.similar_to(id) {
+        Ok(g) => g,
+        Err(e) => return fail(e),
+    };
+    if group.is_empty() {
+        eprintln!(
+            "ferret: item {id} is in no near-duplicate group (no picture of the case is within \
+             {} bits of its PDQ hash, or it has none of quality {} or more)",
+            crate::perceptual::DEFAULT_THRESHOLD,
+            crate::perceptual::MIN_QUALITY
+        );
+        return EXIT_OK;
+    }
+    outln!("id\tdistance\tquality\tpdq\texhibit\tpath");
+    for g in &group {
+        outln!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            g.id,
+            g.distance,
+            g.quality,
+            g.pdq,
+            g.exhibit,
+            g.path
+        );
+    }
+    EXIT_OK
 }

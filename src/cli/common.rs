@@ -218,6 +218,21 @@ pub(super) fn print_digest_union(asked: AlgorithmSet, catalog: &HashSetCatalog) 
     }
 }
 
+/// Says that PDQ hashes are computed although they were turned off,
+/// because the named sets hold PDQ hashes.
+pub(super) fn print_pdq_forced(sets: &[String]) {
+    if !sets.is_empty() {
+        eprintln!(
+            "ferret: computing PDQ hashes of pictures although they were turned off: hash set {} \
+             holds PDQ hashes, whose near-duplicates would otherwise be missed",
+            sets.iter()
+                .map(|s| crate::pathfmt::display_safe(s).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
 pub(super) fn progress_bar(quiet: bool) -> ProgressBar {
     if quiet || !io::stderr().is_terminal() {
         return ProgressBar::hidden();

@@ -71,6 +71,18 @@ pub struct ImportArgs {
     /// What a bare 64-hex digest is: sha256, blake3, or either [default].
     #[arg(long, value_parser = parse_hex64, default_value = "either")]
     pub hex64: Hex64,
+    /// `pdq`: the source lists PDQ perceptual hashes (plain 64-hex lines,
+    /// pdq-photo-hasher `hash,quality[,name]` CSV or `--details` lines).
+    /// A 64-hex value is never taken for PDQ unless this says so (or a CSV
+    /// column is named `pdq`).
+    #[arg(long, short = 'a', value_parser = ["pdq"])]
+    pub algorithm: Option<String>,
+    /// PDQ: largest Hamming distance (of 256 bits) that matches, 0-64.
+    #[arg(long, default_value_t = crate::perceptual::DEFAULT_THRESHOLD)]
+    pub pdq_threshold: u32,
+    /// PDQ: lowest quality (of the picture and of the entry) that is matched.
+    #[arg(long, default_value_t = crate::perceptual::MIN_QUALITY)]
+    pub pdq_min_quality: u8,
 }
 
 /// Arguments of `ferret hashset export`.
@@ -106,6 +118,7 @@ fn parse_format(s: &str) -> Result<Format, String> {
         Format::HashKeeper,
         Format::Encase,
         Format::Csv,
+        Format::Pdq,
     ];
     all.into_iter()
         .find(|f| f.name() == s)
@@ -211,8 +224,16 @@ pub(super) fn run(library: Option<PathBuf>, cmd: HashsetCommand) -> u8 {
                     t(&p.imported_at),
                     t(&p.tool_version)
                 );
-                if let Some(h) = p.hex64 {
+                if let Some(h) = p.hex64.filter(|_| p.format != Format::Pdq) {
                     outln!("hex64:         {}", hex64_name(h));
+                }
+                if let Some(m) = p.pdq {
+                    outln!(
+                        "pdq:           {} hashes; match within {} bits, quality at least {}",
+                        s.pdq_count(),
+                        m.threshold,
+                        m.min_quality
+                    );
                 }
                 if let Some(n) = &p.embedded_name {
                     outln!("embedded name: {}", t(n));
@@ -255,14 +276,30 @@ fn import(lib: &HashLibrary, args: ImportArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    let format = match (args.algorithm.as_deref(), args.format) {
+        (Some(_), None | Some(Format::Pdq)) => Some(Format::Pdq),
+        // A CSV's PDQ column is named; other formats hold no PDQ hashes.
+        (Some(_), Some(Format::Csv)) => Some(Format::Csv),
+        (Some(_), Some(f)) => {
+            return fail(format!(
+                "--algorithm pdq reads PDQ lists or CSV; format {f} holds no PDQ hashes"
+            ));
+        }
+        (None, f) => f,
+    };
+    let pdq = crate::hashsets::PdqMatch {
+        threshold: args.pdq_threshold,
+        min_quality: args.pdq_min_quality,
+    };
     let mut code = EXIT_OK;
     for path in &args.paths {
         let opts = ImportOptions {
             name: args.name.clone(),
             kind: args.kind,
-            format: args.format,
+            format,
             hex64: args.hex64,
             categories: categories.clone(),
+            pdq,
         };
         let bar = if io::IsTerminal::is_terminal(&io::stderr()) {
             let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());

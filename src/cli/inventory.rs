@@ -177,6 +177,9 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
     };
     if !args.quiet {
         print_digest_union(algorithms, &catalog);
+        if !args.pdq {
+            super::common::print_pdq_forced(&catalog.pdq_sets());
+        }
     }
     let cancel = install_ctrlc();
     let mut options = ScanOptions::new(&args.source)

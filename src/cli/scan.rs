@@ -174,6 +174,7 @@ pub(super) fn run(args: ScanArgs) -> u8 {
         eprintln!("ferret: resuming scan {id}");
     }
     print_digest_union(plan.settings.digests, &plan.catalog);
+    super::common::print_pdq_forced(&plan.pdq_added_for_sets());
     let link_targets = plan.settings.read_link_targets == Some(true);
     let catalog = plan.catalog.clone();
     let runtime = Runtime {

@@ -17,12 +17,43 @@ pub struct Hit {
     pub set: u16,
     /// What the match means (category profile applied).
     pub kind: SetKind,
-    /// The digest that matched.
-    pub algorithm: Algorithm,
+    /// What matched: a digest, or a PDQ hash within the set's threshold.
+    pub basis: Basis,
     /// Entry id within the set.
     pub entry: u32,
     /// Raw category of the entry, where it has one.
     pub category: Option<i64>,
+}
+
+/// What a hit matched on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// An exact digest.
+    Digest(Algorithm),
+    /// A PDQ perceptual hash within the set's threshold: a near-duplicate
+    /// (a resized, re-encoded or mirrored copy), never proof of identity.
+    Pdq {
+        /// Hamming distance, 0-256.
+        distance: u32,
+    },
+}
+
+impl Basis {
+    /// `md5`, `sha1`, `sha256`, `blake3` or `pdq` (the case's `algorithm`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Digest(a) => a.name(),
+            Basis::Pdq { .. } => "pdq",
+        }
+    }
+
+    /// The distance of a PDQ match.
+    pub fn distance(self) -> Option<u32> {
+        match self {
+            Basis::Digest(_) => None,
+            Basis::Pdq { distance } => Some(distance),
+        }
+    }
 }
 
 /// A set of the catalog found damaged.
@@ -138,11 +169,68 @@ impl HashSetCatalog {
                     hits.push(Hit {
                         set: si as u16,
                         kind,
-                        algorithm: a,
+                        basis: Basis::Digest(a),
                         entry: id,
                         category: entry.category,
                     });
                 }
+            }
+        }
+        hits
+    }
+
+    /// True when some set holds PDQ hashes: a scan must then compute the
+    /// PDQ hash of every picture, or it would miss their near-duplicates.
+    pub fn has_pdq(&self) -> bool {
+        self.sets.iter().any(|s| s.pdq_count() > 0)
+    }
+
+    /// The names of the sets that hold PDQ hashes.
+    pub fn pdq_sets(&self) -> Vec<String> {
+        self.sets
+            .iter()
+            .filter(|s| s.pdq_count() > 0)
+            .map(|s| s.provenance().name.clone())
+            .collect()
+    }
+
+    /// Every PDQ entry of every set within that set's threshold of a
+    /// picture of `quality` (each set's quality minimum applied to both
+    /// sides), by any of its `views` (its hash, then those of its rotated
+    /// and mirrored views, so that a rotated or mirrored copy of a listed
+    /// picture is found): one hit per entry, at its smallest distance,
+    /// nearest first within a set.
+    pub fn lookup_pdq(&self, views: &[[u8; 32]], quality: u8) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        let mut found = Vec::new();
+        let mut best: Vec<crate::hashsets::index::PdqFound> = Vec::new();
+        for (si, set) in self.sets.iter().enumerate() {
+            if set.pdq_count() == 0 {
+                continue;
+            }
+            best.clear();
+            for view in views {
+                set.lookup_pdq(view, quality, &mut found);
+                best.extend_from_slice(&found);
+            }
+            // One per entry, its nearest view's distance.
+            best.sort_unstable_by_key(|f| (f.entry, f.distance));
+            best.dedup_by_key(|f| f.entry);
+            best.sort_unstable_by_key(|f| (f.distance, f.entry));
+            for f in &best {
+                let (Some(entry), Some(kind)) = (set.entry(f.entry), set.kind_of(f.entry)) else {
+                    self.note_damage(set, format!("entry {} unreadable", f.entry));
+                    continue;
+                };
+                hits.push(Hit {
+                    set: si as u16,
+                    kind,
+                    basis: Basis::Pdq {
+                        distance: f.distance,
+                    },
+                    entry: f.entry,
+                    category: entry.category,
+                });
             }
         }
         hits

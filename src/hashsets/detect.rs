@@ -35,6 +35,9 @@ pub enum Format {
     Encase,
     /// CSV/TSV with a hash column.
     Csv,
+    /// PDQ hash lists (plain, `pdq-photo-hasher` CSV and `--details`):
+    /// never sniffed, only named (`--algorithm pdq` or `--format pdq`).
+    Pdq,
 }
 
 impl Format {
@@ -51,6 +54,7 @@ impl Format {
             Format::HashKeeper => "hashkeeper",
             Format::Encase => "encase",
             Format::Csv => "csv",
+            Format::Pdq => "pdq",
         }
     }
 }

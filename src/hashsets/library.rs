@@ -22,7 +22,9 @@ use sha2::{Digest, Sha256};
 use super::formats;
 use super::index::{CategoryProfile, IndexBuilder, Rebuild};
 use super::replace::replace_file;
-use super::{CompiledSet, Entry, Format, HashSetError, Hex64, ParseReport, Provenance, SetKind};
+use super::{
+    CompiledSet, Entry, Format, HashSetError, Hex64, ParseReport, PdqMatch, Provenance, SetKind,
+};
 use crate::evidence::UtcTime;
 use crate::pathfmt::escape_path;
 
@@ -46,6 +48,8 @@ pub struct ImportOptions {
     pub hex64: Hex64,
     /// Category profile for categorised sets (default: US for VICS).
     pub categories: Option<CategoryProfile>,
+    /// How PDQ entries match (threshold, minimum quality).
+    pub pdq: PdqMatch,
 }
 
 impl ImportOptions {
@@ -57,6 +61,7 @@ impl ImportOptions {
             format: None,
             hex64: Hex64::Either,
             categories: None,
+            pdq: PdqMatch::default(),
         }
     }
 }
@@ -89,6 +94,10 @@ struct SourceRecord {
     /// field (such a set is rebuilt indexing them as both, and says so).
     #[serde(default)]
     hex64: Option<Hex64>,
+    /// How PDQ entries match; absent in records older than PDQ sets (the
+    /// defaults then).
+    #[serde(default)]
+    pdq: PdqMatch,
 }
 
 impl SourceRecord {
@@ -101,12 +110,14 @@ impl SourceRecord {
             self.format,
             &self.categories,
             self.hex64,
+            self.pdq,
         ) == (
             &other.source_sha256,
             other.kind,
             other.format,
             &other.categories,
             other.hex64,
+            other.pdq,
         )
     }
 }
@@ -186,6 +197,7 @@ pub fn parse_source(
         }
         Format::Encase => formats::encase::parse(&mut open()?, &mut report, sink)?,
         Format::Csv => formats::csv_generic::parse(&mut open()?, hex64, &mut report, sink)?,
+        Format::Pdq => formats::pdq::parse(&mut open()?, &mut report, sink)?,
     }
     Ok(report)
 }
@@ -253,6 +265,19 @@ impl HashLibrary {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "set".into())
         }));
+        let m = opts.pdq;
+        if m.threshold > PdqMatch::MAX_THRESHOLD || m.min_quality > 100 {
+            return Err(HashSetError::Malformed {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "PDQ threshold {} / minimum quality {}: the threshold must be 0-{} \
+                     (wider matches unrelated pictures) and the quality 0-100",
+                    m.threshold,
+                    m.min_quality,
+                    PdqMatch::MAX_THRESHOLD
+                ),
+            });
+        }
         let format = match opts.format {
             Some(f) => f,
             None => super::sniff(path)?,
@@ -271,6 +296,7 @@ impl HashLibrary {
             format,
             categories,
             hex64: Some(opts.hex64),
+            pdq: opts.pdq,
         };
         if let Some(provenance) = self.unchanged(&name, &record) {
             return Ok(ImportOutcome {
@@ -294,7 +320,8 @@ impl HashLibrary {
             && p.kind == record.kind
             && p.format == record.format
             && p.categories == record.categories
-            && p.hex64 == record.hex64;
+            && p.hex64 == record.hex64
+            && p.pdq.is_none_or(|m| m == record.pdq);
         // A damaged index is no reason to do nothing: re-importing is how
         // an examiner repairs one.
         (same && set.verify().is_ok()).then(|| p.clone())
@@ -350,6 +377,7 @@ impl HashLibrary {
             categories: record.categories.clone(),
             embedded_name: report.embedded_name.clone(),
             hex64: record.hex64,
+            pdq: builder.has_pdq().then_some(record.pdq),
         };
         let index = self.index_path(name);
         let write_err = |source| HashSetError::Io {

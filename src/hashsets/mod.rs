@@ -21,7 +21,7 @@ pub mod message;
 mod provenance;
 mod replace;
 
-pub use catalog::{HashSetCatalog, Hit, SetDamage};
+pub use catalog::{Basis, HashSetCatalog, Hit, SetDamage};
 pub use detect::{Format, sniff};
 pub use index::{CompiledSet, Provenance};
 pub use library::HashLibrary;
@@ -88,6 +88,48 @@ pub struct Entry {
     /// Other fields kept verbatim (series, victim identified, PhotoDNA,
     /// NSRL product/OS, …), as `key=value`.
     pub extra: Vec<(String, String)>,
+    /// A PDQ perceptual hash, where the record carries one in a column or
+    /// format that says it is PDQ (never guessed from a bare 64-hex value).
+    pub pdq: Option<PdqEntry>,
+}
+
+/// The PDQ hash of a hash-set record, with its quality where the source
+/// gives it (0-100; `None`: not stated, so only the file's own quality is
+/// checked when matching).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdqEntry {
+    /// The 256-bit hash, in the byte order of [`crate::perceptual::PdqHash`].
+    pub hash: [u8; 32],
+    /// Quality 0-100, if stated.
+    pub quality: Option<u8>,
+}
+
+/// How a set's PDQ entries match: a picture matches an entry within
+/// `threshold` bits when both its quality and the entry's (where stated)
+/// are at least `min_quality`. Kept with the set (its provenance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PdqMatch {
+    /// Largest Hamming distance that matches (default 31, Meta's
+    /// recommendation).
+    pub threshold: u32,
+    /// Lowest quality of either side that is matched (default 50).
+    pub min_quality: u8,
+}
+
+impl PdqMatch {
+    /// Widest threshold accepted: past 64 of 256 bits, unrelated pictures
+    /// match (Meta's own guidance stops well below), so a wider setting is
+    /// refused rather than let it bury real hits in noise.
+    pub const MAX_THRESHOLD: u32 = 64;
+}
+
+impl Default for PdqMatch {
+    fn default() -> Self {
+        PdqMatch {
+            threshold: crate::perceptual::DEFAULT_THRESHOLD,
+            min_quality: crate::perceptual::MIN_QUALITY,
+        }
+    }
 }
 
 impl Entry {
@@ -109,11 +151,12 @@ impl Entry {
         }
     }
 
-    /// True when no digest is set.
+    /// True when no digest (cryptographic or PDQ) is set.
     pub fn is_empty(&self) -> bool {
-        Algorithm::ALL
-            .iter()
-            .all(|a| self.digests.get(*a).is_none())
+        self.pdq.is_none()
+            && Algorithm::ALL
+                .iter()
+                .all(|a| self.digests.get(*a).is_none())
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Format, Hex64, SetKind};
+use super::{Format, Hex64, PdqMatch, SetKind};
 
 /// How categories map to kinds for a categorised (VICS) set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +102,10 @@ pub struct Provenance {
     /// compiled before Ferret recorded it.
     #[serde(default)]
     pub hex64: Option<Hex64>,
+    /// How the set's PDQ entries match (threshold, minimum quality); `None`
+    /// for a set without PDQ entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<PdqMatch>,
 }
 
 /// A damaged index the library recompiled from its unchanged source, with

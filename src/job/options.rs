@@ -63,9 +63,17 @@ impl ScanOptions {
         self
     }
 
-    /// Whether pictures get perceptual hashes.
+    /// Whether pictures get perceptual hashes: when asked, and always when
+    /// a selected set holds PDQ hashes (without them its near-duplicates
+    /// would be missed without a word; front ends say it was turned on).
     pub fn pdq_enabled(&self) -> bool {
-        self.pdq
+        self.pdq || self.catalog.has_pdq()
+    }
+
+    /// True when PDQ is computed although it was not asked for, because a
+    /// selected set holds PDQ hashes.
+    pub fn pdq_forced(&self) -> bool {
+        !self.pdq && self.catalog.has_pdq()
     }
 
     /// The archive limits, when archives are looked inside.

@@ -49,6 +49,12 @@ pub mod index;
 pub mod pdq;
 
 pub use decode::{DecodeError, DecodeLimits, decode_rgb8};
+pub use index::DEFAULT_THRESHOLD;
+
+/// Lowest quality (of the picture and of the list entry) matched by
+/// default: Meta's recommendation; below it a picture is too featureless
+/// (flat colour, a gradient) for its hash to tell pictures apart.
+pub const MIN_QUALITY: u8 = 50;
 pub use pdq::{
     Dihedral, DihedralHashes, HashAndQuality, PdqHash, dihedral_luma, dihedral_rgb8, hash_luma,
     hash_rgb8,
@@ -64,6 +70,12 @@ pub enum Perceptual {
         hash: [u8; 32],
         /// Its quality.
         quality: u8,
+        /// The hashes of its seven other dihedral views (rotated by 90,
+        /// 180, 270 degrees, mirrored four ways; [`Dihedral::ALL`] order
+        /// after the original), from the same DCT: matched too, so that a
+        /// rotated or mirrored copy of a listed picture is found. Not
+        /// stored in the case.
+        views: Box<[[u8; 32]; 7]>,
     },
     /// A picture that could not be hashed: why (not decodable, a limit).
     NotHashed(String),
@@ -72,12 +84,27 @@ pub enum Perceptual {
 impl Perceptual {
     /// The PDQ hash of a picture's bytes, or why there is none.
     pub fn of_image(bytes: &[u8]) -> Perceptual {
-        match pdq_of_image(bytes) {
-            Ok(h) => Perceptual::Pdq {
-                hash: h.hash.bits,
-                quality: h.quality,
-            },
+        match pdq_dihedral_of_image(bytes) {
+            Ok(d) => {
+                let [first, rest @ ..] = d.hashes;
+                Perceptual::Pdq {
+                    hash: first.bits,
+                    quality: d.quality,
+                    views: Box::new(rest.map(|h| h.bits)),
+                }
+            }
             Err(why) => Perceptual::NotHashed(why),
+        }
+    }
+
+    /// The picture's hash and its other dihedral views, original first
+    /// (empty for no hash).
+    pub fn all_views(&self) -> Vec<[u8; 32]> {
+        match self {
+            Perceptual::Pdq { hash, views, .. } => std::iter::once(*hash)
+                .chain(views.iter().copied())
+                .collect(),
+            Perceptual::NotHashed(_) => Vec::new(),
         }
     }
 }
@@ -133,12 +160,22 @@ pub fn scan_limits() -> DecodeLimits {
 /// from the full decode's (measured in the tests), far inside the match
 /// threshold. Anything the scaled decoder cannot read goes the full way.
 pub fn pdq_of_image(bytes: &[u8]) -> Result<HashAndQuality, String> {
+    let d = pdq_dihedral_of_image(bytes)?;
+    Ok(HashAndQuality {
+        hash: d.get(Dihedral::Original),
+        quality: d.quality,
+    })
+}
+
+/// [`pdq_of_image`] with the hashes of the picture's eight dihedral views
+/// (from one DCT: the seven others cost almost nothing more).
+pub fn pdq_dihedral_of_image(bytes: &[u8]) -> Result<DihedralHashes, String> {
     let limits = scan_limits();
     let (w, h, rgb) = match jpeg_scaled(bytes, &limits) {
         Some(decoded) => decoded?,
         None => decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?,
     };
-    hash_rgb8(w, h, &rgb).ok_or_else(|| format!("a {w}x{h} picture cannot be hashed"))
+    dihedral_rgb8(w, h, &rgb).ok_or_else(|| format!("a {w}x{h} picture cannot be hashed"))
 }
 
 /// A decoded picture: width, height, RGB bytes.

@@ -1,7 +1,7 @@
 //! CASE/UCO JSON-LD: the tool, the examiner, each reported file with its
 //! `FileFacet` and `ContentDataFacet` hashes (hash methods as plain strings;
-//! BLAKE3 draws one `sh:Info` from `case_validate`, as it is outside the
-//! vocabulary), a `ProvenanceRecord` per exhibit, and the scans as
+//! BLAKE3 and a picture's PDQ each draw one `sh:Info` from `case_validate`,
+//! as they are outside the vocabulary), a `ProvenanceRecord` per exhibit, and the scans as
 //! `InvestigativeAction`s. Node IRIs end in UUIDv5s derived from the case
 //! number and stable keys, so the same case gives the same graph.
 
@@ -78,6 +78,9 @@ fn file_node(ids: &Ids, r: &ReportRow) -> Value {
         ("SHA1", &r.sha1),
         ("SHA256", &r.sha256),
         ("BLAKE3", &r.blake3),
+        // A perceptual hash of the picture (not of the bytes), named as
+        // such: outside the vocabulary, like BLAKE3.
+        ("PDQ", &r.pdq),
     ]
     .into_iter()
     .filter_map(|(method, v)| {

@@ -8,7 +8,9 @@
 //! one level up in a Ferret attribute (`ferret:container`, allowed by the
 //! schema's `anyAttribute`); its `inode` is that of the evidence file that
 //! holds the bytes (the top-level archive), as members have none of their
-//! own.
+//! own. A picture's PDQ hash, which is no digest of its bytes, is a
+//! `ferret:pdq` element (with its `quality`) in the `fileobject`'s `##other`
+//! slot after the digests.
 
 use std::io::{self, Write};
 
@@ -143,6 +145,16 @@ fn write_fileobject<W: Write>(w: &mut XmlWriter<W>, r: &ReportRow) -> io::Result
                     .with_attribute(("type", ty))
                     .write_text_content(BytesText::new(h))?;
             }
+        }
+        // PDQ is no digest of the bytes (not a `hashdigest`): a Ferret
+        // element in the schema's `##other` slot, after the digests.
+        if let Some(h) = &r.pdq {
+            let mut e = w.create_element("ferret:pdq");
+            let quality = r.pdq_quality.map(|q| q.to_string());
+            if let Some(q) = &quality {
+                e = e.with_attribute(("quality", q.as_str()));
+            }
+            e.write_text_content(BytesText::new(&text(h)))?;
         }
         Ok(())
     })?;

@@ -61,15 +61,20 @@ pub fn hits_json(catalog: &HashSetCatalog, rec: &FileRecord) -> Value {
         .map(|h| {
             let set = catalog.sets().get(usize::from(h.set));
             let info = set.and_then(|s| s.entry(h.entry)).unwrap_or_default();
-            json!({
+            let mut v = json!({
                 "set": set.map(|s| s.provenance().name.clone()),
                 "kind": h.kind.as_str(),
-                "algorithm": h.algorithm.name(),
+                "algorithm": h.basis.name(),
                 "entry": h.entry,
                 "category": h.category,
                 "media_id": info.media_id,
                 "name": info.name,
-            })
+            });
+            // A PDQ match is a near-duplicate: always with its distance.
+            if let (Some(d), Some(o)) = (h.basis.distance(), v.as_object_mut()) {
+                o.insert("distance".into(), json!(d));
+            }
+            v
         })
         .collect();
     Value::Array(hits)
@@ -179,7 +184,7 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
         }
     }
     match &rec.perceptual {
-        Some(crate::job::Perceptual::Pdq { hash, quality }) => {
+        Some(crate::job::Perceptual::Pdq { hash, quality, .. }) => {
             o.insert("pdq".into(), hex::encode(hash).into());
             o.insert("pdq_quality".into(), (*quality).into());
         }

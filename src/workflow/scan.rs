@@ -349,6 +349,17 @@ impl ScanPlan {
             .minus(self.settings.digests)
     }
 
+    /// The selected sets holding PDQ hashes when PDQ was turned off in the
+    /// settings: the scan computes PDQ anyway (it would miss their
+    /// near-duplicates otherwise), and front ends say so.
+    pub fn pdq_added_for_sets(&self) -> Vec<String> {
+        if self.settings.pdq {
+            Vec::new()
+        } else {
+            self.catalog.pdq_sets()
+        }
+    }
+
     /// Starts the scan: records it (and the sets, with provenance) in the
     /// case, opens the batched writer and spawns the job. A resume skips
     /// what the case holds and marks the scan it continues superseded.
@@ -418,9 +429,23 @@ impl RunningScan {
                 "changed_during_read": s.changed_during_read, "elapsed_s": s.elapsed.as_secs_f64(),
             })
         });
-        let recorded = self
-            .store
-            .finish_scan(self.scan_id, status, &counters, &self.actor);
+        // Near-duplicate groups over the whole case, this scan's pictures
+        // included (a failed scan recorded none to group).
+        let grouped = match status {
+            ScanStatus::Failed => Ok(()),
+            _ => self
+                .store
+                .group_similar(
+                    crate::perceptual::DEFAULT_THRESHOLD,
+                    crate::perceptual::MIN_QUALITY,
+                    &self.actor,
+                )
+                .map(|_| ()),
+        };
+        let recorded = grouped.and_then(|()| {
+            self.store
+                .finish_scan(self.scan_id, status, &counters, &self.actor)
+        });
         FinishedScan {
             store: self.store,
             status,

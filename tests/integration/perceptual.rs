@@ -141,3 +141,326 @@ fn a_scan_records_pdq_in_the_case_unless_told_not_to() {
         .unwrap();
     assert_eq!(any, 0);
 }
+
+/// A harmless generated "photo": a smooth background and a dozen
+/// rectangles and discs of colours and places drawn from `seed`.
+fn picture(seed: u64, w: u32, h: u32) -> image::RgbImage {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let base = [next() as u8, next() as u8, next() as u8];
+    let mut img = image::RgbImage::from_fn(w, h, |x, y| {
+        let t = (x + y) as f32 / (w + h) as f32;
+        image::Rgb(base.map(|c| (f32::from(c) * (1.0 - t) + 128.0 * t) as u8))
+    });
+    for _ in 0..12 {
+        let (cx, cy) = (
+            (next() % u64::from(w)) as i64,
+            (next() % u64::from(h)) as i64,
+        );
+        let r = (40 + next() % 120) as i64;
+        let colour = image::Rgb([next() as u8, next() as u8, next() as u8]);
+        let disc = next() % 2 == 0;
+        for y in (cy - r).max(0)..(cy + r).min(i64::from(h)) {
+            for x in (cx - r).max(0)..(cx + r).min(i64::from(w)) {
+                let (dx, dy) = (x - cx, y - cy);
+                if !disc || dx * dx + dy * dy <= r * r {
+                    img.put_pixel(x as u32, y as u32, colour);
+                }
+            }
+        }
+    }
+    img
+}
+
+fn jpeg(img: &image::RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(img)
+        .unwrap();
+    out
+}
+
+fn png(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// The issue's end-to-end acceptance: a PDQ alert set built from harmless
+/// generated originals (their hashes as `ferret inventory --pdq` gives
+/// them, written as pdq-photo-hasher's `hash,quality,name` CSV and imported
+/// with `--algorithm pdq`) flags their resized, re-compressed, mirrored and
+/// rotated copies in an evidence tree (one inside a zip), each with its
+/// distance, and none of the unrelated pictures; copies of one original
+/// share a near-duplicate group; reports say "PDQ near-duplicate" with the
+/// distance, and DFXML and CASE/UCO carry the hashes and validate.
+#[test]
+fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let originals = dir.path().join("originals");
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(&originals).unwrap();
+    std::fs::create_dir_all(ev.join("copies")).unwrap();
+    std::fs::create_dir_all(ev.join("other")).unwrap();
+    let mut copies = Vec::new();
+    for i in 0..3u64 {
+        let img = picture(i + 1, 800, 600);
+        std::fs::write(originals.join(format!("o{i}.png")), png(&img)).unwrap();
+        let small = image::imageops::resize(&img, 400, 300, image::imageops::FilterType::Triangle);
+        let named = [
+            (format!("o{i}-small.jpg"), jpeg(&small, 80)),
+            (format!("o{i}-q30.jpg"), jpeg(&img, 30)),
+            (
+                format!("o{i}-mirror.png"),
+                png(&image::imageops::flip_horizontal(&img)),
+            ),
+            (
+                format!("o{i}-rot90.jpg"),
+                jpeg(&image::imageops::rotate90(&img), 85),
+            ),
+        ];
+        for (name, bytes) in named {
+            std::fs::write(ev.join("copies").join(&name), bytes).unwrap();
+            copies.push(name);
+        }
+    }
+    // The same resized copy inside a zip: members are matched too.
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file(
+        "inner/o0-small.jpg",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    std::io::Write::write_all(
+        &mut z,
+        &std::fs::read(ev.join("copies/o0-small.jpg")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(ev.join("album.zip"), z.finish().unwrap().into_inner()).unwrap();
+    for i in 0..6u64 {
+        let img = picture(100 + i, 640, 480);
+        std::fs::write(ev.join("other").join(format!("u{i}.jpg")), jpeg(&img, 85)).unwrap();
+    }
+
+    // The set, as pdq-photo-hasher writes it (hash,quality,name).
+    let out = util::run_ok(
+        util::ferret()
+            .args(["inventory", "-q", "--pdq", "-f", "jsonl", "-a", "md5"])
+            .arg(&originals),
+    );
+    let mut csv = String::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let o: serde_json::Value = serde_json::from_str(line).unwrap();
+        let q = o["pdq_quality"].as_i64().unwrap();
+        assert!(q >= 50, "a generated original of quality {q}: {o}");
+        csv.push_str(&format!(
+            "{},{q},{}\n",
+            o["pdq"].as_str().unwrap(),
+            o["path"].as_str().unwrap()
+        ));
+    }
+    assert_eq!(csv.lines().count(), 3);
+    let set = dir.path().join("known.csv");
+    std::fs::write(&set, &csv).unwrap();
+    let lib = dir.path().join("lib");
+    // Without --algorithm pdq the same list is no PDQ set: 64-hex values
+    // are never guessed to be PDQ.
+    util::run_ok(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args([
+                "import", "-k", "alert", "-n", "guessed", "--format", "plain",
+            ])
+            .arg(&set),
+    );
+    let info = util::run_ok(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["info", "guessed"]),
+    );
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(!info.contains("pdq"), "{info}");
+    util::run_ok(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["remove", "guessed"]),
+    );
+    util::run_ok(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["import", "-k", "alert", "-n", "known", "--algorithm", "pdq"])
+            .arg(&set),
+    );
+    let info = util::run_ok(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["info", "known"]),
+    );
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(
+        info.contains("pdq:           3 hashes; match within 31 bits, quality at least 50"),
+        "{info}"
+    );
+
+    let case = dir.path().join("c.ferret");
+    util::run_ok(
+        util::ferret()
+            .args([
+                "scan",
+                "-q",
+                "--new",
+                "--case-number",
+                "PDQ-E2E",
+                "--examiner",
+                "T",
+            ])
+            .arg("--library")
+            .arg(&lib)
+            .args(["--hashset", "known", "--case"])
+            .arg(&case)
+            .arg(&ev),
+    );
+    let conn = util::db(&case);
+    let mut st = conn
+        .prepare(
+            "SELECT f.path_text || coalesce(f.member_text, ''), h.algorithm, h.distance, h.entry_name
+             FROM hits h JOIN files f ON f.id = h.file_id ORDER BY 1",
+        )
+        .unwrap();
+    let hits: Vec<(String, String, i64, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut want: Vec<String> = copies.iter().map(|c| format!("copies/{c}")).collect();
+    want.push(r"album.zip\>inner/o0-small.jpg".into());
+    want.sort();
+    let got: Vec<String> = hits.iter().map(|h| h.0.clone()).collect();
+    assert_eq!(got, want, "{hits:#?}");
+    for (path, algorithm, distance, entry) in &hits {
+        assert_eq!(algorithm, "pdq");
+        assert!((0..=31).contains(distance), "{path}: distance {distance}");
+        // Each copy matched its own original.
+        let stem = path.rsplit('/').next().unwrap().split('-').next().unwrap();
+        assert!(
+            entry.ends_with(&format!("{stem}.png")),
+            "{path} matched {entry}"
+        );
+    }
+    let flagged: Vec<(String, String)> = conn
+        .prepare("SELECT f.name_text, g.detail FROM flags g JOIN files f ON f.id = g.file_id WHERE g.reason = 'alert'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(flagged.len(), want.len(), "{flagged:?}");
+    assert!(
+        flagged.iter().all(
+            |(n, d)| !n.starts_with('u') && d.starts_with("near-duplicate of known (distance ")
+        )
+    );
+    eprintln!(
+        "PDQ distances of the copies: {:?}",
+        hits.iter().map(|h| (&h.0, h.2)).collect::<Vec<_>>()
+    );
+
+    // Copies of one original share a group (same orientation: the mirror
+    // and rotation are matched to the set through their dihedral views,
+    // not grouped); unrelated pictures are in none.
+    let group = |name: &str| -> Option<i64> {
+        conn.query_row(
+            "SELECT similar_group FROM files WHERE path_text = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    for i in 0..3 {
+        let g = group(&format!("copies/o{i}-small.jpg"));
+        assert!(g.is_some());
+        assert_eq!(g, group(&format!("copies/o{i}-q30.jpg")));
+        assert_ne!(g, group(&format!("copies/o{}-small.jpg", (i + 1) % 3)));
+    }
+    for i in 0..6 {
+        assert_eq!(group(&format!("other/u{i}.jpg")), None);
+    }
+    let similar = util::run_ok(
+        util::ferret()
+            .args(["case", "similar"])
+            .arg(&case)
+            .arg("copies/o1-small.jpg"),
+    );
+    let similar = String::from_utf8(similar.stdout).unwrap();
+    let lines: Vec<&str> = similar.lines().collect();
+    assert_eq!(lines[0], "id\tdistance\tquality\tpdq\texhibit\tpath");
+    assert!(
+        lines[1].ends_with("\tcopies/o1-small.jpg") && lines[1].contains("\t0\t"),
+        "{similar}"
+    );
+    assert!(
+        lines[2..]
+            .iter()
+            .any(|l| l.ends_with("\tcopies/o1-q30.jpg")),
+        "{similar}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains("/o0-") && !l.contains("/o2-")),
+        "{similar}"
+    );
+
+    // Reports: the hit with its distance (CSV, HTML, JSON); DFXML and
+    // CASE/UCO carry the PDQ hash and validate.
+    let rep = dir.path().join("report");
+    util::run_ok(
+        util::ferret()
+            .args([
+                "report",
+                "--scope",
+                "all",
+                "--format",
+                "html,csv,json,dfxml,case",
+                "--out",
+            ])
+            .arg(&rep)
+            .arg(&case),
+    );
+    for f in ["items.csv", "report.html", "report.json"] {
+        let text = std::fs::read_to_string(rep.join(f)).unwrap();
+        assert_eq!(
+            text.matches("PDQ near-duplicate, distance ").count(),
+            want.len(),
+            "{f}"
+        );
+    }
+    let dfxml = std::fs::read_to_string(rep.join("report.dfxml")).unwrap();
+    assert!(dfxml.contains("<ferret:pdq quality=\""), "{dfxml}");
+    if let Some(corpus) = util::corpus().filter(|_| util::have_tool("xmllint")) {
+        let o = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(corpus.join("dfxml/schema/dfxml.xsd"))
+            .arg(rep.join("report.dfxml"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let uco = std::fs::read_to_string(rep.join("case-uco.jsonld")).unwrap();
+    let pdq_hashes = uco.matches("\"PDQ\"").count();
+    assert!(
+        pdq_hashes >= want.len(),
+        "{pdq_hashes} PDQ hashes in CASE/UCO"
+    );
+    crate::report::assert_case_conforms(&rep.join("case-uco.jsonld"));
+}

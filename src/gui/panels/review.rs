@@ -421,7 +421,7 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
         ui.strong(format!("Hash-set hits ({})", hits.len()));
     }
     for h in hits {
-        let mut line = format!("{} ({}): entry {}, {}", h.set, h.kind, h.entry, h.algorithm);
+        let mut line = format!("{} ({}): entry {}, {}", h.set, h.kind, h.entry, h.basis());
         if let Some(c) = h.category {
             line.push_str(&format!(", category {c}"));
             if let Some(l) = &h.category_label {

@@ -24,6 +24,11 @@ pub struct Columns {
     pub dir: Option<usize>,
     /// Size column.
     pub size: Option<usize>,
+    /// A column that says it holds PDQ hashes (`pdq`, `pdq_hash`): the only
+    /// way a CSV's 64-hex value is taken for PDQ.
+    pub pdq: Option<usize>,
+    /// The PDQ quality column (`quality`, `pdq_quality`).
+    pub quality: Option<usize>,
 }
 
 fn norm(h: &str) -> String {
@@ -52,10 +57,12 @@ pub fn columns(header: &[String]) -> Option<Columns> {
             }
             "directory" | "dir" | "folder" => c.dir = Some(i),
             "size" | "filesize" | "length" | "bytes" => c.size = Some(i),
+            "pdq" | "pdqhash" | "hashpdq" => c.pdq = Some(i),
+            "quality" | "pdqquality" => c.quality = Some(i),
             _ => {}
         }
     }
-    (!c.digests.is_empty() || c.any_hash.is_some()).then_some(c)
+    (!c.digests.is_empty() || c.any_hash.is_some() || c.pdq.is_some()).then_some(c)
 }
 
 /// Picks the delimiter that splits the header into the most fields.
@@ -137,8 +144,9 @@ pub(crate) fn parse_records<R: BufRead>(
                 None => {
                     return Err(HashSetError::Malformed {
                         path: report.source.clone(),
-                        reason: "CSV header names no hash column (md5, sha1, sha256, blake3, hash)"
-                            .into(),
+                        reason:
+                            "CSV header names no hash column (md5, sha1, sha256, blake3, hash, pdq)"
+                                .into(),
                     });
                 }
             }
@@ -178,6 +186,38 @@ pub(crate) fn parse_records<R: BufRead>(
                 }
                 Err(w) => {
                     why.get_or_insert(w);
+                }
+            }
+        }
+        if let Some(i) = c.pdq {
+            let v = field(i);
+            if !v.trim().is_empty() {
+                let quality = c.quality.map(&field).filter(|q| !q.trim().is_empty());
+                match (
+                    super::pdq::pdq_hash(&v),
+                    quality.as_deref().map(super::pdq::pdq_quality),
+                ) {
+                    (Ok(hash), None) => {
+                        e.pdq = Some(crate::hashsets::PdqEntry {
+                            hash,
+                            quality: None,
+                        })
+                    }
+                    (Ok(hash), Some(Some(q))) => {
+                        e.pdq = Some(crate::hashsets::PdqEntry {
+                            hash,
+                            quality: Some(q),
+                        })
+                    }
+                    (Ok(_), Some(None)) => {
+                        why.get_or_insert(format!(
+                            "bad PDQ quality '{}'",
+                            message::value(quality.as_deref().unwrap_or_default())
+                        ));
+                    }
+                    (Err(w), _) => {
+                        why.get_or_insert(w);
+                    }
                 }
             }
         }

@@ -15,6 +15,7 @@ pub mod hashdeep;
 pub mod hashkeeper;
 pub mod nsrl_legacy;
 pub mod nsrl_v3;
+pub mod pdq;
 pub mod plain;
 #[cfg(test)]
 mod props;
@@ -111,7 +112,9 @@ fn memchr(hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == b'\n')
 }
 
-/// What a line-format parser made of one line.
+/// What a line-format parser made of one line. (One lives at a time, moved
+/// straight to the sink: its size does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub enum LineResult {
     /// A good entry.
     Entry(Entry),

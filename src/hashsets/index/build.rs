@@ -11,11 +11,13 @@ use rayon::prelude::*;
 
 use super::Provenance;
 use super::layout::{
-    FIXED, Header, NONE_I64, NONE_U64, SUM_LEN, VERSION, bucket_of, prefix_bits, regions,
+    FIXED, Header, NONE_I64, NONE_U32, NONE_U64, PDQ_COUNT, SUM_LEN, VERSION, bucket_of,
+    prefix_bits, regions,
 };
 use crate::hashing::Algorithm;
 use crate::hashsets::Entry;
 use crate::hashsets::replace::replace_file;
+use crate::perceptual::index::PdqIndex;
 
 /// Collects entries and writes a compiled set.
 #[derive(Default)]
@@ -24,6 +26,9 @@ pub struct IndexBuilder {
     sha1: Vec<([u8; 20], u32)>,
     sha256: Vec<([u8; 32], u32)>,
     blake3: Vec<([u8; 32], u32)>,
+    /// PDQ hashes (in entry order), with their entry ids and qualities.
+    pdq: Vec<[u8; 32]>,
+    pdq_rows: Vec<(u32, u32)>,
     table: Vec<u8>,
     strings: Vec<u8>,
     entries: u32,
@@ -47,6 +52,11 @@ impl IndexBuilder {
         }
         if let Some(x) = d.blake3 {
             self.blake3.push((x, id));
+        }
+        if let Some(p) = &e.pdq {
+            self.pdq.push(p.hash);
+            self.pdq_rows
+                .push((id, p.quality.map_or(NONE_U32, u32::from)));
         }
         let bare = e.size.is_none()
             && e.name.is_none()
@@ -90,7 +100,12 @@ impl IndexBuilder {
         self.entries == 0
     }
 
-    /// Digests per algorithm.
+    /// True when some entry has a PDQ hash.
+    pub fn has_pdq(&self) -> bool {
+        !self.pdq.is_empty()
+    }
+
+    /// Digests per algorithm (and `pdq`, the PDQ hashes).
     pub fn counts(&self) -> BTreeMap<String, u64> {
         let mut m = BTreeMap::new();
         for (a, n) in [
@@ -102,6 +117,9 @@ impl IndexBuilder {
             if n > 0 {
                 m.insert(a.name().to_string(), n as u64);
             }
+        }
+        if !self.pdq.is_empty() {
+            m.insert(PDQ_COUNT.to_string(), self.pdq.len() as u64);
         }
         m
     }
@@ -128,7 +146,15 @@ impl IndexBuilder {
         let entry_table = self
             .rich
             .then_some((u64::from(self.entries), self.strings.len() as u64));
-        let at = regions(header_len as u64, counts, bits, entry_table).ok_or_else(too_big)?;
+        // The PDQ index is shaped for the set's own threshold.
+        let pdq_index = if self.pdq.is_empty() {
+            Vec::new()
+        } else {
+            let threshold = provenance.pdq.unwrap_or_default().threshold;
+            PdqIndex::build_for_threshold(&self.pdq, threshold).map_err(io::Error::other)?
+        };
+        let pdq = (!self.pdq.is_empty()).then_some((self.pdq.len() as u64, pdq_index.len() as u64));
+        let at = regions(header_len as u64, counts, bits, entry_table, pdq).ok_or_else(too_big)?;
         let mut header = Header {
             version: VERSION,
             header_len: u32::try_from(header_len).map_err(|_| too_big())?,
@@ -148,6 +174,7 @@ impl IndexBuilder {
             provenance_len: u32::try_from(prov.len()).map_err(|_| too_big())?,
             bits,
             file_sum: [0; SUM_LEN],
+            pdq: pdq.map_or((0, 0, 0), |(n, len)| (n, at.pdq_off, len)),
         };
 
         replace_file(path, |file| {
@@ -167,9 +194,23 @@ impl IndexBuilder {
                 write_records(&mut body, &self.sha1)?;
                 write_records(&mut body, &self.sha256)?;
                 write_records(&mut body, &self.blake3)?;
+                let mut end = regions(header_len as u64, counts, bits, entry_table, None)
+                    .ok_or_else(too_big)?
+                    .file_len;
                 if self.rich {
                     body.write_all(&self.table)?;
                     body.write_all(&self.strings)?;
+                }
+                if pdq.is_some() {
+                    while end < at.pdq_off {
+                        body.write_all(&[0])?;
+                        end += 1;
+                    }
+                    body.write_all(&pdq_index)?;
+                    for (id, quality) in &self.pdq_rows {
+                        body.write_all(&id.to_le_bytes())?;
+                        body.write_all(&quality.to_le_bytes())?;
+                    }
                 }
                 let sum = body.sum;
                 w.flush()?;

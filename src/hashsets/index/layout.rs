@@ -19,13 +19,21 @@
 //! 156..160  prefix bits per algorithm (u8 each)
 //! 160..192  file checksum: BLAKE3 of the whole file with this field and
 //!           the header checksum read as zeros (see [`file_sum`])
-//! 192..     provenance JSON, zero-padded to the header length
+//! 192..200  PDQ entries (u64; 0 when the set has none)
+//! 200..208  PDQ region offset (u64; 0 when none)
+//! 208..216  PDQ index length (u64)
+//! 216..224  reserved, zero
+//! 224..     provenance JSON, zero-padded to the header length
 //! then      header checksum: BLAKE3 of the header (32 bytes)
 //! ```
 //!
 //! The regions after the header follow each other with no gap, in this
 //! order, and end at the file length: per algorithm with digests, its prefix
-//! table then its records; then the entry table and the string heap. Their
+//! table then its records; then the entry table and the string heap; then,
+//! for a set with PDQ entries, zeros to the next 64-byte boundary, the PDQ
+//! near-neighbour index (`perceptual::index`, its own checksummed format,
+//! entries in entry order) and one 8-byte row per PDQ entry: the set's
+//! entry id (u32) and the quality (u32, [`NONE_U32`] when not stated). Their
 //! offsets are therefore a function of the counts ([`regions`]): the writer
 //! places them with it and the reader refuses a header whose offsets differ.
 //!
@@ -36,10 +44,11 @@
 
 /// First eight bytes of every compiled set.
 pub(super) const MAGIC: &[u8; 8] = b"FERRETHS";
-/// Format version this build writes and reads (3: the file checksum).
-pub(super) const VERSION: u32 = 3;
+/// Format version this build writes and reads (3: the file checksum; 4:
+/// the PDQ region).
+pub(super) const VERSION: u32 = 4;
 /// Length of the fixed header fields, before the provenance JSON.
-pub(super) const FIXED: usize = 192;
+pub(super) const FIXED: usize = 224;
 /// Where the file checksum lies in the header.
 pub(super) const FILE_SUM_AT: usize = 160;
 /// Length of a BLAKE3 checksum.
@@ -54,6 +63,15 @@ pub(super) const ENTRY_LEN: usize = 48;
 pub(super) const NONE_I64: i64 = i64::MIN;
 /// What the entry table stores for an absent size.
 pub(super) const NONE_U64: u64 = u64::MAX;
+/// The key of the PDQ hashes in a provenance's counts.
+pub(crate) const PDQ_COUNT: &str = "pdq";
+/// What a PDQ row stores for an unstated quality.
+pub(super) const NONE_U32: u32 = u32::MAX;
+/// Bytes per PDQ row (entry id, quality).
+pub(super) const PDQ_ROW: usize = 8;
+/// Alignment of the PDQ index in the file (a cache line: its bucket lines
+/// are read one line per probe).
+pub(super) const PDQ_ALIGN: u64 = 64;
 
 /// The fixed header fields (everything but the provenance JSON and the
 /// header checksum).
@@ -71,6 +89,8 @@ pub(super) struct Header {
     pub(super) provenance_len: u32,
     pub(super) bits: [u8; 4],
     pub(super) file_sum: [u8; SUM_LEN],
+    /// PDQ entries, the PDQ region's offset and its index's length.
+    pub(super) pdq: (u64, u64, u64),
 }
 
 impl Header {
@@ -94,6 +114,10 @@ impl Header {
         h.extend_from_slice(&self.provenance_len.to_le_bytes());
         h.extend_from_slice(&self.bits);
         h.extend_from_slice(&self.file_sum);
+        h.extend_from_slice(&self.pdq.0.to_le_bytes());
+        h.extend_from_slice(&self.pdq.1.to_le_bytes());
+        h.extend_from_slice(&self.pdq.2.to_le_bytes());
+        h.extend_from_slice(&[0; 8]);
         debug_assert_eq!(h.len(), FIXED);
         h.extend_from_slice(provenance);
         h.resize((self.header_len as usize).max(h.len()), 0);
@@ -121,6 +145,7 @@ impl Header {
             provenance_len: u32_at(b, 152)?,
             bits: *b.get(156..)?.first_chunk::<4>()?,
             file_sum: *b.get(FILE_SUM_AT..)?.first_chunk::<SUM_LEN>()?,
+            pdq: (u64_at(b, 192)?, u64_at(b, 200)?, u64_at(b, 208)?),
         })
     }
 }
@@ -134,18 +159,22 @@ pub(super) struct Regions {
     pub(super) tables: [(u64, u64); 4],
     pub(super) entries_off: u64,
     pub(super) strings_off: u64,
+    /// The PDQ region (its index, then its rows); 0 when none.
+    pub(super) pdq_off: u64,
     pub(super) file_len: u64,
 }
 
 /// The regions of a set with `counts` digests per algorithm (prefix tables
 /// `bits` wide), after a header of `header_len` bytes, with an entry table
-/// of `(entries, string heap length)` if it has one. `None` when a size
+/// of `(entries, string heap length)` if it has one, and a PDQ region of
+/// `(PDQ entries, PDQ index length)` if it has one. `None` when a size
 /// overflows (a damaged header; never a set that was written).
 pub(super) fn regions(
     header_len: u64,
     counts: [u64; 4],
     bits: [u8; 4],
     entry_table: Option<(u64, u64)>,
+    pdq: Option<(u64, u64)>,
 ) -> Option<Regions> {
     let mut at = header_len.checked_add(SUM_LEN as u64)?;
     let mut tables = [(0, 0); 4];
@@ -168,10 +197,21 @@ pub(super) fn regions(
         }
         None => (0, 0),
     };
+    let pdq_off = match pdq {
+        Some((count, index_len)) => {
+            let start = at.checked_next_multiple_of(PDQ_ALIGN)?;
+            at = start
+                .checked_add(index_len)?
+                .checked_add(count.checked_mul(PDQ_ROW as u64)?)?;
+            start
+        }
+        None => 0,
+    };
     Some(Regions {
         tables,
         entries_off,
         strings_off,
+        pdq_off,
         file_len: at,
     })
 }

@@ -38,10 +38,12 @@
 mod build;
 mod layout;
 mod lookup;
+mod pdq;
 mod raw;
 mod read;
 mod verify;
 
 pub use super::provenance::{CategoryProfile, Provenance, Rebuild};
 pub use build::IndexBuilder;
+pub use pdq::PdqFound;
 pub use read::{CompiledSet, EntryInfo};

@@ -14,12 +14,13 @@ use std::sync::OnceLock;
 use memmap2::Mmap;
 
 use super::layout::{
-    ENTRY_LEN, FIXED, Header, MAGIC, MAX_BITS, MIN_BITS, NONE_I64, NONE_U64, SUM_LEN, VERSION,
-    prefix_table_len, record_width, regions, u32_at, u64_at,
+    ENTRY_LEN, FIXED, Header, MAGIC, MAX_BITS, MIN_BITS, NONE_I64, NONE_U64, PDQ_COUNT, SUM_LEN,
+    VERSION, prefix_table_len, record_width, regions, u32_at, u64_at,
 };
 use super::{Provenance, Rebuild, raw};
 use crate::hashing::Algorithm;
 use crate::hashsets::{HashSetError, SetKind};
+use crate::perceptual::index::PdqIndexView;
 
 /// Metadata of one entry, read from the entry table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,6 +56,15 @@ pub(super) struct EntryTable {
     pub(super) strings_len: usize,
 }
 
+/// Where the PDQ index and its rows lie in the map.
+#[derive(Clone, Copy)]
+pub(super) struct PdqRegion {
+    pub(super) index: usize,
+    pub(super) index_len: usize,
+    pub(super) rows: usize,
+    pub(super) count: usize,
+}
+
 /// A compiled set, memory-mapped.
 pub struct CompiledSet {
     path: PathBuf,
@@ -65,6 +75,7 @@ pub struct CompiledSet {
     pub(super) prefix_copy: Option<Mmap>,
     pub(super) entries: u64,
     pub(super) entry_table: Option<EntryTable>,
+    pub(super) pdq: Option<PdqRegion>,
     pub(super) header_len: usize,
     pub(super) file_sum: [u8; SUM_LEN],
     /// The outcome of a finished [`verify`](Self::verify), kept: a set is
@@ -205,7 +216,17 @@ impl CompiledSet {
             }
         }
         let entry_table = (h.entries_off != 0).then_some((entries, h.strings_len));
-        let places = regions(h.header_len.into(), counts, h.bits, entry_table)
+        let (pdq_count, pdq_off, pdq_len) = h.pdq;
+        if pdq_count > entries {
+            return Err(bad(format!("{pdq_count} PDQ hashes for {entries} entries")));
+        }
+        if provenance.counts.get(PDQ_COUNT).copied().unwrap_or(0) != pdq_count
+            || provenance.pdq.is_some() != (pdq_count > 0)
+        {
+            return Err(bad("PDQ: provenance and header disagree".into()));
+        }
+        let pdq_region = (pdq_count > 0).then_some((pdq_count, pdq_len));
+        let places = regions(h.header_len.into(), counts, h.bits, entry_table, pdq_region)
             .ok_or_else(|| bad("table sizes overflow".into()))?;
         let off = |x: u64| usize::try_from(x).unwrap_or(usize::MAX);
         let mut tables = [None; 4];
@@ -247,6 +268,35 @@ impl CompiledSet {
             None if (h.strings_off, h.strings_len) == (0, 0) => None,
             _ => return Err(bad("entry table out of place".into())),
         };
+        let pdq = match pdq_region {
+            Some(_) if pdq_off == places.pdq_off => {
+                let region = PdqRegion {
+                    index: off(pdq_off),
+                    index_len: off(pdq_len),
+                    rows: off(pdq_off).saturating_add(off(pdq_len)),
+                    count: off(pdq_count),
+                };
+                // Its own header (checksummed) and length are checked now;
+                // its body by `verify`.
+                let view = b
+                    .get(region.index..)
+                    .and_then(|r| r.get(..region.index_len))
+                    .ok_or_else(|| bad("PDQ index out of place".into()))
+                    .and_then(|bytes| {
+                        PdqIndexView::open(bytes).map_err(|e| bad(format!("PDQ index: {e}")))
+                    })?;
+                if view.len() != region.count {
+                    return Err(bad(format!(
+                        "PDQ index holds {} hashes, the header says {}",
+                        view.len(),
+                        region.count
+                    )));
+                }
+                Some(region)
+            }
+            None if (pdq_off, pdq_len) == (0, 0) => None,
+            _ => return Err(bad("PDQ index out of place".into())),
+        };
         if places.file_len != h.file_len {
             return Err(bad(format!(
                 "tables end at byte {}, the file at {}",
@@ -262,6 +312,7 @@ impl CompiledSet {
             prefix_copy,
             entries,
             entry_table,
+            pdq,
             header_len,
             file_sum: h.file_sum,
             verified: OnceLock::new(),

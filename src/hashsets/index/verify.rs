@@ -67,7 +67,10 @@ impl CompiledSet {
                 }
             }
         }
-        Some(self.check_entries())
+        if let Err(e) = self.check_entries() {
+            return Some(Err(e));
+        }
+        self.check_pdq(stop)
     }
 
     /// Table `t` of algorithm `a`: prefix offsets never decrease and end at

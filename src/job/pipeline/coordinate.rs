@@ -166,6 +166,7 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
     let with_members = |task: &FileTask, mut rec: FileRecord| {
         if pdq {
             rec.perceptual = super::perceptual::of_file(&root, task, &rec);
+            super::perceptual::match_sets(rec.perceptual.as_ref(), catalog, &mut rec.hits);
         }
         if let Some(limits) = limits {
             expand_archive(

@@ -317,11 +317,12 @@ pub(super) fn expand_archive(
             } => {
                 let named = crate::pathfmt::path_from_bytes(name.clone());
                 let class = classify(&head, &named);
-                let hits = if catalog.is_empty() {
+                let mut hits = if catalog.is_empty() {
                     Vec::new()
                 } else {
                     catalog.lookup(&digests)
                 };
+                super::perceptual::match_sets(perceptual.as_ref(), catalog, &mut hits);
                 let outcome = Outcome::Hashed {
                     digests,
                     len,

@@ -2,7 +2,8 @@
 //! a still picture (by its signature) is read again (from the page cache,
 //! as it was just read) and decoded under the preview's limits, and its
 //! PDQ hash and quality are recorded; a picture that cannot be decoded is
-//! recorded with the reason, never skipped silently.
+//! recorded with the reason, never skipped silently. Its hash is then
+//! matched against the PDQ entries of the selected sets.
 
 use std::io::Read;
 
@@ -50,4 +51,18 @@ pub(super) fn of_file(
         ));
     }
     Some(Perceptual::of_image(&bytes))
+}
+
+/// The PDQ hits of a picture's hash against the selected sets' PDQ
+/// entries, added to `hits` (nothing for a picture without a PDQ hash).
+pub(super) fn match_sets(
+    perceptual: Option<&Perceptual>,
+    catalog: &crate::hashsets::HashSetCatalog,
+    hits: &mut Vec<crate::hashsets::Hit>,
+) {
+    if let Some(p @ Perceptual::Pdq { quality, .. }) = perceptual
+        && catalog.has_pdq()
+    {
+        hits.extend(catalog.lookup_pdq(&p.all_views(), *quality));
+    }
 }

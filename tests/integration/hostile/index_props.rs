@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ferret::Algorithm;
 use ferret::hashsets::index::{CategoryProfile, IndexBuilder, Provenance};
-use ferret::hashsets::{CompiledSet, Entry, Format, SetKind};
+use ferret::hashsets::{CompiledSet, Entry, Format, PdqEntry, PdqMatch, SetKind};
 use proptest::prelude::*;
 
 use super::reseal;
@@ -30,6 +30,7 @@ struct Spec {
     sha256: Option<[u8; 32]>,
     category: Option<i64>,
     name: Option<String>,
+    pdq: Option<([u8; 32], Option<u8>)>,
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -39,16 +40,18 @@ fn spec() -> impl Strategy<Value = Spec> {
         any::<Option<[u8; 32]>>(),
         prop::option::of(0i64..6),
         prop::option::of("[a-z]{0,12}"),
+        prop::option::of((any::<[u8; 32]>(), prop::option::of(0u8..=100))),
     )
-        .prop_filter("an entry has a digest", |(m, s, s2, _, _)| {
-            m.is_some() || s.is_some() || s2.is_some()
+        .prop_filter("an entry has a digest", |(m, s, s2, _, _, p)| {
+            m.is_some() || s.is_some() || s2.is_some() || p.is_some()
         })
-        .prop_map(|(md5, sha1, sha256, category, name)| Spec {
+        .prop_map(|(md5, sha1, sha256, category, name, pdq)| Spec {
             md5,
             sha1,
             sha256,
             category,
             name,
+            pdq,
         })
 }
 
@@ -59,6 +62,7 @@ fn entry(s: &Spec) -> Entry {
     e.digests.sha256 = s.sha256;
     e.category = s.category;
     e.name = s.name.clone();
+    e.pdq = s.pdq.map(|(hash, quality)| PdqEntry { hash, quality });
     if s.category == Some(5) {
         e.extra.push(("Series".into(), "x".into()));
     }
@@ -88,6 +92,7 @@ fn build(dir: &Path, specs: &[Spec], vics: bool) -> PathBuf {
         categories: vics.then(CategoryProfile::us),
         embedded_name: None,
         hex64: None,
+        pdq: b.has_pdq().then(PdqMatch::default),
     };
     let path = case_path(dir);
     b.write(&path, &provenance).unwrap();
@@ -123,6 +128,19 @@ fn poke(set: &CompiledSet, probes: &[Vec<u8>]) {
         assert_eq!(set.entry(id).is_some(), known);
         assert_eq!(set.kind_of(id).is_some(), known);
     }
+    let mut near = Vec::new();
+    for p in probes {
+        let mut h = [0u8; 32];
+        h[..p.len().min(32)].copy_from_slice(&p[..p.len().min(32)]);
+        set.lookup_pdq(&h, 100, &mut near);
+        assert!(
+            near.iter()
+                .all(|f| u64::from(f.entry) < n && f.distance <= 64)
+        );
+    }
+    for (_, id, q) in set.pdq_entries().into_iter().take(10_000) {
+        assert!(u64::from(id) < n && q.is_none_or(|q| q <= 100));
+    }
     let _ = set.verify();
 }
 
@@ -146,7 +164,7 @@ proptest! {
     ) {
         if framed && bytes.len() >= 12 {
             bytes[..8].copy_from_slice(b"FERRETHS");
-            bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
+            bytes[8..12].copy_from_slice(&4u32.to_le_bytes());
         }
         let dir = tempfile::tempdir().unwrap();
         let path = case_path(dir.path());
@@ -181,7 +199,7 @@ proptest! {
         }
         if sealed && b.len() > 200 {
             let header_len = u32::from_le_bytes(b[12..16].try_into().unwrap()) as usize;
-            if header_len + 32 <= b.len() && header_len >= 192 {
+            if header_len + 32 <= b.len() && header_len >= 224 {
                 reseal(&mut b);
             }
         }
@@ -267,5 +285,45 @@ proptest! {
         let mut ids = Vec::new();
         set.lookup(Algorithm::Blake3, &[0u8; 32], &mut ids);
         prop_assert!(ids.is_empty());
+        // PDQ: exactly the entries within 31 bits whose stated quality is
+        // at least 50, against a comparison with every entry; a picture
+        // below quality 50 matches nothing.
+        let queries: Vec<[u8; 32]> = specs
+            .iter()
+            .filter_map(|s| s.pdq.map(|(h, _)| {
+                let mut near = h;
+                near[0] ^= 0x0f;
+                near[31] ^= 0xf0;
+                [h, near]
+            }))
+            .flatten()
+            .chain(others.iter().copied())
+            .collect();
+        for q in &queries {
+            let mut got = Vec::new();
+            set.lookup_pdq(q, 50, &mut got);
+            let mut got: Vec<(u32, u32)> = got.iter().map(|f| (f.entry, f.distance)).collect();
+            got.sort();
+            let want: Vec<(u32, u32)> = specs
+                .iter()
+                .enumerate()
+                .filter_map(|(id, s)| {
+                    let (h, quality) = s.pdq?;
+                    let d: u32 = h.iter().zip(q).map(|(a, b)| (a ^ b).count_ones()).sum();
+                    (d <= 31 && quality.is_none_or(|q| q >= 50)).then_some((id as u32, d))
+                })
+                .collect();
+            prop_assert_eq!(got, want);
+            let mut low = Vec::new();
+            set.lookup_pdq(q, 49, &mut low);
+            prop_assert!(low.is_empty());
+        }
+        let listed: Vec<_> = set.pdq_entries();
+        let expected: Vec<_> = specs
+            .iter()
+            .enumerate()
+            .filter_map(|(id, s)| s.pdq.map(|(h, q)| (h, id as u32, q)))
+            .collect();
+        prop_assert_eq!(listed, expected);
     }
 }

@@ -126,7 +126,7 @@ fn an_old_index_and_record_are_rebuilt_saying_what_was_assumed() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains("rebuilt old from")
-            && stderr.contains("(index damaged: format version 2, this Ferret reads 3)")
+            && stderr.contains("(index damaged: format version 2, this Ferret reads 4)")
             && stderr.contains("predates Ferret recording --hex64"),
         "{stderr}"
     );

@@ -13,12 +13,13 @@ mod round_trip;
 use std::io::Cursor;
 use std::path::Path;
 
-use super::{csv_generic, encase, hashdeep, hashkeeper, nsrl_legacy, plain, sums, vics};
+use super::{csv_generic, encase, hashdeep, hashkeeper, nsrl_legacy, pdq, plain, sums, vics};
 use crate::hashsets::{Entry, Format, HashSetError, Hex64, ParseReport};
 
 /// Every format parsed from bytes in memory (RDS v3 needs a file on disk).
-const FORMATS: [Format; 9] = [
+const FORMATS: [Format; 10] = [
     Format::Plain,
+    Format::Pdq,
     Format::Sums,
     Format::Hashdeep,
     Format::NsrlLegacy,
@@ -53,6 +54,7 @@ fn run(format: Format, data: &[u8]) -> Run {
         Format::Vics => vics::parse(input, r, sink),
         Format::Encase => encase::parse(input, r, sink),
         Format::HashKeeper => hashkeeper::parse(input, r, sink),
+        Format::Pdq => pdq::parse(input, r, sink),
         Format::NsrlV3 => Ok(()),
     };
     Run {
@@ -66,7 +68,7 @@ fn run(format: Format, data: &[u8]) -> Run {
 fn most_entries(format: Format, data: &[u8]) -> usize {
     let count = |pred: fn(&u8) -> bool| data.iter().filter(|b| pred(b)).count();
     match format {
-        Format::Plain | Format::Sums | Format::Hashdeep => count(|b| *b == b'\n') + 1,
+        Format::Plain | Format::Sums | Format::Hashdeep | Format::Pdq => count(|b| *b == b'\n') + 1,
         // csv-core ends a record at CR, LF or CRLF.
         Format::NsrlLegacy | Format::Csv | Format::HashKeeper => {
             count(|b| matches!(b, b'\n' | b'\r')) + 1

@@ -231,6 +231,17 @@ pub fn write(format: Format, recs: &[Rec], named: bool) -> Vec<u8> {
                 ));
             }
         }
+        Format::Pdq => {
+            // pdq-photo-hasher's `hash,quality,name` and bare hashes.
+            out.push_str("hash,quality,filename\n");
+            for r in recs {
+                out.push_str(&hex::encode(r.sha256));
+                if named {
+                    out.push_str(&format!(",{},{}", r.size % 101, r.name));
+                }
+                out.push('\n');
+            }
+        }
         Format::NsrlV3 => {}
     }
     out.into_bytes()
@@ -256,6 +267,7 @@ fn expect(format: Format, r: &Rec, e: &Entry, named: bool) -> Result<(), String>
         Format::NsrlLegacy | Format::NsrlZip | Format::Csv => Some(r.name.clone()),
         Format::Vics => Some(format!("{}/{}", r.dir, r.name.trim())),
         Format::HashKeeper => Some(format!("{}\\{}", r.dir.replace('/', "\\"), r.name)),
+        Format::Pdq => named.then(|| r.name.clone()),
         Format::Encase | Format::NsrlV3 => None,
     };
     if e.name != want_name {
@@ -292,6 +304,15 @@ fn expect(format: Format, r: &Rec, e: &Entry, named: bool) -> Result<(), String>
         Format::Encase => d.md5 == Some(r.md5),
         Format::HashKeeper => {
             d.md5 == Some(r.md5) && e.media_id == Some(r.id) && e.size == Some(r.size)
+        }
+        Format::Pdq => {
+            // A PDQ list gives PDQ hashes only, never a digest.
+            e.digests == Default::default()
+                && e.pdq
+                    == Some(crate::hashsets::PdqEntry {
+                        hash: r.sha256,
+                        quality: named.then_some((r.size % 101) as u8),
+                    })
         }
         Format::NsrlV3 => true,
     };
@@ -332,6 +353,12 @@ proptest! {
     ) {
         // A plain list with names is a valid sums file too (same entries).
         let data = write(format, &recs, false);
-        prop_assert_eq!(sniff_bytes(&data), Some(format));
+        // A PDQ list is never sniffed: its 64-hex lines are only PDQ when
+        // the examiner says so, and sniff as something else.
+        if format == Format::Pdq {
+            prop_assert_ne!(sniff_bytes(&data), Some(format));
+        } else {
+            prop_assert_eq!(sniff_bytes(&data), Some(format));
+        }
     }
 }
