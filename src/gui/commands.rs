@@ -36,6 +36,9 @@ pub enum Command {
     MarkAllShown,
     /// Empty the multi-selection.
     ClearMarks,
+    /// Put a picture's near-duplicate group in the multi-selection, so that
+    /// one review mark applies to the picture and all its variants.
+    MarkGroup(Vec<i64>),
     /// Back to the home screen.
     CloseCase,
     /// Open the export window, filled for the open case.
@@ -143,6 +146,7 @@ impl FerretApp {
             }
             Command::MarkAllShown => self.marked = self.rows.iter().map(|r| r.file_id).collect(),
             Command::ClearMarks => self.marked.clear(),
+            Command::MarkGroup(ids) => self.marked.extend(ids),
             Command::ShowExport => self.show_export(),
             Command::ExportReport => match super::panels::export::start_export(self) {
                 Ok(job) => {

@@ -294,12 +294,17 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     });
 }
 
+/// Most near-duplicates of an item listed in the detail pane.
+const GROUP_SHOWN: usize = 8;
+
 /// The selected item as the detail pane shows it, read once per selection
 /// (and again after the table is reloaded), not every frame.
 pub struct Detail {
     id: i64,
     row: crate::case::ReportRow,
     hits: Vec<crate::case::review::HitRow>,
+    /// Its near-duplicate group (itself first), empty when in none.
+    group: Vec<crate::case::similar::SimilarItem>,
 }
 
 fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
@@ -315,6 +320,7 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             id,
             row,
             hits: store.hits_of(id).unwrap_or_default(),
+            group: store.similar_to(id).unwrap_or_default(),
         }),
     };
     let Some(detail) = detail else {
@@ -400,6 +406,36 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
         ));
     } else if let Some(why) = &row.pdq_note {
         ui.label(format!("PDQ: none ({why})"));
+    }
+    if detail.group.len() > 1 {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(format!(
+                "Near-duplicates: {} pictures in its group",
+                detail.group.len()
+            ))
+            .on_hover_text(
+                "Pictures of the case whose PDQ hashes are within 31 bits of this one \
+                 (or of another in the group): resized, re-encoded or edited copies",
+            );
+            if ui
+                .button("Select the group")
+                .on_hover_text("Add every picture of the group to the selection, so that one review mark applies to all")
+                .clicked()
+            {
+                app.queue(Command::MarkGroup(
+                    detail.group.iter().map(|g| g.id).collect(),
+                ));
+            }
+        });
+        for g in detail.group.iter().skip(1).take(GROUP_SHOWN) {
+            ui.label(format!("    distance {:>3}: {}", g.distance, g.path));
+        }
+        if detail.group.len() > GROUP_SHOWN + 1 {
+            ui.label(format!(
+                "    and {} more (ferret case similar lists them all)",
+                detail.group.len() - GROUP_SHOWN - 1
+            ));
+        }
     }
     let tz = &app.display_tz;
     for (name, t) in [

@@ -79,6 +79,8 @@ pub struct LibrarySet {
     pub provenance: String,
     /// The digests it holds: a scan matching it computes them.
     pub digests: AlgorithmSet,
+    /// True when it holds PDQ hashes: a scan matching it computes PDQ.
+    pub pdq: bool,
 }
 
 /// What Ferret detects about an evidence folder before the scan.
@@ -274,6 +276,19 @@ pub fn validate(form: &SetupForm) -> (Vec<String>, Vec<String>) {
             );
         }
     }
+    let pdq_sets: Vec<&str> = form
+        .sets
+        .iter()
+        .filter(|s| s.chosen && s.pdq)
+        .map(|s| s.name.as_str())
+        .collect();
+    if form.no_pdq && !pdq_sets.is_empty() {
+        warnings.push(format!(
+            "Perceptual hashes are off, but {} holds PDQ hashes: they will be computed anyway, \
+             or its near-duplicates would be missed.",
+            pdq_sets.join(", ")
+        ));
+    }
     if !form.sets.iter().any(|s| s.chosen) {
         warnings.push(
             "No hash set chosen: files will be hashed and classified, but nothing matched.".into(),
@@ -328,6 +343,7 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                             chosen: false,
                             provenance: serde_json::to_string_pretty(p).unwrap_or_default(),
                             digests: crate::hashsets::catalog::set_algorithms(&s),
+                            pdq: s.pdq_count() > 0,
                         }
                     })
                     .collect()
