@@ -163,6 +163,17 @@ fn decode_with_image(
     Ok((width, height, pillow_rgb(image)))
 }
 
+/// RGB triples from samples `N` to a pixel, each pixel mapped by `f`, into
+/// one allocation (an iterator of triples collects far slower).
+fn rgb_of<T: Copy, const N: usize>(samples: &[T], f: impl Fn(&[T; N]) -> [u8; 3]) -> Vec<u8> {
+    let (pixels, _) = samples.as_chunks::<N>();
+    let mut out = Vec::with_capacity(pixels.len() * 3);
+    for p in pixels {
+        out.extend_from_slice(&f(p));
+    }
+    out
+}
+
 /// Pillow's `convert("RGB")` of what the decoder produced.
 fn pillow_rgb(image: DynamicImage) -> Vec<u8> {
     // Pillow keeps the high byte of 16-bit colour and grey+alpha samples
@@ -176,26 +187,23 @@ fn pillow_rgb(image: DynamicImage) -> Vec<u8> {
     }
     match image {
         DynamicImage::ImageRgb8(buffer) => buffer.into_raw(),
-        DynamicImage::ImageRgba8(buffer) => buffer
-            .pixels()
-            .flat_map(|p| [p.0[0], p.0[1], p.0[2]])
-            .collect(),
-        DynamicImage::ImageLuma8(buffer) => buffer.pixels().flat_map(|p| [p.0[0]; 3]).collect(),
-        DynamicImage::ImageLumaA8(buffer) => buffer.pixels().flat_map(|p| [p.0[0]; 3]).collect(),
+        DynamicImage::ImageRgba8(buffer) => {
+            rgb_of(buffer.as_raw(), |&[r, g, b, _]: &[u8; 4]| [r, g, b])
+        }
+        DynamicImage::ImageLuma8(buffer) => rgb_of(buffer.as_raw(), |&[v]: &[u8; 1]| [v; 3]),
+        DynamicImage::ImageLumaA8(buffer) => rgb_of(buffer.as_raw(), |&[v, _]: &[u8; 2]| [v; 3]),
         DynamicImage::ImageLuma16(buffer) => {
-            buffer.pixels().flat_map(|p| [clip(p.0[0]); 3]).collect()
+            rgb_of(buffer.as_raw(), |&[v]: &[u16; 1]| [clip(v); 3])
         }
         DynamicImage::ImageLumaA16(buffer) => {
-            buffer.pixels().flat_map(|p| [high(p.0[0]); 3]).collect()
+            rgb_of(buffer.as_raw(), |&[v, _]: &[u16; 2]| [high(v); 3])
         }
-        DynamicImage::ImageRgb16(buffer) => buffer
-            .pixels()
-            .flat_map(|p| [high(p.0[0]), high(p.0[1]), high(p.0[2])])
-            .collect(),
-        DynamicImage::ImageRgba16(buffer) => buffer
-            .pixels()
-            .flat_map(|p| [high(p.0[0]), high(p.0[1]), high(p.0[2])])
-            .collect(),
+        DynamicImage::ImageRgb16(buffer) => rgb_of(buffer.as_raw(), |&[r, g, b]: &[u16; 3]| {
+            [high(r), high(g), high(b)]
+        }),
+        DynamicImage::ImageRgba16(buffer) => rgb_of(buffer.as_raw(), |&[r, g, b, _]: &[u16; 4]| {
+            [high(r), high(g), high(b)]
+        }),
         // Float TIFFs: the image crate's own scaling (Pillow opens these
         // as mode F, which has no direct RGB conversion to copy).
         other => other.to_rgb8().into_raw(),

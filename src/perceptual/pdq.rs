@@ -340,10 +340,20 @@ impl Plane {
         let along_rows = jarosz_window(self.cols);
         let along_cols = jarosz_window(self.rows);
         let mut scratch = vec![0f32; luma.len()];
+        let block = ROWS_AT_ONCE * self.cols;
         for _ in 0..JAROSZ_PASSES {
-            for (input, output) in luma
+            // Rows eight at a time (independent running sums the processor
+            // overlaps), then the rows left one by one: the same additions
+            // in the same order for every row either way.
+            let mut inputs = luma.chunks_exact(block);
+            let mut outputs = scratch.chunks_exact_mut(block);
+            for (input, output) in inputs.by_ref().zip(outputs.by_ref()) {
+                box_along_rows(input, output, self.cols, along_rows);
+            }
+            for (input, output) in inputs
+                .remainder()
                 .chunks_exact(self.cols)
-                .zip(scratch.chunks_exact_mut(self.cols))
+                .zip(outputs.into_remainder().chunks_exact_mut(self.cols))
             {
                 box_along(input, output, along_rows);
             }
@@ -437,6 +447,66 @@ fn box_along(input: &[f32], output: &mut [f32], window: usize) {
         sum -= subtract;
         count -= 1;
         *out = sum / count as f32;
+    }
+}
+
+/// Rows filtered together by [`box_along_rows`].
+const ROWS_AT_ONCE: usize = 8;
+
+/// [`box_along`] over [`ROWS_AT_ONCE`] rows of `cols` values at once: each
+/// row sees exactly the additions, subtractions and divisions it would see
+/// alone, in the same order (so the same floats); the rows' running sums
+/// are independent, so the processor overlaps them instead of waiting on
+/// one sum's latency per value.
+fn box_along_rows(input: &[f32], output: &mut [f32], cols: usize, window: usize) {
+    const N: usize = ROWS_AT_ONCE;
+    let phases = BoxPhases::new(cols, window);
+    let mut sums = [0f32; N];
+    let mut count = 0u32;
+    let value = |k: usize, r: usize| input.get(r * cols + k).copied().unwrap_or(0.0);
+    let (mut add, mut sub, mut out) = (0usize, 0usize, 0usize);
+    let mut put = |out: usize, r: usize, v: f32| {
+        if let Some(o) = output.get_mut(r * cols + out) {
+            *o = v;
+        }
+    };
+    for _ in 0..phases.warm_up {
+        for (r, s) in sums.iter_mut().enumerate() {
+            *s += value(add, r);
+        }
+        add += 1;
+        count += 1;
+    }
+    for _ in 0..phases.growing {
+        count += 1;
+        let n = count as f32;
+        for (r, s) in sums.iter_mut().enumerate() {
+            *s += value(add, r);
+            put(out, r, *s / n);
+        }
+        add += 1;
+        out += 1;
+    }
+    for _ in 0..phases.full {
+        let n = count as f32;
+        for (r, s) in sums.iter_mut().enumerate() {
+            *s += value(add, r);
+            *s -= value(sub, r);
+            put(out, r, *s / n);
+        }
+        add += 1;
+        sub += 1;
+        out += 1;
+    }
+    for _ in 0..phases.shrinking {
+        count -= 1;
+        let n = count as f32;
+        for (r, s) in sums.iter_mut().enumerate() {
+            *s -= value(sub, r);
+            put(out, r, *s / n);
+        }
+        sub += 1;
+        out += 1;
     }
 }
 
