@@ -90,7 +90,9 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// Set name.
     pub name: String,
-    /// Output format: hashdeep, sums, plain.
+    /// Output format: hashdeep, sums, plain; or pdq for the set's PDQ
+    /// hashes, as pdq-photo-hasher's `hash,quality,name` CSV (what
+    /// `import --algorithm pdq` reads).
     #[arg(long, short = 'f', default_value = "hashdeep")]
     pub format: String,
     /// Digest to write [default: the first the set has of md5, sha1, sha256, blake3].
@@ -413,9 +415,9 @@ fn matches_filter(info: &crate::hashsets::index::EntryInfo, filter: &str) -> boo
 }
 
 fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
-    if !matches!(args.format.as_str(), "hashdeep" | "sums" | "plain") {
+    if !matches!(args.format.as_str(), "hashdeep" | "sums" | "plain" | "pdq") {
         return fail(format!(
-            "unknown export format '{}' (hashdeep, sums, plain)",
+            "unknown export format '{}' (hashdeep, sums, plain, pdq)",
             args.format
         ));
     }
@@ -426,6 +428,9 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
         Err(e) => return fail(e),
     };
     note_rebuild(&set);
+    if args.format == "pdq" {
+        return export_pdq(&set, &args);
+    }
     let algo = match args.algorithm.or_else(|| {
         Algorithm::ALL
             .into_iter()
@@ -433,6 +438,12 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
     }) {
         Some(a) if set.provenance().counts.contains_key(a.name()) => a,
         Some(a) => return fail(format!("{} has no {a} digests", args.name)),
+        None if set.pdq_count() > 0 => {
+            return fail(format!(
+                "{} holds PDQ hashes only: use --format pdq",
+                args.name
+            ));
+        }
         None => return fail("empty set"),
     };
     if args.format == "hashdeep" && algo == Algorithm::Blake3 {
@@ -489,6 +500,46 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
     match result {
         Ok(n) => {
             eprintln!("ferret: exported {n} {algo} digests from {}", args.name);
+            EXIT_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `hashset export --format pdq`: the set's PDQ hashes as
+/// `hash,quality,name` lines (quality empty where the source stated none).
+fn export_pdq(set: &CompiledSet, args: &ExportArgs) -> u8 {
+    if set.pdq_count() == 0 {
+        return fail(format!("{} holds no PDQ hashes", args.name));
+    }
+    let out: Box<dyn Write> = match &args.output {
+        Some(p) => match std::fs::File::create_new(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => return fail(format!("{}: {e}", p.display())),
+        },
+        None => Box::new(io::stdout()),
+    };
+    let mut w = BufWriter::new(out);
+    let result = (|| -> io::Result<u64> {
+        let mut n = 0;
+        for (hash, id, quality) in set.pdq_entries() {
+            let Some(info) = set.entry(id) else {
+                return Err(io::Error::other(format!("{}: no entry {id}", args.name)));
+            };
+            if !args.filters.iter().all(|f| matches_filter(&info, f)) {
+                continue;
+            }
+            let name = info.name.unwrap_or_default().replace(['\n', '\r'], " ");
+            let quality = quality.map(|q| q.to_string()).unwrap_or_default();
+            writeln!(w, "{},{quality},{name}", hex::encode(hash))?;
+            n += 1;
+        }
+        w.flush()?;
+        Ok(n)
+    })();
+    match result {
+        Ok(n) => {
+            eprintln!("ferret: exported {n} PDQ hashes from {}", args.name);
             EXIT_OK
         }
         Err(e) => fail(e),

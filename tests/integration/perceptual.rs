@@ -311,6 +311,14 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
         info.contains("pdq:           3 hashes; match within 31 bits, quality at least 50"),
         "{info}"
     );
+    // Exported as pdq-photo-hasher CSV, the set is its source again.
+    let exported = util::run_ok(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["export", "known", "--format", "pdq"]),
+    );
+    assert_eq!(String::from_utf8(exported.stdout).unwrap(), csv);
 
     let case = dir.path().join("c.ferret");
     util::run_ok(

@@ -94,6 +94,10 @@ fn entry(text: &str) -> Result<Entry, String> {
     let rest: Vec<&str> = fields.collect();
     let (quality, name) = match rest.split_first() {
         None => (None, None),
+        // An empty quality field: not stated (Ferret's own export).
+        Some((q, name)) if q.trim().is_empty() => {
+            (None, (!name.is_empty()).then(|| name.join(",")))
+        }
         Some((q, name)) => match pdq_quality(q) {
             Some(q) => (Some(q), (!name.is_empty()).then(|| name.join(","))),
             None if q.trim().parse::<i64>().is_ok() => {
@@ -125,12 +129,12 @@ mod tests {
     fn every_hasher_shape_reads() {
         let text = format!(
             "hash,quality,filename\n{H}\n{H},100,a/b.jpg\n{H}\tx.png\n\
-             hash={H},norm=128,delta=0,quality=77,filename=c.jpg\n# note\n\n{H},7\n"
+             hash={H},norm=128,delta=0,quality=77,filename=c.jpg\n# note\n\n{H},7\n{H},,9,x\n"
         );
         let (got, report) = parse_all(&text);
         assert_eq!(report.rejected, 0, "{:?}", report.first_rejects);
         let q: Vec<_> = got.iter().map(|e| e.pdq.unwrap().quality).collect();
-        assert_eq!(q, [None, Some(100), None, Some(77), Some(7)]);
+        assert_eq!(q, [None, Some(100), None, Some(77), Some(7), None]);
         let n: Vec<_> = got.iter().map(|e| e.name.as_deref()).collect();
         assert_eq!(
             n,
