@@ -138,7 +138,14 @@ mod tests {
         let n: Vec<_> = got.iter().map(|e| e.name.as_deref()).collect();
         assert_eq!(
             n,
-            [None, Some("a/b.jpg"), Some("x.png"), Some("c.jpg"), None]
+            [
+                None,
+                Some("a/b.jpg"),
+                Some("x.png"),
+                Some("c.jpg"),
+                None,
+                Some("9,x")
+            ]
         );
         assert_eq!(hex::encode(got[0].pdq.unwrap().hash), H);
         assert!(got.iter().all(|e| e.digests == Default::default()));
