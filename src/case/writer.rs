@@ -209,8 +209,10 @@ fn insert(
     };
     let d = |a: Algorithm| digests.and_then(|d| d.get(a)).map(<[u8]>::to_vec);
     let (pdq, pdq_note) = match &rec.perceptual {
-        Some(crate::job::Perceptual::Pdq { hash, quality, .. }) => (Some((*hash, *quality)), None),
-        Some(crate::job::Perceptual::NotHashed(why)) => (None, Some(why.as_str())),
+        Some(crate::job::Perceptual::Pdq { hash, quality, .. }) => {
+            (Some((*hash, *quality)), catalog.pdq_quality_note(*quality))
+        }
+        Some(crate::job::Perceptual::NotHashed(why)) => (None, Some(why.clone())),
         None => (None, None),
     };
     let verdict = match rec.verdict() {

@@ -185,6 +185,29 @@ impl HashSetCatalog {
         self.sets.iter().any(|s| s.pdq_count() > 0)
     }
 
+    /// Why a picture of PDQ `quality` was not matched against some PDQ
+    /// set (its quality is below that set's minimum), for the case to
+    /// show: such a picture is too featureless for its hash to tell
+    /// pictures apart, and the case says it was not matched rather than
+    /// leave it unmatched without a word.
+    pub fn pdq_quality_note(&self, quality: u8) -> Option<String> {
+        let below: Vec<String> = self
+            .sets
+            .iter()
+            .filter_map(|s| {
+                let m = s.pdq_match()?;
+                (quality < m.min_quality)
+                    .then(|| format!("{} (minimum {})", s.provenance().name, m.min_quality))
+            })
+            .collect();
+        (!below.is_empty()).then(|| {
+            format!(
+                "PDQ quality {quality} is too low to match on: not matched against {}",
+                below.join(", ")
+            )
+        })
+    }
+
     /// The names of the sets that hold PDQ hashes.
     pub fn pdq_sets(&self) -> Vec<String> {
         self.sets

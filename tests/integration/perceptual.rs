@@ -242,6 +242,9 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
     )
     .unwrap();
     std::fs::write(ev.join("album.zip"), z.finish().unwrap().into_inner()).unwrap();
+    // A flat picture: quality 0, too featureless to match; the case says so.
+    let flat = image::RgbImage::from_pixel(640, 480, image::Rgb([90, 90, 90]));
+    std::fs::write(ev.join("other/flat.png"), png(&flat)).unwrap();
     for i in 0..6u64 {
         let img = picture(100 + i, 640, 480);
         std::fs::write(ev.join("other").join(format!("u{i}.jpg")), jpeg(&img, 85)).unwrap();
@@ -365,6 +368,18 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
             "{path} matched {entry}"
         );
     }
+    let (quality, note): (i64, String) = conn
+        .query_row(
+            "SELECT pdq_quality, pdq_note FROM files WHERE name_text = 'flat.png'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(quality, 0);
+    assert_eq!(
+        note,
+        "PDQ quality 0 is too low to match on: not matched against known (minimum 50)"
+    );
     let flagged: Vec<(String, String)> = conn
         .prepare("SELECT f.name_text, g.detail FROM flags g JOIN files f ON f.id = g.file_id WHERE g.reason = 'alert'")
         .unwrap()

@@ -404,6 +404,9 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
             "PDQ quality: {} of 100",
             row.pdq_quality.unwrap_or_default()
         ));
+        if let Some(note) = &row.pdq_note {
+            ui.label(note);
+        }
     } else if let Some(why) = &row.pdq_note {
         ui.label(format!("PDQ: none ({why})"));
     }
