@@ -77,7 +77,11 @@ impl CaseStore {
         let mut hashes: Vec<[u8; 32]> = Vec::new();
         {
             let mut st = self.conn.prepare(
-                "SELECT id, pdq FROM files WHERE pdq IS NOT NULL AND pdq_quality >= ?1 ORDER BY id",
+                // Only 32-byte BLOBs are PDQ hashes: any other value (a
+                // crafted case) is left out, never an error that would keep
+                // a scan's end from being recorded.
+                "SELECT id, pdq FROM files WHERE typeof(pdq) = 'blob' AND length(pdq) = 32
+                     AND pdq_quality >= ?1 ORDER BY id",
             )?;
             let rows = st.query_map([i64::from(min_quality)], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))

@@ -442,10 +442,12 @@ impl RunningScan {
                 )
                 .map(|_| ()),
         };
-        let recorded = grouped.and_then(|()| {
-            self.store
-                .finish_scan(self.scan_id, status, &counters, &self.actor)
-        });
+        // The scan's end is recorded whatever the grouping did: a grouping
+        // failure must not leave a finished scan looking interrupted.
+        let finished = self
+            .store
+            .finish_scan(self.scan_id, status, &counters, &self.actor);
+        let recorded = finished.and(grouped);
         FinishedScan {
             store: self.store,
             status,

@@ -225,6 +225,18 @@ impl CompiledSet {
         {
             return Err(bad("PDQ: provenance and header disagree".into()));
         }
+        // The bounds an import enforces: a forged threshold past them would
+        // match unrelated pictures, a minimum quality past 100 none at all.
+        if let Some(m) = provenance.pdq
+            && (m.threshold > crate::hashsets::PdqMatch::MAX_THRESHOLD || m.min_quality > 100)
+        {
+            return Err(bad(format!(
+                "PDQ threshold {} / minimum quality {} outside 0-{} / 0-100",
+                m.threshold,
+                m.min_quality,
+                crate::hashsets::PdqMatch::MAX_THRESHOLD
+            )));
+        }
         let pdq_region = (pdq_count > 0).then_some((pdq_count, pdq_len));
         let places = regions(h.header_len.into(), counts, h.bits, entry_table, pdq_region)
             .ok_or_else(|| bad("table sizes overflow".into()))?;

@@ -14,6 +14,7 @@ mod index_body;
 mod index_props;
 #[cfg(unix)]
 mod index_truncated;
+mod pdq_review;
 #[cfg(unix)]
 mod read_only_media;
 mod rebuild_options;
