@@ -85,6 +85,74 @@ pub enum DecodeError {
         /// Format name.
         format: String,
     },
+    /// A progressive JPEG with more scans than [`MAX_JPEG_SCANS`]: each
+    /// scan is a pass over the whole picture, so a small file of repeated
+    /// scans would take hours to decode.
+    #[error("progressive JPEG of {scans} scans, over the {limit}-scan limit")]
+    TooManyScans {
+        /// Scans counted.
+        scans: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Most scans of a progressive JPEG decoded. Encoders write about ten
+/// (libjpeg's default script writes 10 for colour, 6 for grey); a file
+/// past this limit is built to be slow, and is refused with its count.
+pub const MAX_JPEG_SCANS: usize = 100;
+
+/// Refuses a progressive JPEG of more than [`MAX_JPEG_SCANS`] scans; any
+/// other input passes. Reads the header's segments up to the frame marker;
+/// only a progressive frame has its scans counted (start-of-scan markers,
+/// which entropy-coded data never holds: a 0xFF in it is stuffed).
+pub fn check_jpeg_scans(bytes: &[u8]) -> Result<(), DecodeError> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return Ok(());
+    }
+    let mut at = 2usize;
+    let progressive = loop {
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return Ok(());
+        };
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        match marker {
+            0xC2 | 0xC6 | 0xCA | 0xCE => break true,
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => break false,
+            0xDA | 0xD9 => break false,
+            _ => {}
+        }
+        let Some(len) = bytes.get(at + 2..at + 4).map(|l| {
+            usize::from(u16::from_be_bytes([
+                l.first().copied().unwrap_or(0),
+                l.get(1).copied().unwrap_or(0),
+            ]))
+        }) else {
+            return Ok(());
+        };
+        at += 2 + len;
+    };
+    if !progressive {
+        return Ok(());
+    }
+    let mut scans = 0usize;
+    let mut rest = bytes.get(at..).unwrap_or_default();
+    while let Some(i) = rest.iter().position(|&b| b == 0xFF) {
+        if rest.get(i + 1) == Some(&0xDA) {
+            scans += 1;
+            if scans > MAX_JPEG_SCANS {
+                return Err(DecodeError::TooManyScans {
+                    scans,
+                    limit: MAX_JPEG_SCANS,
+                });
+            }
+        }
+        rest = rest.get(i + 1..).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// Decodes a PNG, JPEG, GIF, BMP, WebP or TIFF picture to row-major RGB
@@ -103,6 +171,7 @@ pub fn decode_rgb8(
         });
     }
     let format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
+    check_jpeg_scans(bytes)?;
     if !matches!(
         format,
         ImageFormat::Png

@@ -171,6 +171,7 @@ pub fn pdq_of_image(bytes: &[u8]) -> Result<HashAndQuality, String> {
 /// (from one DCT: the seven others cost almost nothing more).
 pub fn pdq_dihedral_of_image(bytes: &[u8]) -> Result<DihedralHashes, String> {
     let limits = scan_limits();
+    decode::check_jpeg_scans(bytes).map_err(|e| e.to_string())?;
     let (w, h, rgb) = match jpeg_scaled(bytes, &limits) {
         Some(decoded) => decoded?,
         None => decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?,

@@ -376,3 +376,33 @@ fn a_large_jpeg_decoded_scaled_hashes_within_a_few_bits_of_the_full_decode() {
         .unwrap();
     assert!(crate::perceptual::jpeg_scaled(&jpeg, &crate::perceptual::scan_limits()).is_none());
 }
+
+/// A progressive JPEG of too many scans is refused with its count, before
+/// any decoding (a few hundred KB of repeated scans took minutes); a
+/// progressive one of ordinary length and any baseline one pass.
+#[test]
+fn progressive_jpegs_of_too_many_scans_are_refused() {
+    use crate::perceptual::decode::{DecodeError, MAX_JPEG_SCANS, check_jpeg_scans};
+    let file = |frame: u8, scans: usize| {
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, frame, 0, 3, 8];
+        for _ in 0..scans {
+            // A scan marker, then entropy data with a stuffed 0xFF00 and a
+            // restart marker, neither of which is a scan.
+            b.extend_from_slice(&[0xFF, 0xDA, 0, 2, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0]);
+        }
+        b.extend_from_slice(&[0xFF, 0xD9]);
+        b
+    };
+    assert_eq!(check_jpeg_scans(&file(0xC2, MAX_JPEG_SCANS)), Ok(()));
+    assert_eq!(
+        check_jpeg_scans(&file(0xC2, 1000)),
+        Err(DecodeError::TooManyScans {
+            scans: MAX_JPEG_SCANS + 1,
+            limit: MAX_JPEG_SCANS
+        })
+    );
+    // Baseline: scans are not counted (one frame, one scan per component).
+    assert_eq!(check_jpeg_scans(&file(0xC0, 1000)), Ok(()));
+    let why = crate::perceptual::pdq_of_image(&file(0xC2, 1000)).unwrap_err();
+    assert!(why.contains("over the 100-scan limit"), "{why}");
+}
