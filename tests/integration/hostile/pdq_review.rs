@@ -10,11 +10,13 @@ use crate::util;
 
 fn pdq_set(dir: &std::path::Path, m: PdqMatch) -> std::path::PathBuf {
     let mut b = IndexBuilder::default();
-    let mut e = Entry::default();
-    e.pdq = Some(PdqEntry {
-        hash: [0x5a; 32],
-        quality: Some(100),
-    });
+    let e = Entry {
+        pdq: Some(PdqEntry {
+            hash: [0x5a; 32],
+            quality: Some(100),
+        }),
+        ..Entry::default()
+    };
     b.add(&e).unwrap();
     let provenance = Provenance {
         name: "p".into(),
