@@ -165,23 +165,29 @@ impl CaseStore {
 
     /// The file id of an item named by its id or its item path (as the
     /// outputs print it: path, `:stream`, member chain), in any exhibit.
+    /// A text that is both an id and a path names every item it can mean,
+    /// so the caller reports the ambiguity rather than pick one.
     pub fn find_item(&self, item: &str) -> Result<Vec<i64>, CaseError> {
+        let mut st = self.conn.prepare(
+            "SELECT id FROM files WHERE path_text || coalesce(':' || stream_text, '')
+                 || coalesce(member_text, '') = ?1 ORDER BY id",
+        )?;
+        let mut ids: Vec<i64> = st
+            .query_map([item], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         if let Ok(id) = item.parse::<i64>() {
             let found: Option<i64> = rusqlite::OptionalExtension::optional(self.conn.query_row(
                 "SELECT id FROM files WHERE id = ?1",
                 [id],
                 |r| r.get(0),
             ))?;
-            if let Some(id) = found {
-                return Ok(vec![id]);
+            if let Some(id) = found
+                && !ids.contains(&id)
+            {
+                ids.insert(0, id);
             }
         }
-        let mut st = self.conn.prepare(
-            "SELECT id FROM files WHERE path_text || coalesce(':' || stream_text, '')
-                 || coalesce(member_text, '') = ?1 ORDER BY id",
-        )?;
-        let ids = st.query_map([item], |r| r.get(0))?;
-        Ok(ids.collect::<Result<_, _>>()?)
+        Ok(ids)
     }
 
     /// The pictures of `file_id`'s near-duplicate group, itself first, then

@@ -220,7 +220,7 @@ fn similar(case: &std::path::Path, item: &str) -> u8 {
         Ok([]) => return fail(format!("no item {} in the case", t(item))),
         Ok(many) => {
             return fail(format!(
-                "{} names {} items (one per exhibit): give its id ({})",
+                "{} names {} items (a file id, or a path in several exhibits): give its id ({})",
                 t(item),
                 many.len(),
                 many.iter()

@@ -166,6 +166,7 @@ fn hex64_name(h: Hex64) -> &'static str {
         Hex64::Sha256 => "sha256",
         Hex64::Blake3 => "blake3",
         Hex64::Either => "either (indexed as both SHA-256 and BLAKE3)",
+        Hex64::Pdq => "pdq (PDQ perceptual hashes)",
     }
 }
 
@@ -289,6 +290,12 @@ fn import(lib: &HashLibrary, args: ImportArgs) -> u8 {
         }
         (None, f) => f,
     };
+    // Named PDQ: an untyped 64-hex column of a CSV is read as PDQ too.
+    let hex64 = if args.algorithm.is_some() {
+        Hex64::Pdq
+    } else {
+        args.hex64
+    };
     let pdq = crate::hashsets::PdqMatch {
         threshold: args.pdq_threshold,
         min_quality: args.pdq_min_quality,
@@ -299,7 +306,7 @@ fn import(lib: &HashLibrary, args: ImportArgs) -> u8 {
             name: args.name.clone(),
             kind: args.kind,
             format,
-            hex64: args.hex64,
+            hex64,
             categories: categories.clone(),
             pdq,
         };
@@ -334,6 +341,9 @@ fn import(lib: &HashLibrary, args: ImportArgs) -> u8 {
                 let secs = started.elapsed().as_secs_f64();
                 for line in out.report.reject_lines() {
                     eprintln!("ferret: {line}");
+                }
+                for w in &out.report.warnings {
+                    eprintln!("ferret: warning: {w}");
                 }
                 let listed = out.report.first_rejects.len() as u64;
                 if out.report.rejected > listed {

@@ -189,6 +189,9 @@ pub struct ParseReport {
     pub embedded_name: Option<String>,
     /// How positions are counted: `""` for lines, `"record "` for records.
     pub unit: &'static str,
+    /// What the examiner should know about how the source was read (a
+    /// column that may not mean what it was taken for).
+    pub warnings: Vec<String>,
 }
 
 impl ParseReport {
@@ -308,6 +311,9 @@ pub enum Hex64 {
     /// BLAKE3 is a cryptographic impossibility, so this never mismatches.
     #[default]
     Either,
+    /// A PDQ perceptual hash (`--algorithm pdq`): only ever when the
+    /// examiner says so, never guessed.
+    Pdq,
 }
 
 /// Builds an entry from a bare hex digest told apart by length.
@@ -318,6 +324,16 @@ pub(crate) fn entry_from_hex(hex: &str, hex64: Hex64) -> Result<Entry, String> {
         (64, Hex64::Sha256) => &[Algorithm::Sha256],
         (64, Hex64::Blake3) => &[Algorithm::Blake3],
         (64, Hex64::Either) => &[Algorithm::Sha256, Algorithm::Blake3],
+        (64, Hex64::Pdq) => {
+            let hash = formats::pdq::pdq_hash(hex)?;
+            return Ok(Entry {
+                pdq: Some(PdqEntry {
+                    hash,
+                    quality: None,
+                }),
+                ..Entry::default()
+            });
+        }
         (n, _) => {
             return Err(format!(
                 "not a digest: {n} characters (MD5 32, SHA-1 40, SHA-256/BLAKE3 64)"

@@ -487,3 +487,85 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
     );
     crate::report::assert_case_conforms(&rep.join("case-uco.jsonld"));
 }
+
+/// PDQ lists in CSV form: with `--algorithm pdq`, pdq-photo-hasher's
+/// `hash,quality,filename` CSV is read as PDQ even when forced through the
+/// CSV reader; without it the 64-hex column is read as SHA-256/BLAKE3 and a
+/// warning says what to do; a bad PDQ cell beside a good MD5 is listed,
+/// never dropped without a word.
+#[test]
+fn pdq_csv_imports_say_what_they_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    let h = "f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339c4e9c9b22";
+    let hasher = dir.path().join("hasher.csv");
+    std::fs::write(&hasher, format!("hash,quality,filename\n{h},77,a.jpg\n")).unwrap();
+    let import = |name: &str, extra: &[&str], src: &std::path::Path| {
+        util::run_ok(
+            util::ferret()
+                .args(["hashset", "--library"])
+                .arg(&lib)
+                .args(["import", "-k", "alert", "-n", name])
+                .args(extra)
+                .arg(src),
+        )
+    };
+    let info = |name: &str| {
+        let o = util::run_ok(
+            util::ferret()
+                .args(["hashset", "--library"])
+                .arg(&lib)
+                .args(["info", name]),
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    import(
+        "forced",
+        &["--algorithm", "pdq", "--format", "csv"],
+        &hasher,
+    );
+    assert!(
+        info("forced").contains("entries:       1 (pdq 1)"),
+        "{}",
+        info("forced")
+    );
+    let exported = util::run_ok(
+        util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["export", "forced", "--format", "pdq"]),
+    );
+    assert_eq!(
+        String::from_utf8(exported.stdout).unwrap(),
+        format!("{h},77,a.jpg\n")
+    );
+    let plain = import("unnamed", &[], &hasher);
+    let err = String::from_utf8(plain.stderr).unwrap();
+    assert!(
+        err.contains("if they are PDQ hashes, import with --algorithm pdq"),
+        "{err}"
+    );
+    assert!(!info("unnamed").contains("pdq 1"));
+
+    let both = dir.path().join("both.csv");
+    std::fs::write(
+        &both,
+        format!(
+            "md5,pdq,quality,filename\n\
+             d41d8cd98f00b204e9800998ecf8427e,{},50,short.jpg\n\
+             0cc175b9c0f1b6a831c399e269772661,{h},101,badq.jpg\n\
+             92eb5ffee6ae2fec3ad71c777531578f,{h},90,good.jpg\n",
+            &h[..63]
+        ),
+    )
+    .unwrap();
+    let out = import("both", &[], &both);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("both.csv:2: not a PDQ hash"), "{err}");
+    assert!(err.contains("both.csv:3: bad PDQ quality '101'"), "{err}");
+    assert!(
+        info("both").contains("entries:       3 (md5 3, pdq 1)"),
+        "{}",
+        info("both")
+    );
+}

@@ -140,7 +140,21 @@ pub(crate) fn parse_records<R: BufRead>(
         let Some(c) = &cols else {
             header = (0..rec.len()).map(field).collect();
             match columns(&header) {
-                Some(c) => cols = Some(c),
+                Some(c) => {
+                    if c.any_hash.is_some()
+                        && c.quality.is_some()
+                        && c.pdq.is_none()
+                        && hex64 != Hex64::Pdq
+                    {
+                        report.warnings.push(
+                            "a 'quality' column beside an untyped hash column, as \
+                             pdq-photo-hasher writes: 64-hex values were read as SHA-256/BLAKE3; \
+                             if they are PDQ hashes, import with --algorithm pdq"
+                                .into(),
+                        );
+                    }
+                    cols = Some(c)
+                }
                 None => {
                     return Err(HashSetError::Malformed {
                         path: report.source.clone(),
@@ -183,12 +197,21 @@ pub(crate) fn parse_records<R: BufRead>(
                             e.set_digest(a, d);
                         }
                     }
+                    // A PDQ list (named so): its quality column goes with it.
+                    if let Some(mut p) = h.pdq {
+                        p.quality = c
+                            .quality
+                            .map(&field)
+                            .and_then(|q| super::pdq::pdq_quality(&q));
+                        e.pdq = Some(p);
+                    }
                 }
                 Err(w) => {
                     why.get_or_insert(w);
                 }
             }
         }
+        let mut pdq_bad = None;
         if let Some(i) = c.pdq {
             let v = field(i);
             if !v.trim().is_empty() {
@@ -210,15 +233,22 @@ pub(crate) fn parse_records<R: BufRead>(
                         })
                     }
                     (Ok(_), Some(None)) => {
-                        why.get_or_insert(format!(
+                        pdq_bad = Some(format!(
                             "bad PDQ quality '{}'",
                             message::value(quality.as_deref().unwrap_or_default())
                         ));
                     }
-                    (Err(w), _) => {
-                        why.get_or_insert(w);
-                    }
+                    (Err(w), _) => pdq_bad = Some(w),
                 }
+            }
+        }
+        if let Some(w) = pdq_bad {
+            // Never dropped without a word, even when the row's other
+            // digests load: listed as a reject of its PDQ cell.
+            if e.is_empty() {
+                why.get_or_insert(w);
+            } else {
+                report.reject(line, format!("{w} (the row's other digests were kept)"));
             }
         }
         if e.is_empty() {

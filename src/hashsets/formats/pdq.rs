@@ -59,9 +59,21 @@ pub(crate) fn pdq_hash(hex: &str) -> Result<[u8; 32], String> {
         .ok_or_else(|| format!("not a PDQ hash (64 hex digits): '{}'", message::value(hex)))
 }
 
-/// A quality 0-100.
+/// A quality 0-100, in plain decimal digits (no sign).
 pub(crate) fn pdq_quality(text: &str) -> Option<u8> {
-    text.trim().parse::<u8>().ok().filter(|q| *q <= 100)
+    let t = text.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<u8>().ok().filter(|q| *q <= 100)
+}
+
+/// True when a field is meant as a number (digits, maybe signed): one that
+/// is not a quality 0-100 is then a bad quality, never a name.
+fn numeric(text: &str) -> bool {
+    let t = text.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn entry(text: &str) -> Result<Entry, String> {
@@ -83,7 +95,7 @@ fn entry(text: &str) -> Result<Entry, String> {
                             .ok_or_else(|| format!("bad quality '{}'", message::value(v)))?,
                     )
                 }
-                "filename" => e.name = Some(v.to_string()),
+                "filename" => e.name = Some(v.to_string()).filter(|n| !n.is_empty()),
                 k => e.extra.push((k.to_string(), v.trim().to_string())),
             }
         }
@@ -100,8 +112,11 @@ fn entry(text: &str) -> Result<Entry, String> {
         }
         Some((q, name)) => match pdq_quality(q) {
             Some(q) => (Some(q), (!name.is_empty()).then(|| name.join(","))),
-            None if q.trim().parse::<i64>().is_ok() => {
-                return Err(format!("quality '{}' outside 0-100", message::value(q)));
+            None if numeric(q) => {
+                return Err(format!(
+                    "quality '{}' is not a whole number 0-100",
+                    message::value(q)
+                ));
             }
             None => (None, Some(rest.join(","))),
         },
@@ -160,6 +175,19 @@ mod tests {
         assert_eq!(report.rejected, 4);
         assert!(report.first_rejects[0].reason.contains("not a PDQ hash"));
         assert_eq!(report.first_rejects[0].line, 1);
-        assert!(report.first_rejects[2].reason.contains("outside 0-100"));
+        assert!(
+            report.first_rejects[2]
+                .reason
+                .contains("not a whole number 0-100")
+        );
+        // Signs, and numbers past any quality, are bad qualities, not names.
+        for q in ["+5", "-0", "99999999999999999999", "101"] {
+            let (got, report) = parse_all(&format!("{H},{q},name\n"));
+            assert!(got.is_empty() && report.rejected == 1, "{q}");
+        }
+        let (got, _) = parse_all(&format!("hash={H},filename\n{H},,\n{H},050,n\n"));
+        assert_eq!(got[0].name, None);
+        assert_eq!(got[1].name, None);
+        assert_eq!(got[2].pdq.unwrap().quality, Some(50));
     }
 }
