@@ -325,6 +325,12 @@ fn insert(
         let mut set_name = set.map(|s| s.provenance().name.clone()).unwrap_or_default();
         if let Some(d) = h.basis.distance() {
             set_name = format!("near-duplicate of {set_name} (distance {d})");
+            if h.basis.more() > 0 {
+                set_name.push_str(&format!(
+                    " and {} more of its entries within the threshold, not listed",
+                    h.basis.more()
+                ));
+            }
         }
         tx.prepare_cached(
             "INSERT INTO hits (file_id, hash_set_id, kind, algorithm, entry, category, entry_name, media_id, distance)

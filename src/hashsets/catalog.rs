@@ -35,8 +35,18 @@ pub enum Basis {
     Pdq {
         /// Hamming distance, 0-256.
         distance: u32,
+        /// On the last hit listed for a set: how many more of its entries
+        /// lie within the threshold, not listed (at most
+        /// [`MAX_PDQ_HITS`] are, nearest first).
+        more: u32,
     },
 }
+
+/// Most PDQ hits recorded for one picture and one set, nearest first; the
+/// rest are counted on the last. A set with thousands of entries around
+/// one picture (near-identical copies, or a list built to flood) would
+/// otherwise write a hit row per entry for every such picture.
+pub const MAX_PDQ_HITS: usize = 32;
 
 impl Basis {
     /// `md5`, `sha1`, `sha256`, `blake3` or `pdq` (the case's `algorithm`).
@@ -47,11 +57,19 @@ impl Basis {
         }
     }
 
+    /// Entries of the same set within the threshold beyond those listed.
+    pub fn more(self) -> u32 {
+        match self {
+            Basis::Digest(_) => 0,
+            Basis::Pdq { more, .. } => more,
+        }
+    }
+
     /// The distance of a PDQ match.
     pub fn distance(self) -> Option<u32> {
         match self {
             Basis::Digest(_) => None,
-            Basis::Pdq { distance } => Some(distance),
+            Basis::Pdq { distance, .. } => Some(distance),
         }
     }
 }
@@ -240,7 +258,10 @@ impl HashSetCatalog {
             best.sort_unstable_by_key(|f| (f.entry, f.distance));
             best.dedup_by_key(|f| f.entry);
             best.sort_unstable_by_key(|f| (f.distance, f.entry));
-            for f in &best {
+            let more = best.len().saturating_sub(MAX_PDQ_HITS);
+            best.truncate(MAX_PDQ_HITS);
+            let last = best.len().saturating_sub(1);
+            for (i, f) in best.iter().enumerate() {
                 let (Some(entry), Some(kind)) = (set.entry(f.entry), set.kind_of(f.entry)) else {
                     self.note_damage(set, format!("entry {} unreadable", f.entry));
                     continue;
@@ -250,6 +271,11 @@ impl HashSetCatalog {
                     kind,
                     basis: Basis::Pdq {
                         distance: f.distance,
+                        more: if i == last {
+                            u32::try_from(more).unwrap_or(u32::MAX)
+                        } else {
+                            0
+                        },
                     },
                     entry: f.entry,
                     category: entry.category,

@@ -73,6 +73,9 @@ pub fn hits_json(catalog: &HashSetCatalog, rec: &FileRecord) -> Value {
             // A PDQ match is a near-duplicate: always with its distance.
             if let (Some(d), Some(o)) = (h.basis.distance(), v.as_object_mut()) {
                 o.insert("distance".into(), json!(d));
+                if h.basis.more() > 0 {
+                    o.insert("more_within_threshold".into(), json!(h.basis.more()));
+                }
             }
             v
         })

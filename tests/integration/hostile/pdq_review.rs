@@ -9,6 +9,11 @@ use ferret::hashsets::{CompiledSet, Entry, Format, HashSetError, PdqEntry, PdqMa
 use crate::util;
 
 fn pdq_set(dir: &std::path::Path, m: PdqMatch) -> std::path::PathBuf {
+    pdq_set_of(dir, m, 1)
+}
+
+/// A set of `copies` entries, all the same PDQ hash.
+fn pdq_set_of(dir: &std::path::Path, m: PdqMatch, copies: usize) -> std::path::PathBuf {
     let mut b = IndexBuilder::default();
     let e = Entry {
         pdq: Some(PdqEntry {
@@ -17,7 +22,9 @@ fn pdq_set(dir: &std::path::Path, m: PdqMatch) -> std::path::PathBuf {
         }),
         ..Entry::default()
     };
-    b.add(&e).unwrap();
+    for _ in 0..copies {
+        b.add(&e).unwrap();
+    }
     let provenance = Provenance {
         name: "p".into(),
         kind: SetKind::Alert,
@@ -36,7 +43,7 @@ fn pdq_set(dir: &std::path::Path, m: PdqMatch) -> std::path::PathBuf {
         hex64: None,
         pdq: Some(m),
     };
-    let path = dir.join(format!("t{}-q{}.fhs", m.threshold, m.min_quality));
+    let path = dir.join(format!("t{}-q{}-n{copies}.fhs", m.threshold, m.min_quality));
     b.write(&path, &provenance).unwrap();
     path
 }
@@ -94,4 +101,24 @@ fn a_pdq_value_that_is_no_blob_does_not_keep_a_scan_from_finishing() {
         )
         .unwrap();
     assert_eq!(unfinished, 0);
+}
+
+/// A set of many entries around one picture (near-identical copies, or a
+/// list built to flood) gives the picture at most MAX_PDQ_HITS hits per
+/// set, nearest first, the rest counted on the last: a scan does not write
+/// a hit row per entry for every such picture.
+#[test]
+fn a_flood_of_pdq_entries_is_listed_up_to_the_cap_and_counted() {
+    use ferret::hashsets::catalog::MAX_PDQ_HITS;
+    let dir = tempfile::tempdir().unwrap();
+    let path = pdq_set_of(dir.path(), PdqMatch::default(), 1000);
+    let catalog = ferret::hashsets::HashSetCatalog::new(vec![CompiledSet::open(&path).unwrap()]);
+    let mut near = [0x5a; 32];
+    near[0] ^= 0x03;
+    let hits = catalog.lookup_pdq(&[[0xa5; 32], near], 100);
+    assert_eq!(hits.len(), MAX_PDQ_HITS);
+    assert!(hits.iter().all(|h| h.basis.distance() == Some(2)));
+    let more: Vec<u32> = hits.iter().map(|h| h.basis.more()).collect();
+    assert_eq!(more.iter().sum::<u32>(), 1000 - MAX_PDQ_HITS as u32);
+    assert_eq!(*more.last().unwrap(), 1000 - MAX_PDQ_HITS as u32);
 }
