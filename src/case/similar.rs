@@ -97,24 +97,47 @@ impl CaseStore {
             }
         }
         let mut parent: Vec<usize> = (0..hashes.len()).collect();
-        if hashes.len() > 1 {
-            let bytes = PdqIndex::build_for_threshold(&hashes, threshold)
+        let join = |parent: &mut Vec<usize>, i: usize, j: usize| {
+            let (a, b) = (root(parent, i), root(parent, j));
+            if a != b {
+                // The lower index is the root: a group is named by its
+                // lowest file id (ids are in ascending order).
+                let (lo, hi) = (a.min(b), a.max(b));
+                if let Some(slot) = parent.get_mut(hi) {
+                    *slot = lo;
+                }
+            }
+        };
+        // Identical hashes (copies of one picture) are joined directly and
+        // queried once: 20,000 copies of one picture took 99 s as 20,000
+        // queries each answering all 20,000.
+        let mut order: Vec<usize> = (0..hashes.len()).collect();
+        order.sort_unstable_by_key(|&i| hashes.get(i).copied().unwrap_or_default());
+        let mut unique: Vec<[u8; 32]> = Vec::new();
+        let mut first_of: Vec<usize> = Vec::new();
+        for &i in &order {
+            let h = hashes.get(i).copied().unwrap_or_default();
+            match (unique.last(), first_of.last()) {
+                (Some(u), Some(&f)) if *u == h => join(&mut parent, f, i),
+                _ => {
+                    unique.push(h);
+                    first_of.push(i);
+                }
+            }
+        }
+        if unique.len() > 1 {
+            let bytes = PdqIndex::build_for_threshold(&unique, threshold)
                 .map_err(|e| CaseError::Grouping(e.to_string()))?;
             let view =
                 PdqIndexView::open(&bytes).map_err(|e| CaseError::Grouping(e.to_string()))?;
             let mut searcher = view.searcher(threshold);
             let mut near = Vec::new();
-            for (i, h) in hashes.iter().enumerate() {
+            for (u, h) in unique.iter().enumerate() {
                 searcher.query(h, &mut near);
-                for &(j, _) in &near {
-                    let (a, b) = (root(&mut parent, i), root(&mut parent, j as usize));
-                    if a != b {
-                        // The lower index is the root: a group is named by
-                        // its lowest file id (ids are in ascending order).
-                        let (lo, hi) = (a.min(b), a.max(b));
-                        if let Some(slot) = parent.get_mut(hi) {
-                            *slot = lo;
-                        }
+                let Some(&i) = first_of.get(u) else { continue };
+                for &(v, _) in &near {
+                    if let Some(&j) = first_of.get(v as usize) {
+                        join(&mut parent, i, j);
                     }
                 }
             }
