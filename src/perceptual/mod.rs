@@ -44,6 +44,7 @@
 //!   default image, as Pillow's frame 0).
 //! - Colour profiles (ICC, gAMA) are ignored.
 
+pub mod budget;
 pub mod decode;
 pub mod index;
 pub mod pdq;
@@ -172,6 +173,8 @@ pub fn pdq_of_image(bytes: &[u8]) -> Result<HashAndQuality, String> {
 pub fn pdq_dihedral_of_image(bytes: &[u8]) -> Result<DihedralHashes, String> {
     let limits = scan_limits();
     decode::check_jpeg_scans(bytes).map_err(|e| e.to_string())?;
+    // Held until the hash is made: all threads' decodes share one budget.
+    let _memory = budget::DECODES.reserve(budget::estimate(bytes));
     let (w, h, rgb) = match jpeg_scaled(bytes, &limits) {
         Some(decoded) => decoded?,
         None => decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?,
