@@ -73,117 +73,7 @@ impl CaseStore {
         min_quality: u8,
         actor: &str,
     ) -> Result<SimilarSummary, CaseError> {
-        let mut ids = Vec::new();
-        let mut hashes: Vec<[u8; 32]> = Vec::new();
-        {
-            let mut st = self.conn.prepare(
-                // Only 32-byte BLOBs are PDQ hashes: any other value (a
-                // crafted case) is left out, never an error that would keep
-                // a scan's end from being recorded.
-                "SELECT id, pdq FROM files WHERE typeof(pdq) = 'blob' AND length(pdq) = 32
-                     AND pdq_quality >= ?1 ORDER BY id",
-            )?;
-            let rows = st.query_map([i64::from(min_quality)], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?;
-            for row in rows {
-                let (id, pdq) = row?;
-                // A hash of another length is no PDQ hash (a crafted case):
-                // left out of grouping, never a panic.
-                if let Ok(h) = <[u8; 32]>::try_from(pdq.as_slice()) {
-                    ids.push(id);
-                    hashes.push(h);
-                }
-            }
-        }
-        let mut parent: Vec<usize> = (0..hashes.len()).collect();
-        let join = |parent: &mut Vec<usize>, i: usize, j: usize| {
-            let (a, b) = (root(parent, i), root(parent, j));
-            if a != b {
-                // The lower index is the root: a group is named by its
-                // lowest file id (ids are in ascending order).
-                let (lo, hi) = (a.min(b), a.max(b));
-                if let Some(slot) = parent.get_mut(hi) {
-                    *slot = lo;
-                }
-            }
-        };
-        // Identical hashes (copies of one picture) are joined directly and
-        // queried once: 20,000 copies of one picture took 99 s as 20,000
-        // queries each answering all 20,000.
-        let mut order: Vec<usize> = (0..hashes.len()).collect();
-        order.sort_unstable_by_key(|&i| hashes.get(i).copied().unwrap_or_default());
-        let mut unique: Vec<[u8; 32]> = Vec::new();
-        let mut first_of: Vec<usize> = Vec::new();
-        for &i in &order {
-            let h = hashes.get(i).copied().unwrap_or_default();
-            match (unique.last(), first_of.last()) {
-                (Some(u), Some(&f)) if *u == h => join(&mut parent, f, i),
-                _ => {
-                    unique.push(h);
-                    first_of.push(i);
-                }
-            }
-        }
-        if unique.len() > 1 {
-            let bytes = PdqIndex::build_for_threshold(&unique, threshold)
-                .map_err(|e| CaseError::Grouping(e.to_string()))?;
-            let view =
-                PdqIndexView::open(&bytes).map_err(|e| CaseError::Grouping(e.to_string()))?;
-            let mut searcher = view.searcher(threshold);
-            let mut near = Vec::new();
-            for (u, h) in unique.iter().enumerate() {
-                searcher.query(h, &mut near);
-                let Some(&i) = first_of.get(u) else { continue };
-                for &(v, _) in &near {
-                    if let Some(&j) = first_of.get(v as usize) {
-                        join(&mut parent, i, j);
-                    }
-                }
-            }
-        }
-        let roots: Vec<usize> = (0..hashes.len()).map(|i| root(&mut parent, i)).collect();
-        let mut size = vec![0u64; hashes.len()];
-        for &r in &roots {
-            if let Some(n) = size.get_mut(r) {
-                *n += 1;
-            }
-        }
-        let mut summary = SimilarSummary {
-            pictures: hashes.len() as u64,
-            ..Default::default()
-        };
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "UPDATE files SET similar_group = NULL WHERE similar_group IS NOT NULL",
-            [],
-        )?;
-        {
-            let mut set = tx.prepare("UPDATE files SET similar_group = ?1 WHERE id = ?2")?;
-            for (i, &r) in roots.iter().enumerate() {
-                if size.get(r).copied().unwrap_or(0) < 2 {
-                    continue;
-                }
-                if r == i {
-                    summary.groups += 1;
-                }
-                summary.grouped += 1;
-                if let (Some(group), Some(id)) = (ids.get(r), ids.get(i)) {
-                    set.execute(params![group, id])?;
-                }
-            }
-        }
-        super::audit::append(
-            &tx,
-            actor,
-            "similar_grouped",
-            &serde_json::json!({"threshold": threshold, "min_quality": min_quality,
-                                "pictures": summary.pictures, "groups": summary.groups,
-                                "grouped": summary.grouped})
-            .to_string(),
-        )?;
-        tx.commit()?;
-        Ok(summary)
+        group_similar(&self.conn, threshold, min_quality, actor)
     }
 
     /// The file id of an item named by its id or its item path (as the
@@ -257,4 +147,125 @@ impl CaseStore {
         items.sort_by_key(|i| (i.id != file_id, i.distance, i.id));
         Ok(items)
     }
+}
+
+/// [`CaseStore::group_similar`] on a connection (the scan's writer runs it
+/// on its own thread when the scan's records are in).
+pub(crate) fn group_similar(
+    conn: &rusqlite::Connection,
+    threshold: u32,
+    min_quality: u8,
+    actor: &str,
+) -> Result<SimilarSummary, CaseError> {
+    let mut ids = Vec::new();
+
+    let mut hashes: Vec<[u8; 32]> = Vec::new();
+    {
+        let mut st = conn.prepare(
+            // Only 32-byte BLOBs are PDQ hashes: any other value (a
+            // crafted case) is left out, never an error that would keep
+            // a scan's end from being recorded.
+            "SELECT id, pdq FROM files WHERE typeof(pdq) = 'blob' AND length(pdq) = 32
+                 AND pdq_quality >= ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([i64::from(min_quality)], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for row in rows {
+            let (id, pdq) = row?;
+            // A hash of another length is no PDQ hash (a crafted case):
+            // left out of grouping, never a panic.
+            if let Ok(h) = <[u8; 32]>::try_from(pdq.as_slice()) {
+                ids.push(id);
+                hashes.push(h);
+            }
+        }
+    }
+    let mut parent: Vec<usize> = (0..hashes.len()).collect();
+    let join = |parent: &mut Vec<usize>, i: usize, j: usize| {
+        let (a, b) = (root(parent, i), root(parent, j));
+        if a != b {
+            // The lower index is the root: a group is named by its
+            // lowest file id (ids are in ascending order).
+            let (lo, hi) = (a.min(b), a.max(b));
+            if let Some(slot) = parent.get_mut(hi) {
+                *slot = lo;
+            }
+        }
+    };
+    // Identical hashes (copies of one picture) are joined directly and
+    // queried once: 20,000 copies of one picture took 99 s as 20,000
+    // queries each answering all 20,000.
+    let mut order: Vec<usize> = (0..hashes.len()).collect();
+    order.sort_unstable_by_key(|&i| hashes.get(i).copied().unwrap_or_default());
+    let mut unique: Vec<[u8; 32]> = Vec::new();
+    let mut first_of: Vec<usize> = Vec::new();
+    for &i in &order {
+        let h = hashes.get(i).copied().unwrap_or_default();
+        match (unique.last(), first_of.last()) {
+            (Some(u), Some(&f)) if *u == h => join(&mut parent, f, i),
+            _ => {
+                unique.push(h);
+                first_of.push(i);
+            }
+        }
+    }
+    if unique.len() > 1 {
+        let bytes = PdqIndex::build_for_threshold(&unique, threshold)
+            .map_err(|e| CaseError::Grouping(e.to_string()))?;
+        let view = PdqIndexView::open(&bytes).map_err(|e| CaseError::Grouping(e.to_string()))?;
+        let mut searcher = view.searcher(threshold);
+        let mut near = Vec::new();
+        for (u, h) in unique.iter().enumerate() {
+            searcher.query(h, &mut near);
+            let Some(&i) = first_of.get(u) else { continue };
+            for &(v, _) in &near {
+                if let Some(&j) = first_of.get(v as usize) {
+                    join(&mut parent, i, j);
+                }
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..hashes.len()).map(|i| root(&mut parent, i)).collect();
+    let mut size = vec![0u64; hashes.len()];
+    for &r in &roots {
+        if let Some(n) = size.get_mut(r) {
+            *n += 1;
+        }
+    }
+    let mut summary = SimilarSummary {
+        pictures: hashes.len() as u64,
+        ..Default::default()
+    };
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "UPDATE files SET similar_group = NULL WHERE similar_group IS NOT NULL",
+        [],
+    )?;
+    {
+        let mut set = tx.prepare("UPDATE files SET similar_group = ?1 WHERE id = ?2")?;
+        for (i, &r) in roots.iter().enumerate() {
+            if size.get(r).copied().unwrap_or(0) < 2 {
+                continue;
+            }
+            if r == i {
+                summary.groups += 1;
+            }
+            summary.grouped += 1;
+            if let (Some(group), Some(id)) = (ids.get(r), ids.get(i)) {
+                set.execute(params![group, id])?;
+            }
+        }
+    }
+    super::audit::append(
+        &tx,
+        actor,
+        "similar_grouped",
+        &serde_json::json!({"threshold": threshold, "min_quality": min_quality,
+                            "pictures": summary.pictures, "groups": summary.groups,
+                            "grouped": summary.grouped})
+        .to_string(),
+    )?;
+    tx.commit()?;
+    Ok(summary)
 }

@@ -37,6 +37,9 @@ pub struct CaseWriter {
     /// The evidence shows named data streams: a `:` in a name is escaped
     /// in its text, so `a:b` (a file) never reads like stream `b` of `a`.
     streams: bool,
+    /// Who the scan is run by, when the case's near-duplicate groups are
+    /// to be redone once its records are in ([`Self::grouping`]).
+    group_as: Option<String>,
 }
 
 fn ns(t: Option<crate::evidence::UtcTime>) -> Option<i64> {
@@ -83,6 +86,7 @@ impl CaseWriter {
             resuming: false,
             style,
             streams,
+            group_as: None,
         })
     }
 
@@ -91,6 +95,13 @@ impl CaseWriter {
     /// replaced rather than added to. Off, it skips those deletes.
     pub fn resuming(mut self, yes: bool) -> Self {
         self.resuming = yes;
+        self
+    }
+
+    /// Redo the case's near-duplicate groups, as `actor`, when the scan's
+    /// records are all in.
+    pub fn grouping(mut self, actor: &str) -> Self {
+        self.group_as = Some(actor.to_string());
         self
     }
 
@@ -407,7 +418,27 @@ impl RecordSink for CaseWriter {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.flush()
+        self.flush()?;
+        // Near-duplicate groups over the whole case, this scan's pictures
+        // included, on this thread (a front end's stays free). A failure
+        // is logged in the audit log rather than fail a recorded scan.
+        if let Some(actor) = &self.group_as
+            && let Err(e) = super::similar::group_similar(
+                &self.conn,
+                crate::perceptual::DEFAULT_THRESHOLD,
+                crate::perceptual::MIN_QUALITY,
+                actor,
+            )
+        {
+            super::audit::append(
+                &self.conn,
+                actor,
+                "similar_grouping_failed",
+                &serde_json::json!({"scan": self.scan_id, "reason": e.to_string()}).to_string(),
+            )
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        }
+        Ok(())
     }
 }
 

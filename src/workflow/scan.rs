@@ -386,7 +386,8 @@ impl ScanPlan {
             store.begin_scan(evidence_id, &settings, &catalog, resumes, &actor)?;
         let writer =
             CaseWriter::open(store.path(), evidence_id, scan_id, set_ids, catalog.clone())?
-                .resuming(resumes.is_some() || had_rows);
+                .resuming(resumes.is_some() || had_rows)
+                .grouping(&actor);
         let mut options = ScanOptions::from_settings(&root, &settings, catalog.clone());
         if let Some(r) = resume_set {
             options = options.resume(r);
@@ -429,25 +430,11 @@ impl RunningScan {
                 "changed_during_read": s.changed_during_read, "elapsed_s": s.elapsed.as_secs_f64(),
             })
         });
-        // Near-duplicate groups over the whole case, this scan's pictures
-        // included (a failed scan recorded none to group).
-        let grouped = match status {
-            ScanStatus::Failed => Ok(()),
-            _ => self
-                .store
-                .group_similar(
-                    crate::perceptual::DEFAULT_THRESHOLD,
-                    crate::perceptual::MIN_QUALITY,
-                    &self.actor,
-                )
-                .map(|_| ()),
-        };
-        // The scan's end is recorded whatever the grouping did: a grouping
-        // failure must not leave a finished scan looking interrupted.
-        let finished = self
+        // (Near-duplicate groups were redone by the case writer, on the
+        // scan's own thread, once its records were in.)
+        let recorded = self
             .store
             .finish_scan(self.scan_id, status, &counters, &self.actor);
-        let recorded = finished.and(grouped);
         FinishedScan {
             store: self.store,
             status,
