@@ -340,7 +340,13 @@ impl HashLibrary {
         let mut builder = IndexBuilder::default();
         let mut overflow = None;
         let hex64 = record.hex64.unwrap_or(Hex64::Either);
-        let report = parse_source(path, record.format, hex64, &mut |e| {
+        let mut too_flat = 0u64;
+        let mut report = parse_source(path, record.format, hex64, &mut |e| {
+            if e.pdq
+                .is_some_and(|p| p.quality.is_some_and(|q| q < record.pdq.min_quality))
+            {
+                too_flat += 1;
+            }
             if let Err(why) = builder.add(&e) {
                 overflow.get_or_insert(why);
             }
@@ -348,6 +354,13 @@ impl HashLibrary {
                 progress(builder.len());
             }
         })?;
+        if too_flat > 0 {
+            report.warnings.push(format!(
+                "{too_flat} PDQ entries have a quality below the set's minimum of {}: \
+                 they will never match (import with a lower --pdq-min-quality to match them)",
+                record.pdq.min_quality
+            ));
+        }
         if let Some(why) = overflow {
             return Err(HashSetError::Malformed {
                 path: path.to_path_buf(),

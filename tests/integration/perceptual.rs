@@ -559,6 +559,14 @@ fn pdq_csv_imports_say_what_they_did() {
         ),
     )
     .unwrap();
+    let low = dir.path().join("low.txt");
+    std::fs::write(&low, format!("{h},20,flat.jpg\n{h},90,fine.jpg\n")).unwrap();
+    let out = import("low", &["--algorithm", "pdq"], &low);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("1 PDQ entries have a quality below the set's minimum of 50"),
+        "{err}"
+    );
     let out = import("both", &[], &both);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("both.csv:2: not a PDQ hash"), "{err}");
