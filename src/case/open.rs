@@ -51,8 +51,8 @@ fn compat_views(conn: &Connection) -> Result<(), CaseError> {
     let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     // Columns later versions added, as NULLs, for queries written for the
     // current schema.
-    const V4_FILES: &str =
-        "NULL AS pdq, NULL AS pdq_quality, NULL AS pdq_note, NULL AS similar_group";
+    const V4_FILES: &str = "NULL AS pdq, NULL AS pdq_quality, NULL AS pdq_note, \
+         NULL AS similar_group, NULL AS pdq_views";
     match version {
         1 | 2 => conn.execute_batch(&format!(
             "CREATE TEMP VIEW evidence AS SELECT *, 'posix' AS path_style, NULL AS streams FROM main.evidence;
@@ -65,6 +65,9 @@ fn compat_views(conn: &Connection) -> Result<(), CaseError> {
             "CREATE TEMP VIEW files AS SELECT *, {V4_FILES} FROM main.files;
              CREATE TEMP VIEW hits AS SELECT *, NULL AS distance FROM main.hits;"
         ))?,
+        4 => conn.execute_batch(
+            "CREATE TEMP VIEW files AS SELECT *, NULL AS pdq_views FROM main.files;",
+        )?,
         _ => {}
     }
     Ok(())

@@ -8,12 +8,20 @@
 pub const APPLICATION_ID: i32 = 0x4652_5254;
 
 /// Schema version this Ferret writes.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Migrations: index `i` takes the schema from version `i` to `i + 1`.
 /// They run with foreign keys off (a table rebuild needs it) and are
 /// checked with `foreign_key_check` before they commit.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+
+/// Version 5: a picture's other seven dihedral PDQ views (`pdq_views`,
+/// 7 x 32 bytes: rotated and mirrored, in `perceptual::Dihedral` order
+/// after the original), so near-duplicate groups join rotated and
+/// mirrored copies as hash-set matching finds them.
+const V5: &str = r#"
+ALTER TABLE files ADD COLUMN pdq_views BLOB;
+"#;
 
 /// Version 4: perceptual hashes. A picture row carries its PDQ hash
 /// (`pdq`, 32 bytes, Meta's bit order) and quality (0–100), or why a

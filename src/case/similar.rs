@@ -5,7 +5,10 @@
 //!
 //! Groups are the connected parts of the "within the threshold" relation
 //! (single linkage): two pictures share a group when a chain of pictures,
-//! each within the threshold of the next, joins them. A group is named by
+//! each within the threshold of the next, joins them. A picture is
+//! compared as it is and turned or mirrored (its eight dihedral views,
+//! kept in the case since schema 5), so a rotated or mirrored copy joins
+//! the group as it matches a set's entry. A group is named by
 //! its lowest file id; a picture alone has no group. Pictures below the
 //! minimum quality are left out, as they are of matching: a featureless
 //! picture's hash says little about what it shows.
@@ -108,7 +111,10 @@ impl CaseStore {
     pub fn similar_to(&self, file_id: i64) -> Result<Vec<SimilarItem>, CaseError> {
         let mut st = self.conn.prepare(
             "SELECT f.id, e.exhibit, f.path_text || coalesce(':' || f.stream_text, '')
-                    || coalesce(f.member_text, ''), f.pdq, f.pdq_quality
+                    || coalesce(f.member_text, ''),
+                    CASE WHEN typeof(f.pdq) = 'blob' THEN f.pdq END,
+                    CASE WHEN typeof(f.pdq_quality) = 'integer' THEN f.pdq_quality END,
+                    CASE WHEN typeof(f.pdq_views) = 'blob' THEN f.pdq_views END
              FROM files f JOIN evidence e ON e.id = f.evidence_id
              WHERE f.similar_group = (SELECT similar_group FROM files WHERE id = ?1)",
         )?;
@@ -119,21 +125,38 @@ impl CaseStore {
                 r.get::<_, String>(2)?,
                 r.get::<_, Option<Vec<u8>>>(3)?,
                 r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<Vec<u8>>>(5)?,
             ))
         })?;
         let rows: Vec<_> = rows.collect::<Result<_, _>>()?;
         let hash_of = |v: &Option<Vec<u8>>| v.as_deref().and_then(|b| <[u8; 32]>::try_from(b).ok());
-        let own = rows
-            .iter()
-            .find(|r| r.0 == file_id)
-            .and_then(|r| hash_of(&r.3));
+        // The item's hash and its rotated and mirrored views: a member's
+        // distance is to the nearest of them.
+        let own: Vec<[u8; 32]> = match rows.iter().find(|r| r.0 == file_id) {
+            Some(r) => {
+                let views = r.5.as_deref().unwrap_or_default();
+                let (views, rest) = views.as_chunks::<32>();
+                let views = if views.len() == 7 && rest.is_empty() {
+                    views
+                } else {
+                    &[]
+                };
+                hash_of(&r.3)
+                    .into_iter()
+                    .chain(views.iter().copied())
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         let mut items: Vec<SimilarItem> = rows
             .iter()
-            .filter_map(|(id, exhibit, path, pdq, q)| {
+            .filter_map(|(id, exhibit, path, pdq, q, _)| {
                 let h = hash_of(pdq)?;
-                let distance = own.map_or(256, |o| {
-                    o.iter().zip(&h).map(|(a, b)| (a ^ b).count_ones()).sum()
-                });
+                let distance = own
+                    .iter()
+                    .map(|o| o.iter().zip(&h).map(|(a, b)| (a ^ b).count_ones()).sum())
+                    .min()
+                    .unwrap_or(256);
                 Some(SimilarItem {
                     id: *id,
                     exhibit: crate::pathfmt::display_safe(exhibit).into_owned(),
@@ -158,26 +181,40 @@ pub(crate) fn group_similar(
     actor: &str,
 ) -> Result<SimilarSummary, CaseError> {
     let mut ids = Vec::new();
-
     let mut hashes: Vec<[u8; 32]> = Vec::new();
+    // Each picture's rotated and mirrored views, where recorded.
+    let mut views: Vec<Vec<[u8; 32]>> = Vec::new();
     {
         let mut st = conn.prepare(
             // Only 32-byte BLOBs are PDQ hashes: any other value (a
             // crafted case) is left out, never an error that would keep
             // a scan's end from being recorded.
-            "SELECT id, pdq FROM files WHERE typeof(pdq) = 'blob' AND length(pdq) = 32
+            "SELECT id, pdq, CASE WHEN typeof(pdq_views) = 'blob' THEN pdq_views END
+             FROM files WHERE typeof(pdq) = 'blob' AND length(pdq) = 32
                  AND pdq_quality >= ?1 ORDER BY id",
         )?;
         let rows = st.query_map([i64::from(min_quality)], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+            ))
         })?;
         for row in rows {
-            let (id, pdq) = row?;
+            let (id, pdq, v) = row?;
             // A hash of another length is no PDQ hash (a crafted case):
             // left out of grouping, never a panic.
             if let Ok(h) = <[u8; 32]>::try_from(pdq.as_slice()) {
                 ids.push(id);
                 hashes.push(h);
+                // Views of any other length than seven hashes: none.
+                let v = v.unwrap_or_default();
+                let (chunks, rest) = v.as_chunks::<32>();
+                views.push(if chunks.len() == 7 && rest.is_empty() {
+                    chunks.to_vec()
+                } else {
+                    Vec::new()
+                });
             }
         }
     }
@@ -217,11 +254,16 @@ pub(crate) fn group_similar(
         let mut searcher = view.searcher(threshold);
         let mut near = Vec::new();
         for (u, h) in unique.iter().enumerate() {
-            searcher.query(h, &mut near);
             let Some(&i) = first_of.get(u) else { continue };
-            for &(v, _) in &near {
-                if let Some(&j) = first_of.get(v as usize) {
-                    join(&mut parent, i, j);
+            // The picture as it is and turned or mirrored: a rotated copy
+            // of a picture joins its group, as it matches its set entry.
+            let turned = views.get(i).map(Vec::as_slice).unwrap_or_default();
+            for view in std::iter::once(h).chain(turned) {
+                searcher.query(view, &mut near);
+                for &(v, _) in &near {
+                    if let Some(&j) = first_of.get(v as usize) {
+                        join(&mut parent, i, j);
+                    }
                 }
             }
         }

@@ -226,6 +226,10 @@ fn insert(
         Some(crate::job::Perceptual::NotHashed(why)) => (None, Some(why.clone())),
         None => (None, None),
     };
+    let pdq_views: Option<Vec<u8>> = match &rec.perceptual {
+        Some(crate::job::Perceptual::Pdq { views, .. }) => Some(views.as_flattened().to_vec()),
+        _ => None,
+    };
     let verdict = match rec.verdict() {
         Verdict::None => "none",
         Verdict::Info => "info",
@@ -236,17 +240,17 @@ fn insert(
             ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
             changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict,
             stream, stream_text, attributes, members, member_text, archive, archive_note,
-            pdq, pdq_quality, pdq_note)
+            pdq, pdq_quality, pdq_note, pdq_views)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)
         ";
     const UPSERT: &str = "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, kind, size, mtime_ns, atime_ns,
             ctime_ns, btime_ns, mode, inode, md5, sha1, sha256, blake3, bytes_read, mime, media, mismatch,
             changed_during_read, status, reason, error_op, error_kind, error_code, error_message, link_target, verdict,
             stream, stream_text, attributes, members, member_text, archive, archive_note,
-            pdq, pdq_quality, pdq_note)
+            pdq, pdq_quality, pdq_note, pdq_views)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)
          ON CONFLICT (evidence_id, path) DO UPDATE SET scan_id = excluded.scan_id, kind = excluded.kind,
             size = excluded.size, mtime_ns = excluded.mtime_ns, atime_ns = excluded.atime_ns,
             ctime_ns = excluded.ctime_ns, btime_ns = excluded.btime_ns, mode = excluded.mode,
@@ -261,7 +265,8 @@ fn insert(
             attributes = excluded.attributes, members = excluded.members,
             member_text = excluded.member_text, archive = excluded.archive,
             archive_note = excluded.archive_note, pdq = excluded.pdq,
-            pdq_quality = excluded.pdq_quality, pdq_note = excluded.pdq_note
+            pdq_quality = excluded.pdq_quality, pdq_note = excluded.pdq_note,
+            pdq_views = excluded.pdq_views
          RETURNING id";
     let values = params![
         evidence_id,
@@ -304,6 +309,7 @@ fn insert(
         pdq.map(|(h, _)| h.to_vec()),
         pdq.map(|(_, q)| i64::from(q)),
         pdq_note,
+        pdq_views,
     ];
     // A fresh scan inserts (cheapest); one that may meet existing rows upserts.
     let id: i64 = if resuming {

@@ -398,9 +398,8 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
         hits.iter().map(|h| (&h.0, h.2)).collect::<Vec<_>>()
     );
 
-    // Copies of one original share a group (same orientation: the mirror
-    // and rotation are matched to the set through their dihedral views,
-    // not grouped); unrelated pictures are in none.
+    // Copies of one original share a group, rotated and mirrored ones
+    // too (through their dihedral views); unrelated pictures are in none.
     let group = |name: &str| -> Option<i64> {
         conn.query_row(
             "SELECT similar_group FROM files WHERE path_text = ?1",
@@ -413,6 +412,8 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
         let g = group(&format!("copies/o{i}-small.jpg"));
         assert!(g.is_some());
         assert_eq!(g, group(&format!("copies/o{i}-q30.jpg")));
+        assert_eq!(g, group(&format!("copies/o{i}-mirror.png")));
+        assert_eq!(g, group(&format!("copies/o{i}-rot90.jpg")));
         assert_ne!(g, group(&format!("copies/o{}-small.jpg", (i + 1) % 3)));
     }
     for i in 0..6 {
@@ -437,6 +438,14 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
             .any(|l| l.ends_with("\tcopies/o1-q30.jpg")),
         "{similar}"
     );
+    // The mirrored copy is listed at its distance through the item's
+    // mirrored view: near, not 100-odd bits.
+    let mirror = lines
+        .iter()
+        .find(|l| l.ends_with("\tcopies/o1-mirror.png"))
+        .unwrap();
+    let d: u32 = mirror.split('\t').nth(1).unwrap().parse().unwrap();
+    assert!(d <= 31, "{similar}");
     assert!(
         lines
             .iter()
