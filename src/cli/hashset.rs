@@ -459,12 +459,9 @@ fn export(lib: &HashLibrary, args: ExportArgs) -> u8 {
     if args.format == "hashdeep" && algo == Algorithm::Blake3 {
         return fail("hashdeep files cannot hold BLAKE3; use --format sums or plain");
     }
-    let out: Box<dyn Write> = match &args.output {
-        Some(p) => match std::fs::File::create_new(p) {
-            Ok(f) => Box::new(f),
-            Err(e) => return fail(format!("{}: {e}", p.display())),
-        },
-        None => Box::new(io::stdout()),
+    let out = match export_output(&args.output) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     let mut w = BufWriter::new(out);
     let result = (|| -> io::Result<u64> {
@@ -522,12 +519,9 @@ fn export_pdq(set: &CompiledSet, args: &ExportArgs) -> u8 {
     if set.pdq_count() == 0 {
         return fail(format!("{} holds no PDQ hashes", args.name));
     }
-    let out: Box<dyn Write> = match &args.output {
-        Some(p) => match std::fs::File::create_new(p) {
-            Ok(f) => Box::new(f),
-            Err(e) => return fail(format!("{}: {e}", p.display())),
-        },
-        None => Box::new(io::stdout()),
+    let out = match export_output(&args.output) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     let mut w = BufWriter::new(out);
     let result = (|| -> io::Result<u64> {
@@ -553,5 +547,17 @@ fn export_pdq(set: &CompiledSet, args: &ExportArgs) -> u8 {
             EXIT_OK
         }
         Err(e) => fail(e),
+    }
+}
+
+/// Where an export goes: a new file (never over an existing one), or
+/// standard output; the exit code when the file cannot be made.
+fn export_output(output: &Option<PathBuf>) -> Result<Box<dyn Write>, u8> {
+    match output {
+        Some(p) => match std::fs::File::create_new(p) {
+            Ok(f) => Ok(Box::new(f)),
+            Err(e) => Err(fail(format!("{}: {e}", p.display()))),
+        },
+        None => Ok(Box::new(io::stdout())),
     }
 }

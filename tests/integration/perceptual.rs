@@ -324,22 +324,12 @@ fn a_pdq_alert_set_flags_resized_recompressed_and_mirrored_copies_and_nothing_el
     assert_eq!(String::from_utf8(exported.stdout).unwrap(), csv);
 
     let case = dir.path().join("c.ferret");
-    util::run_ok(
-        util::ferret()
-            .args([
-                "scan",
-                "-q",
-                "--new",
-                "--case-number",
-                "PDQ-E2E",
-                "--examiner",
-                "T",
-            ])
-            .arg("--library")
-            .arg(&lib)
-            .args(["--hashset", "known", "--case"])
-            .arg(&case)
-            .arg(&ev),
+    let lib_arg = lib.to_str().unwrap();
+    util::new_case_scan(
+        &case,
+        &ev,
+        "PDQ-E2E",
+        &["--library", lib_arg, "--hashset", "known"],
     );
     let conn = util::db(&case);
     let mut st = conn

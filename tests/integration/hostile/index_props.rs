@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ferret::Algorithm;
-use ferret::hashsets::index::{CategoryProfile, IndexBuilder, Provenance};
+use ferret::hashsets::index::{CategoryProfile, IndexBuilder};
 use ferret::hashsets::{CompiledSet, Entry, Format, PdqEntry, PdqMatch, SetKind};
 use proptest::prelude::*;
 
@@ -76,24 +76,13 @@ fn build(dir: &Path, specs: &[Spec], vics: bool) -> PathBuf {
     for s in specs {
         b.add(&entry(s)).unwrap();
     }
-    let provenance = Provenance {
-        name: "p".into(),
-        kind: SetKind::Alert,
-        format: if vics { Format::Vics } else { Format::Plain },
-        source_path: "p.txt".into(),
-        source_sha256: String::new(),
-        source_len: 0,
-        counts: b.counts(),
-        entries: b.len(),
-        rejected: 0,
-        imported_at: String::new(),
-        tool_version: String::new(),
-        source_profile: None,
-        categories: vics.then(CategoryProfile::us),
-        embedded_name: None,
-        hex64: None,
-        pdq: b.has_pdq().then(PdqMatch::default),
-    };
+    let format = if vics { Format::Vics } else { Format::Plain };
+    let provenance = super::provenance_of(
+        &b,
+        format,
+        vics.then(CategoryProfile::us),
+        b.has_pdq().then(PdqMatch::default),
+    );
     let path = case_path(dir);
     b.write(&path, &provenance).unwrap();
     path

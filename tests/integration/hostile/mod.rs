@@ -226,3 +226,31 @@ pub fn replace(path: &Path, bytes: &[u8]) {
     std::fs::write(&tmp, bytes).unwrap();
     std::fs::rename(&tmp, path).unwrap();
 }
+
+/// The provenance of a test set `p` of builder `b`, as an import of
+/// `format` would record it (counts and entries from the builder).
+pub fn provenance_of(
+    b: &ferret::hashsets::index::IndexBuilder,
+    format: ferret::hashsets::Format,
+    categories: Option<ferret::hashsets::index::CategoryProfile>,
+    pdq: Option<ferret::hashsets::PdqMatch>,
+) -> ferret::hashsets::index::Provenance {
+    ferret::hashsets::index::Provenance {
+        name: "p".into(),
+        kind: ferret::hashsets::SetKind::Alert,
+        format,
+        source_path: "p.txt".into(),
+        source_sha256: String::new(),
+        source_len: 0,
+        counts: b.counts(),
+        entries: b.len(),
+        rejected: 0,
+        imported_at: String::new(),
+        tool_version: String::new(),
+        source_profile: None,
+        categories,
+        embedded_name: None,
+        hex64: None,
+        pdq,
+    }
+}

@@ -3,8 +3,8 @@
 //! import accepts is refused, and a case holding a `pdq` value that is no
 //! 32-byte BLOB still has a later scan's end recorded.
 
-use ferret::hashsets::index::{IndexBuilder, Provenance};
-use ferret::hashsets::{CompiledSet, Entry, Format, HashSetError, PdqEntry, PdqMatch, SetKind};
+use ferret::hashsets::index::IndexBuilder;
+use ferret::hashsets::{CompiledSet, Entry, Format, HashSetError, PdqEntry, PdqMatch};
 
 use crate::util;
 
@@ -25,24 +25,7 @@ fn pdq_set_of(dir: &std::path::Path, m: PdqMatch, copies: usize) -> std::path::P
     for _ in 0..copies {
         b.add(&e).unwrap();
     }
-    let provenance = Provenance {
-        name: "p".into(),
-        kind: SetKind::Alert,
-        format: Format::Pdq,
-        source_path: "p.txt".into(),
-        source_sha256: String::new(),
-        source_len: 0,
-        counts: b.counts(),
-        entries: b.len(),
-        rejected: 0,
-        imported_at: String::new(),
-        tool_version: String::new(),
-        source_profile: None,
-        categories: None,
-        embedded_name: None,
-        hex64: None,
-        pdq: Some(m),
-    };
+    let provenance = super::provenance_of(&b, Format::Pdq, None, Some(m));
     let path = dir.join(format!("t{}-q{}-n{copies}.fhs", m.threshold, m.min_quality));
     b.write(&path, &provenance).unwrap();
     path
