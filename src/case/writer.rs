@@ -220,8 +220,21 @@ fn insert(
     };
     let d = |a: Algorithm| digests.and_then(|d| d.get(a)).map(<[u8]>::to_vec);
     let (pdq, pdq_note) = match &rec.perceptual {
-        Some(crate::job::Perceptual::Pdq { hash, quality, .. }) => {
-            (Some((*hash, *quality)), catalog.pdq_quality_note(*quality))
+        Some(crate::job::Perceptual::Pdq {
+            hash,
+            quality,
+            note,
+            ..
+        }) => {
+            let notes: Vec<String> = note
+                .iter()
+                .cloned()
+                .chain(catalog.pdq_quality_note(*quality))
+                .collect();
+            (
+                Some((*hash, *quality)),
+                (!notes.is_empty()).then(|| notes.join("; ")),
+            )
         }
         Some(crate::job::Perceptual::NotHashed(why)) => (None, Some(why.clone())),
         None => (None, None),

@@ -74,9 +74,11 @@ pub enum Perceptual {
         /// The hashes of its seven other dihedral views (rotated by 90,
         /// 180, 270 degrees, mirrored four ways; [`Dihedral::ALL`] order
         /// after the original), from the same DCT: matched too, so that a
-        /// rotated or mirrored copy of a listed picture is found. Not
-        /// stored in the case.
+        /// rotated or mirrored copy of a listed picture is found.
         views: Box<[[u8; 32]; 7]>,
+        /// What the examiner should know about the pixels hashed (a JPEG
+        /// that ends before its end marker: hashed as far as it decodes).
+        note: Option<String>,
     },
     /// A picture that could not be hashed: why (not decodable, a limit).
     NotHashed(String),
@@ -92,6 +94,11 @@ impl Perceptual {
                     hash: first.bits,
                     quality: d.quality,
                     views: Box::new(rest.map(|h| h.bits)),
+                    note: truncated_jpeg(bytes).then(|| {
+                        "JPEG ends before its end marker (truncated?): hashed as far as it \
+                         decodes, the rest filled in by the decoder"
+                            .to_string()
+                    }),
                 }
             }
             Err(why) => Perceptual::NotHashed(why),
@@ -108,6 +115,42 @@ impl Perceptual {
             Perceptual::NotHashed(_) => Vec::new(),
         }
     }
+}
+
+/// True for a JPEG with no end-of-image marker after its first scan: cut
+/// short (a carved or partly copied file), which decoders fill in rather
+/// than refuse. Trailing bytes after the marker (common) do not count.
+pub fn truncated_jpeg(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return false;
+    }
+    // The first scan of the picture itself: segments are stepped over by
+    // their lengths (an Exif thumbnail inside APP1 has its own markers).
+    let mut at = 2usize;
+    let sos = loop {
+        match (bytes.get(at), bytes.get(at + 1)) {
+            (Some(0xFF), Some(0xFF)) => at += 1,
+            (Some(0xFF), Some(0xDA)) => break at,
+            (Some(0xFF), Some(_)) => {
+                let len = match bytes.get(at + 2..at + 4) {
+                    Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+                    _ => return true,
+                };
+                at += 2 + len;
+            }
+            _ => return true,
+        }
+    };
+    // Whole files end with the marker, or have it shortly before trailing
+    // bytes: looked for from the end.
+    let ended = bytes.ends_with(&[0xFF, 0xD9])
+        || bytes
+            .get(sos..)
+            .unwrap_or_default()
+            .windows(2)
+            .rev()
+            .any(|w| w == [0xFF, 0xD9]);
+    !ended
 }
 
 /// MIME types of the still pictures decoded for a PDQ hash.

@@ -187,9 +187,17 @@ pub fn record_json(root: &Path, rec: &FileRecord) -> Value {
         }
     }
     match &rec.perceptual {
-        Some(crate::job::Perceptual::Pdq { hash, quality, .. }) => {
+        Some(crate::job::Perceptual::Pdq {
+            hash,
+            quality,
+            note,
+            ..
+        }) => {
             o.insert("pdq".into(), hex::encode(hash).into());
             o.insert("pdq_quality".into(), (*quality).into());
+            if let Some(n) = note {
+                o.insert("pdq_note".into(), n.clone().into());
+            }
         }
         Some(crate::job::Perceptual::NotHashed(why)) => {
             o.insert("pdq_error".into(), crate::pathfmt::escape_text(why).into());

@@ -406,3 +406,35 @@ fn progressive_jpegs_of_too_many_scans_are_refused() {
     let why = crate::perceptual::pdq_of_image(&file(0xC2, 1000)).unwrap_err();
     assert!(why.contains("over the 100-scan limit"), "{why}");
 }
+
+/// A JPEG cut short is hashed as far as it decodes, with a note saying
+/// so; a whole one, with or without bytes after its end marker, has none.
+#[test]
+fn a_truncated_jpeg_is_hashed_with_a_note() {
+    use crate::perceptual::{Perceptual, truncated_jpeg};
+    let image = image::RgbImage::from_raw(256, 192, synthetic(256, 192)).unwrap();
+    let mut whole = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut whole),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let mut trailing = whole.clone();
+    trailing.extend_from_slice(b"trailing bytes after the end marker");
+    let cut = &whole[..whole.len() * 3 / 4];
+    assert!(!truncated_jpeg(&whole));
+    assert!(!truncated_jpeg(&trailing));
+    assert!(truncated_jpeg(cut));
+    match Perceptual::of_image(&whole) {
+        Perceptual::Pdq { note, .. } => assert_eq!(note, None),
+        other => panic!("{other:?}"),
+    }
+    match Perceptual::of_image(cut) {
+        Perceptual::Pdq { note, .. } => {
+            assert!(note.unwrap().contains("ends before its end marker"))
+        }
+        // A decoder that refuses it says why: also never silent.
+        Perceptual::NotHashed(why) => assert!(!why.is_empty()),
+    }
+}
