@@ -243,21 +243,13 @@ impl HashSetCatalog {
     /// nearest first within a set.
     pub fn lookup_pdq(&self, views: &[[u8; 32]], quality: u8) -> Vec<Hit> {
         let mut hits = Vec::new();
-        let mut found = Vec::new();
-        let mut best: Vec<crate::hashsets::index::PdqFound> = Vec::new();
+        let mut best = Vec::new();
         for (si, set) in self.sets.iter().enumerate() {
             if set.pdq_count() == 0 {
                 continue;
             }
-            best.clear();
-            for view in views {
-                set.lookup_pdq(view, quality, &mut found);
-                best.extend_from_slice(&found);
-            }
-            // One per entry, its nearest view's distance.
-            best.sort_unstable_by_key(|f| (f.entry, f.distance));
-            best.dedup_by_key(|f| f.entry);
-            best.sort_unstable_by_key(|f| (f.distance, f.entry));
+            // One per entry, at its nearest view's distance, nearest first.
+            set.lookup_pdq(views, quality, &mut best);
             let more = best.len().saturating_sub(MAX_PDQ_HITS);
             best.truncate(MAX_PDQ_HITS);
             let last = best.len().saturating_sub(1);

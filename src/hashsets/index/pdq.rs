@@ -45,10 +45,13 @@ impl CompiledSet {
         Some((id, (q != NONE_U32).then_some(q)))
     }
 
-    /// Every PDQ entry within the set's threshold of `hash`, where the
-    /// picture's `quality` and the entry's stated quality are both at least
-    /// the set's minimum, into `out` (cleared first), nearest first.
-    pub fn lookup_pdq(&self, hash: &[u8; 32], quality: u8, out: &mut Vec<PdqFound>) {
+    /// Every PDQ entry within the set's threshold of any of `views` (a
+    /// picture's hash, and those of its rotated and mirrored views), where
+    /// the picture's `quality` and the entry's stated quality are both at
+    /// least the set's minimum, into `out` (cleared first): one per entry,
+    /// at its smallest distance, nearest first. The index is opened and the
+    /// query planned once for all the views.
+    pub fn lookup_pdq(&self, views: &[[u8; 32]], quality: u8, out: &mut Vec<PdqFound>) {
         out.clear();
         let (Some(m), Some((view, r))) = (self.pdq_match(), self.pdq_view()) else {
             return;
@@ -56,22 +59,28 @@ impl CompiledSet {
         if quality < m.min_quality {
             return;
         }
+        let mut searcher = view.searcher(m.threshold);
         let mut near = Vec::new();
-        view.query(hash, m.threshold, &mut near);
-        for (i, distance) in near {
-            // A row the set cannot read, or an entry id out of range, exists
-            // only in a damaged set, which `verify` fails before any hit is
-            // used.
-            let Some((entry, q)) = self.pdq_row(&r, i) else {
-                continue;
-            };
-            if u64::from(entry) >= self.entry_count()
-                || q.is_some_and(|q| q < u32::from(m.min_quality))
-            {
-                continue;
+        for hash in views {
+            searcher.query(hash, &mut near);
+            for &(i, distance) in &near {
+                // A row the set cannot read, or an entry id out of range,
+                // exists only in a damaged set, which `verify` fails before
+                // any hit is used.
+                let Some((entry, q)) = self.pdq_row(&r, i) else {
+                    continue;
+                };
+                if u64::from(entry) >= self.entry_count()
+                    || q.is_some_and(|q| q < u32::from(m.min_quality))
+                {
+                    continue;
+                }
+                out.push(PdqFound { entry, distance });
             }
-            out.push(PdqFound { entry, distance });
         }
+        out.sort_unstable_by_key(|f| (f.entry, f.distance));
+        out.dedup_by_key(|f| f.entry);
+        out.sort_unstable_by_key(|f| (f.distance, f.entry));
     }
 
     /// Every PDQ hash of the set with its entry id and stated quality, in

@@ -121,7 +121,7 @@ fn poke(set: &CompiledSet, probes: &[Vec<u8>]) {
     for p in probes {
         let mut h = [0u8; 32];
         h[..p.len().min(32)].copy_from_slice(&p[..p.len().min(32)]);
-        set.lookup_pdq(&h, 100, &mut near);
+        set.lookup_pdq(&[h], 100, &mut near);
         assert!(
             near.iter()
                 .all(|f| u64::from(f.entry) < n && f.distance <= 64)
@@ -290,7 +290,7 @@ proptest! {
             .collect();
         for q in &queries {
             let mut got = Vec::new();
-            set.lookup_pdq(q, 50, &mut got);
+            set.lookup_pdq(std::slice::from_ref(q), 50, &mut got);
             let mut got: Vec<(u32, u32)> = got.iter().map(|f| (f.entry, f.distance)).collect();
             got.sort();
             let want: Vec<(u32, u32)> = specs
@@ -304,7 +304,7 @@ proptest! {
                 .collect();
             prop_assert_eq!(got, want);
             let mut low = Vec::new();
-            set.lookup_pdq(q, 49, &mut low);
+            set.lookup_pdq(std::slice::from_ref(q), 49, &mut low);
             prop_assert!(low.is_empty());
         }
         let listed: Vec<_> = set.pdq_entries();
