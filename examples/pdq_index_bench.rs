@@ -150,6 +150,40 @@ fn rate(
     (median(rates), hits as f64 / (runs * count) as f64)
 }
 
+/// This machine's floor for independent random reads: nanoseconds per
+/// 64-byte line read at random from 1 GiB (huge pages advised), in batches
+/// of 256 loads with nothing waiting on them, as the index's passes do;
+/// median of 5, measured once.
+fn floor_ns() -> f64 {
+    static FLOOR: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *FLOOR.get_or_init(|| {
+        let size = 1usize << 30;
+        let buf = mapped(&vec![1u8; size], true);
+        let lines = size / 64;
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut idx = vec![0usize; 256];
+        let rounds = 4000;
+        median(
+            (0..5)
+                .map(|_| {
+                    let mut acc = 0u8;
+                    let t = Instant::now();
+                    for _ in 0..rounds {
+                        for x in idx.iter_mut() {
+                            *x = rng.below(lines as u64) as usize * 64;
+                        }
+                        for &x in &idx {
+                            acc ^= buf.get(x).copied().unwrap_or(0);
+                        }
+                    }
+                    std::hint::black_box(acc);
+                    t.elapsed().as_secs_f64() * 1e9 / (rounds * idx.len()) as f64
+                })
+                .collect(),
+        )
+    })
+}
+
 fn measure(name: &str, entries: &[Hash], rng: &mut Rng) {
     println!("\n== {name}: {} entries", entries.len());
     let t = Instant::now();
@@ -193,6 +227,13 @@ fn measure(name: &str, entries: &[Hash], rng: &mut Rng) {
         "10 queries equal to a full scan; a scan takes {:.1} ms ({:.2} ns/entry)",
         scan_s * 100.0,
         scan_s / 10.0 / entries.len() as f64 * 1e9
+    );
+    println!(
+        "cost model at threshold 31: {:.0} random accesses per query (bucket lines + candidates), \
+         so at most {:.0} queries/s at the measured {:.1} ns per access",
+        probe.expected_accesses(),
+        1e9 / (probe.expected_accesses() * floor_ns()),
+        floor_ns()
     );
     drop(view);
     for huge in [false, true] {

@@ -316,6 +316,7 @@ impl CaseStore {
             status: String,
             bookmark: bool,
             note: String,
+            category: Option<i64>,
         }
         let mut replay: BTreeMap<i64, Mark> = BTreeMap::new();
         for row in log {
@@ -335,12 +336,13 @@ impl CaseStore {
                 "review_status" => mark.status = value.into(),
                 "review_bookmark" => mark.bookmark = value == "on",
                 "review_note" => mark.note = value.into(),
+                "review_category" => mark.category = value.parse().ok(),
                 _ => {}
             }
         }
-        let mut st = self
-            .conn
-            .prepare("SELECT file_id, status, bookmark, note FROM review ORDER BY file_id")?;
+        let mut st = self.conn.prepare(
+            "SELECT file_id, status, bookmark, note, category FROM review ORDER BY file_id",
+        )?;
         let table: BTreeMap<i64, Mark> = st
             .query_map([], |r| {
                 Ok((
@@ -349,6 +351,7 @@ impl CaseStore {
                         status: r.get(1)?,
                         bookmark: r.get::<_, i64>(2)? != 0,
                         note: r.get(3)?,
+                        category: r.get(4)?,
                     },
                 ))
             })?

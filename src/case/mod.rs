@@ -13,6 +13,7 @@
 #![deny(clippy::indexing_slicing, clippy::unwrap_used)]
 
 pub mod audit;
+pub mod categories;
 mod evidence;
 pub mod integrity;
 mod open;
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+pub use categories::{CategoryCounts, ItemCategory, category_text, parse_category};
 pub use integrity::{AuditAnchor, Check, ResultsDigest, Verification};
 pub use queries::{AlertCategoryCount, HashSetUsed, ReportRow, Scope, UnreadableItem};
 pub use scans::{ScanRecord, ScanStatus};
@@ -86,6 +88,9 @@ pub enum CaseError {
     /// The scan was resumed by another run, or is no longer the newest.
     #[error("scan {0} cannot be resumed now: another resume took it, or a newer scan exists")]
     NotResumable(i64),
+    /// A value given for the case is not one it can hold.
+    #[error("{0}")]
+    Invalid(String),
     /// A case needs a number.
     #[error("a case number is required")]
     CaseNumberRequired,

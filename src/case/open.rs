@@ -70,6 +70,17 @@ fn compat_views(conn: &Connection) -> Result<(), CaseError> {
         )?,
         _ => {}
     }
+    if version < 6 {
+        // No examiner categories, the US profile and its labels.
+        conn.execute_batch(
+            "CREATE TEMP VIEW review AS SELECT *, NULL AS category FROM main.review;
+             CREATE TEMP VIEW case_info AS SELECT *, 'US' AS category_profile FROM main.case_info;
+             CREATE TEMP VIEW category_labels (profile, number, label) AS
+               VALUES ('US', 0, 'Non-pertinent'), ('US', 1, 'Child abuse material'),
+                      ('US', 2, 'Child exploitive (non-CAM)'), ('US', 3, 'CGI / animation'),
+                      ('US', 4, 'Comparison images');",
+        )?;
+    }
     Ok(())
 }
 

@@ -54,15 +54,18 @@ pub enum Scope {
     Reviewed,
     /// Every entry.
     All,
+    /// Items with a category (an examiner's or a hash set's).
+    Categorised,
 }
 
 impl Scope {
-    /// Parses `flagged`, `reviewed` or `all`.
+    /// Parses `flagged`, `reviewed`, `all` or `categorised`.
     pub fn parse(s: &str) -> Option<Scope> {
         match s {
             "flagged" => Some(Scope::Flagged),
             "reviewed" => Some(Scope::Reviewed),
             "all" => Some(Scope::All),
+            "categorised" | "categorized" => Some(Scope::Categorised),
             _ => None,
         }
     }
@@ -73,6 +76,7 @@ impl Scope {
             Scope::Flagged => "flagged",
             Scope::Reviewed => "reviewed",
             Scope::All => "all",
+            Scope::Categorised => "categorised",
         }
     }
 
@@ -83,6 +87,11 @@ impl Scope {
                 "WHERE r.status IS NOT NULL AND (r.status != 'unreviewed' OR r.bookmark = 1)"
             }
             Scope::All => "",
+            Scope::Categorised => concat!(
+                "WHERE coalesce(r.category, ",
+                super::categories::pre_category_sql!(),
+                ") IS NOT NULL"
+            ),
         }
     }
 }
@@ -158,9 +167,24 @@ pub struct ReportRow {
     pub pdq_quality: Option<i64>,
     /// Why a picture has no PDQ hash.
     pub pdq_note: Option<String>,
+    /// The category an examiner gave it (0–4).
+    pub examiner_category: Option<i64>,
+    /// The category its hash-set hits give it (0–4; the most severe).
+    pub pre_category: Option<i64>,
 }
 
 impl ReportRow {
+    /// Its category: the examiner's, else its hash sets'.
+    pub fn category(&self) -> Option<i64> {
+        self.examiner_category.or(self.pre_category)
+    }
+
+    /// True when its category comes from a hash set (VICS
+    /// `IsPrecategorized`), not from an examiner.
+    pub fn precategorised(&self) -> bool {
+        self.examiner_category.is_none() && self.pre_category.is_some()
+    }
+
     /// The item relative to its root, as every output names it: the path,
     /// and `:stream` after it for a named data stream.
     pub fn item_path(&self) -> String {
@@ -232,7 +256,8 @@ impl ReportRow {
     }
 }
 
-const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_text, f.kind, f.size, f.mtime_ns, f.atime_ns,
+const REPORT_ROW_SELECT: &str = concat!(
+    "SELECT f.id, e.exhibit, e.root_text, f.path_text, f.kind, f.size, f.mtime_ns, f.atime_ns,
       f.ctime_ns, f.btime_ns, f.md5, f.sha1, f.sha256, f.blake3, f.mime, f.mismatch, f.status,
       coalesce(f.reason, f.error_op || ': ' || f.error_message),
       (SELECT group_concat(m, '; ') FROM (SELECT s.name || ' (' || h.kind || coalesce(', category ' || h.category, '')
@@ -247,8 +272,12 @@ const REPORT_ROW_SELECT: &str = "SELECT f.id, e.exhibit, e.root_text, f.path_tex
       CASE WHEN f.members IS NULL THEN f.inode ELSE
         (SELECT t.inode FROM files t WHERE t.evidence_id = f.evidence_id
            AND t.path = substr(f.path, 1, instr(f.path, X'0000') - 1)) END,
-      CASE WHEN f.pdq IS NULL THEN NULL ELSE lower(hex(f.pdq)) END, f.pdq_quality, f.pdq_note
-   FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id";
+      CASE WHEN f.pdq IS NULL THEN NULL ELSE lower(hex(f.pdq)) END, f.pdq_quality, f.pdq_note,
+      r.category, ",
+    super::categories::pre_category_sql!(),
+    "
+   FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id"
+);
 
 fn time(ns: Option<i64>) -> Option<String> {
     let ns = ns?;
@@ -297,6 +326,8 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
         pdq: r.get(29)?,
         pdq_quality: r.get(30)?,
         pdq_note: r.get::<_, Option<String>>(31)?.map(safe),
+        examiner_category: r.get(32)?,
+        pre_category: r.get(33)?,
     })
 }
 
@@ -365,14 +396,37 @@ impl CaseStore {
     pub fn for_each_report_row<E: From<CaseError>>(
         &self,
         scope: Scope,
-        mut each: impl FnMut(ReportRow) -> Result<(), E>,
+        each: impl FnMut(ReportRow) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let db = |e: rusqlite::Error| E::from(CaseError::from(e));
         let sql = format!(
             "{REPORT_ROW_SELECT} {} ORDER BY e.id, f.path",
             scope.clause()
         );
-        let mut st = self.conn.prepare(&sql).map_err(db)?;
+        self.each_row(&sql, each)
+    }
+
+    /// Calls `each` for every hashed file in `scope` in MD5 order (files
+    /// without one last), copies in file order: a VICS export's media.
+    pub fn for_each_report_row_by_md5<E: From<CaseError>>(
+        &self,
+        scope: Scope,
+        each: impl FnMut(ReportRow) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let clause = scope.clause();
+        let and = if clause.is_empty() { "WHERE" } else { "AND" };
+        let sql = format!(
+            "{REPORT_ROW_SELECT} {clause} {and} f.status = 'hashed' ORDER BY f.md5 IS NULL, f.md5, f.id"
+        );
+        self.each_row(&sql, each)
+    }
+
+    fn each_row<E: From<CaseError>>(
+        &self,
+        sql: &str,
+        mut each: impl FnMut(ReportRow) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let db = |e: rusqlite::Error| E::from(CaseError::from(e));
+        let mut st = self.conn.prepare(sql).map_err(db)?;
         let mut rows = st.query([]).map_err(db)?;
         let mut n = 0;
         while let Some(r) = rows.next().map_err(db)? {

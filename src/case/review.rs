@@ -411,7 +411,7 @@ impl CaseStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn review_change(
+    pub(super) fn review_change(
         &self,
         file_ids: &[i64],
         examiner: &str,

@@ -8,12 +8,39 @@
 pub const APPLICATION_ID: i32 = 0x4652_5254;
 
 /// Schema version this Ferret writes.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// Migrations: index `i` takes the schema from version `i` to `i + 1`.
 /// They run with foreign keys off (a table rebuild needs it) and are
 /// checked with `foreign_key_check` before they commit.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+
+/// Version 6: categorisation (Project VIC). An examiner's category of an
+/// item (`review.category`, 0–4; NULL: none set, so the item keeps the
+/// category its hash-set hits give it, which stays in `hits.category`),
+/// the case's category profile (`case_info.category_profile`, `US` by
+/// default) and the label of each category per profile
+/// (`category_labels`: the US labels to start with; other profiles' are
+/// the examiner's), and an index on MD5 for duplicate stacks (a category
+/// is set on every copy of a file at once) and the VICS export (one
+/// medium per MD5).
+const V6: &str = r#"
+ALTER TABLE review ADD COLUMN category INTEGER CHECK (category BETWEEN 0 AND 4);
+ALTER TABLE case_info ADD COLUMN category_profile TEXT NOT NULL DEFAULT 'US';
+CREATE TABLE category_labels (
+    profile       TEXT NOT NULL,
+    number        INTEGER NOT NULL CHECK (number BETWEEN 0 AND 4),
+    label         TEXT NOT NULL,
+    PRIMARY KEY (profile, number)
+);
+INSERT INTO category_labels (profile, number, label) VALUES
+    ('US', 0, 'Non-pertinent'),
+    ('US', 1, 'Child abuse material'),
+    ('US', 2, 'Child exploitive (non-CAM)'),
+    ('US', 3, 'CGI / animation'),
+    ('US', 4, 'Comparison images');
+CREATE INDEX files_md5 ON files(md5) WHERE md5 IS NOT NULL;
+"#;
 
 /// Version 5: a picture's other seven dihedral PDQ views (`pdq_views`,
 /// 7 x 32 bytes: rotated and mirrored, in `perceptual::Dihedral` order

@@ -1,4 +1,5 @@
-//! `ferret case …`: inspect a case file read-only (info, hits, verify).
+//! `ferret case …`: inspect a case file read-only (info, hits, similar,
+//! verify), and categorise its items.
 
 use std::path::PathBuf;
 
@@ -33,6 +34,39 @@ pub enum CaseCommand {
         case: PathBuf,
         /// The item: its id, or its path as reports and `case hits` print it.
         item: String,
+    },
+    /// Set the category (Project VIC, 0–4) of items and of every copy of
+    /// them (same MD5 and SHA-256), audit-logged; --clear removes the
+    /// examiner's category (a hash set's pre-category stays).
+    Categorise {
+        /// Case file.
+        case: PathBuf,
+        /// The items: ids, or paths as reports and `case hits` print them.
+        #[arg(required = true)]
+        items: Vec<String>,
+        /// The category, 0–4 (US profile: 0 non-pertinent, 1 child abuse
+        /// material, 2 child exploitive, 3 CGI/animation, 4 comparison).
+        #[arg(long, short = 'c', value_parser = clap::value_parser!(i64).range(0..=4), required_unless_present = "clear", conflicts_with = "clear")]
+        category: Option<i64>,
+        /// Remove the examiner's category instead.
+        #[arg(long)]
+        clear: bool,
+        /// Who does it, for the audit log [default: the case's examiner].
+        #[arg(long)]
+        examiner: Option<String>,
+    },
+    /// The case's category profile, its labels and how many items each
+    /// category holds; --profile switches profile, --label N=TEXT sets a
+    /// label of the case's profile (an empty TEXT removes it).
+    Categories {
+        /// Case file.
+        case: PathBuf,
+        /// Switch the case to this profile (US, UK, …).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Set a label: N=TEXT (repeatable).
+        #[arg(long = "label", value_name = "N=TEXT")]
+        labels: Vec<String>,
     },
     /// Recompute the audit log's hash chain, each evidence item's results
     /// against the digest recorded when its scan ended, and the review
@@ -165,6 +199,18 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
             EXIT_OK
         }
         CaseCommand::Similar { case, item } => similar(&case, &item),
+        CaseCommand::Categorise {
+            case,
+            items,
+            category,
+            clear: _,
+            examiner,
+        } => categorise(&case, &items, category, examiner),
+        CaseCommand::Categories {
+            case,
+            profile,
+            labels,
+        } => categories(&case, profile.as_deref(), &labels),
         CaseCommand::Verify { case, report } => {
             let store = match CaseStore::open_read_only(&case) {
                 Ok(s) => s,
@@ -210,25 +256,126 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
 /// group, `id TAB distance TAB quality TAB pdq TAB exhibit TAB path`, the
 /// item first. Exit 0 with its group (or a note that it has none), 1 when
 /// the item is not in the case or names several.
+/// The one item `item` names (an id or a path), or why not.
+fn one_item(store: &CaseStore, item: &str) -> Result<i64, String> {
+    match store.find_item(item).as_deref() {
+        Ok([id]) => Ok(*id),
+        Ok([]) => Err(format!("no item {} in the case", t(item))),
+        Ok(many) => Err(format!(
+            "{} names {} items (a file id, or a path in several exhibits): give its id ({})",
+            t(item),
+            many.len(),
+            many.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn categorise(
+    case: &std::path::Path,
+    items: &[String],
+    category: Option<i64>,
+    examiner: Option<String>,
+) -> u8 {
+    let store = match CaseStore::open(case) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let ids = match items
+        .iter()
+        .map(|i| one_item(&store, i))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(ids) => ids,
+        Err(e) => return fail(e),
+    };
+    let examiner = examiner.unwrap_or_else(|| crate::workflow::actor_of(&store));
+    let changed = match store.set_category(&ids, category, &examiner) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let what = match category {
+        Some(c) => match store.category_text(c) {
+            Ok(text) => format!("category {text}"),
+            Err(e) => return fail(e),
+        },
+        None => "no examiner category".into(),
+    };
+    let copies = changed.len().saturating_sub(ids.len());
+    outln!(
+        "{} item(s) set to {what}{}",
+        changed.len(),
+        if copies > 0 {
+            format!(" ({copies} of them copies with the same MD5 and SHA-256)")
+        } else {
+            String::new()
+        }
+    );
+    EXIT_OK
+}
+
+fn categories(case: &std::path::Path, profile: Option<&str>, labels: &[String]) -> u8 {
+    let changes = profile.is_some() || !labels.is_empty();
+    let opened = if changes {
+        CaseStore::open(case)
+    } else {
+        CaseStore::open_read_only(case)
+    };
+    let store = match opened {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let examiner = crate::workflow::actor_of(&store);
+    if let Some(p) = profile
+        && let Err(e) = store.set_category_profile(p, &examiner)
+    {
+        return fail(e);
+    }
+    for l in labels {
+        let Some((n, text)) = l.split_once('=') else {
+            return fail(format!("--label {}: give N=TEXT", t(l)));
+        };
+        let Some(n) = crate::case::parse_category(n) else {
+            return fail(format!("--label {}: N is a category, 0 to 4", t(l)));
+        };
+        let set = store
+            .category_profile()
+            .and_then(|p| store.set_category_label(&p, n, text, &examiner));
+        if let Err(e) = set {
+            return fail(e);
+        }
+    }
+    let (profile, labels, counts) = match (
+        store.category_profile(),
+        store.category_labels(),
+        store.category_counts(),
+    ) {
+        (Ok(p), Ok(l), Ok(c)) => (p, l, c),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e),
+    };
+    outln!("profile	{}", t(&profile));
+    outln!("category	items	label");
+    for ((n, label), items) in labels.iter().zip(counts.per_category) {
+        outln!("{n}	{items}	{}", label.as_deref().unwrap_or("(no label)"));
+    }
+    outln!(
+        "{} of {} pictures and videos categorised",
+        counts.categorised,
+        counts.media
+    );
+    EXIT_OK
+}
+
 fn similar(case: &std::path::Path, item: &str) -> u8 {
     let store = match CaseStore::open_read_only(case) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let id = match store.find_item(item).as_deref() {
-        Ok([id]) => *id,
-        Ok([]) => return fail(format!("no item {} in the case", t(item))),
-        Ok(many) => {
-            return fail(format!(
-                "{} names {} items (a file id, or a path in several exhibits): give its id ({})",
-                t(item),
-                many.len(),
-                many.iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+    let id = match one_item(&store, item) {
+        Ok(id) => id,
         Err(e) => return fail(e),
     };
     let group = match store.similar_to(id) {

@@ -77,13 +77,16 @@ pub enum Command {
     Report {
         /// Case file.
         case: PathBuf,
-        /// Report folder to create (must not exist, or be empty).
+        /// Report folder to create (must not exist, or be empty) [default:
+        /// beside the case, CASE-report-<UTC time>].
         #[arg(long, short = 'o')]
-        out: PathBuf,
-        /// Formats, comma-separated: html, csv, json, dfxml, case, hashdeep.
+        out: Option<PathBuf>,
+        /// Formats, comma-separated: html, csv, json, dfxml, case, hashdeep,
+        /// vics (Project VIC VICS 2.0; only when named).
         #[arg(long, short = 'f', default_value = "html,csv,json,dfxml,case,hashdeep")]
         format: String,
-        /// Which items: flagged, reviewed or all (the hashdeep inventory is always all).
+        /// Which items: flagged, reviewed, all or categorised (the hashdeep
+        /// inventory is always all).
         #[arg(long, default_value = "flagged")]
         scope: String,
         /// Embed thumbnails of flagged images in the HTML, greyscale and
@@ -223,7 +226,7 @@ pub fn run(command: Command) -> ExitCode {
             format,
             scope,
             thumbnails,
-        } => report::run(&case, &out, &format, &scope, thumbnails),
+        } => report::run(&case, out.as_deref(), &format, &scope, thumbnails),
         Command::Verify { dir } => report::run_verify(&dir),
     };
     ExitCode::from(code)

@@ -8,7 +8,7 @@ use crate::case::CaseStore;
 /// Runs `ferret report`.
 pub(super) fn run(
     case: &std::path::Path,
-    out: &std::path::Path,
+    out: Option<&std::path::Path>,
     format: &str,
     scope: &str,
     thumbnails: bool,
@@ -16,7 +16,9 @@ pub(super) fn run(
     use crate::report::{ReportFormat, Scope};
     use crate::workflow::{ExportJob, ExportRequest};
     let Some(scope) = Scope::parse(scope) else {
-        return fail(format!("unknown scope '{scope}' (flagged, reviewed, all)"));
+        return fail(format!(
+            "unknown scope '{scope}' (flagged, reviewed, all, categorised)"
+        ));
     };
     let mut formats = Vec::new();
     for f in format.split(',').map(str::trim).filter(|f| !f.is_empty()) {
@@ -24,7 +26,7 @@ pub(super) fn run(
             Some(x) => formats.push(x),
             None => {
                 return fail(format!(
-                    "unknown report format '{f}' (html, csv, json, dfxml, case, hashdeep)"
+                    "unknown report format '{f}' (html, csv, json, dfxml, case, hashdeep, vics)"
                 ));
             }
         }
@@ -44,11 +46,15 @@ pub(super) fn run(
         },
         Err(e) => return fail(e),
     };
+    let out = match out {
+        Some(o) => o.to_path_buf(),
+        None => default_out(case),
+    };
     let actor = crate::workflow::actor_of(&store);
     let job = ExportJob::start(
         store,
         ExportRequest {
-            out_dir: out.to_path_buf(),
+            out_dir: out,
             formats,
             scope,
             thumbnails,
@@ -84,6 +90,16 @@ pub(super) fn run(
         }
         Err(e) => fail(e),
     }
+}
+
+/// The report folder when none is named: beside the case, named after
+/// it and the time (`c.ferret` → `c-report-20261130T184500Z`).
+fn default_out(case: &std::path::Path) -> std::path::PathBuf {
+    let stem = case
+        .file_stem()
+        .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned());
+    let time = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+    case.with_file_name(format!("{stem}-report-{time}"))
 }
 
 /// Runs `ferret verify`.

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::folder::FormatError;
+use super::header::ReportHeader;
 use super::rows::ScopedRows;
 use crate::case::ReportRow;
 
@@ -21,7 +22,7 @@ fn opt(v: &Option<String>) -> &str {
 }
 
 /// The column names, first line of the file.
-const CSV_HEADER: [&str; 25] = [
+const CSV_HEADER: [&str; 29] = [
     "exhibit",
     "path",
     "kind",
@@ -47,10 +48,15 @@ const CSV_HEADER: [&str; 25] = [
     "archive",
     "pdq",
     "pdq_quality",
+    "category",
+    "category_label",
+    "category_profile",
+    "category_source",
 ];
 
 /// One item's cells, in [`CSV_HEADER`] order, before neutralising.
-fn csv_row(r: &ReportRow) -> [String; 25] {
+fn csv_row(header: &ReportHeader, r: &ReportRow) -> [String; 29] {
+    let category = r.category();
     [
         r.exhibit.clone(),
         r.item_path(),
@@ -77,15 +83,40 @@ fn csv_row(r: &ReportRow) -> [String; 25] {
         opt(&r.archive).into(),
         opt(&r.pdq).into(),
         r.pdq_quality.map(|q| q.to_string()).unwrap_or_default(),
+        category.map(|c| c.to_string()).unwrap_or_default(),
+        category
+            .and_then(|c| header.category_label(c))
+            .unwrap_or_default()
+            .into(),
+        category
+            .map(|_| header.category_profile.clone())
+            .unwrap_or_default(),
+        category_source(r).into(),
     ]
 }
 
+/// Where an item's category came from: `examiner`, `hash set` (VICS
+/// pre-categorised), or nothing.
+pub(super) fn category_source(r: &ReportRow) -> &'static str {
+    if r.examiner_category.is_some() {
+        "examiner"
+    } else if r.pre_category.is_some() {
+        "hash set"
+    } else {
+        ""
+    }
+}
+
 /// Writes `items.csv`; returns the row count.
-pub(super) fn write_csv(rows: ScopedRows<'_>, out: &mut dyn Write) -> Result<u64, FormatError> {
+pub(super) fn write_csv(
+    header: &ReportHeader,
+    rows: ScopedRows<'_>,
+    out: &mut dyn Write,
+) -> Result<u64, FormatError> {
     let mut c = ::csv::Writer::from_writer(out);
     c.write_record(CSV_HEADER).map_err(io::Error::from)?;
     let n = rows.for_each(|r| {
-        let cells = csv_row(&r);
+        let cells = csv_row(header, &r);
         c.write_record(cells.iter().map(|s| csv_safe(s).into_owned()))
             .map_err(io::Error::from)?;
         Ok::<_, FormatError>(())

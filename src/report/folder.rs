@@ -18,7 +18,7 @@ use serde_json::json;
 use super::header::ReportHeader;
 use super::manifest::{sha256_file, write_manifest};
 use super::rows::ScopedRows;
-use super::{case_uco, csv, dfxml, hashdeep, html, json};
+use super::{case_uco, csv, dfxml, hashdeep, html, json, vics};
 use crate::case::{CaseError, CaseStore, Scope};
 
 /// Export formats.
@@ -36,17 +36,20 @@ pub enum ReportFormat {
     Html,
     /// `case-uco.jsonld`.
     CaseUco,
+    /// `vics.json`: a Project VIC VICS 2.0 case export (only when asked).
+    Vics,
 }
 
 impl ReportFormat {
     /// Every format, in the order a full report writes them.
-    pub const ALL: [ReportFormat; 6] = [
+    pub const ALL: [ReportFormat; 7] = [
         ReportFormat::Html,
         ReportFormat::Csv,
         ReportFormat::Json,
         ReportFormat::Dfxml,
         ReportFormat::CaseUco,
         ReportFormat::Hashdeep,
+        ReportFormat::Vics,
     ];
 
     /// Parses a format name.
@@ -58,6 +61,7 @@ impl ReportFormat {
             "hashdeep" => Some(ReportFormat::Hashdeep),
             "html" => Some(ReportFormat::Html),
             "case" | "case-uco" => Some(ReportFormat::CaseUco),
+            "vics" => Some(ReportFormat::Vics),
             _ => None,
         }
     }
@@ -71,6 +75,7 @@ impl ReportFormat {
             ReportFormat::Hashdeep => "inventory.hashdeep",
             ReportFormat::Html => "report.html",
             ReportFormat::CaseUco => "case-uco.jsonld",
+            ReportFormat::Vics => "vics.json",
         }
     }
 }
@@ -307,10 +312,11 @@ fn write_format(
     out: &mut dyn Write,
 ) -> Result<u64, ReportError> {
     let written = match format {
-        ReportFormat::Csv => csv::write_csv(rows, out),
+        ReportFormat::Csv => csv::write_csv(header, rows, out),
         ReportFormat::Json => json::write_json(header, rows, out),
         ReportFormat::Dfxml => dfxml::write_dfxml(header, rows, out),
         ReportFormat::CaseUco => case_uco::write_case_uco(header, rows, out),
+        ReportFormat::Vics => vics::write_vics(header, rows, out),
         // Every hashed file of the evidence, whatever the scope.
         ReportFormat::Hashdeep => hashdeep::write_report_inventory(header, rows.all(), out),
         ReportFormat::Html => {

@@ -4,8 +4,8 @@
 //! counts (they used to read them separately).
 
 use crate::case::{
-    AlertCategoryCount, AuditAnchor, CaseCounts, CaseError, CaseInfo, CaseStore, EvidenceRecord,
-    HashSetUsed, ScanRecord, UnreadableItem,
+    AlertCategoryCount, AuditAnchor, CaseCounts, CaseError, CaseInfo, CaseStore, CategoryCounts,
+    EvidenceRecord, HashSetUsed, ScanRecord, UnreadableItem,
 };
 use crate::evidence::UtcTime;
 
@@ -29,6 +29,13 @@ pub struct ReportHeader {
     pub alert_categories: Vec<AlertCategoryCount>,
     /// Entries that could not be read.
     pub unreadable: Vec<UnreadableItem>,
+    /// The case's category profile (`US`, …).
+    pub category_profile: String,
+    /// The label of each category 0–4 in that profile, where it has one.
+    pub category_labels: Vec<(i64, Option<String>)>,
+    /// Categorisation so far: pictures and videos categorised, items per
+    /// category.
+    pub category_counts: CategoryCounts,
     /// The audit log's anchor (last row that is not a report export):
     /// carried outside the case by every report.
     pub audit: AuditAnchor,
@@ -55,6 +62,28 @@ impl ReportHeader {
 }
 
 impl ReportHeader {
+    /// A category as reports show it: number and label (`1 Child abuse
+    /// material`), or the number alone where the profile has no label.
+    pub fn category_text(&self, category: i64) -> String {
+        crate::case::category_text(&self.category_labels, category)
+    }
+
+    /// The label of a category, where the profile has one.
+    pub fn category_label(&self, category: i64) -> Option<&str> {
+        self.category_labels
+            .iter()
+            .find(|(n, _)| *n == category)
+            .and_then(|(_, l)| l.as_deref())
+    }
+
+    /// Counts per category as reports list them: number, label, items.
+    pub fn category_rows(&self) -> Vec<(i64, Option<&str>, u64)> {
+        (0..=crate::case::categories::MAX_CATEGORY)
+            .zip(self.category_counts.per_category)
+            .map(|(n, items)| (n, self.category_label(n), items))
+            .collect()
+    }
+
     /// Reads the header from the case, stamped with the current time.
     pub fn read(store: &CaseStore) -> Result<ReportHeader, CaseError> {
         Ok(ReportHeader {
@@ -66,6 +95,9 @@ impl ReportHeader {
             counts: store.counts(None)?,
             alert_categories: store.alert_categories()?,
             unreadable: store.unreadable_items()?,
+            category_profile: store.category_profile()?,
+            category_labels: store.category_labels()?,
+            category_counts: store.category_counts()?,
             audit: store.audit_anchor()?,
             audit_intact: store.verify_audit()?.is_ok(),
         })

@@ -37,6 +37,8 @@ struct RowView<'a> {
     note: &'a str,
     status: &'a str,
     reason: &'a Option<String>,
+    category: Option<String>,
+    category_source: &'static str,
     thumb: Option<String>,
     thumb_note: Option<String>,
 }
@@ -177,6 +179,10 @@ pub(super) fn write_html(
             ..base.clone(),
             ..context!(evidence => evidence, scans => scans, hash_sets => sets,
             counts => header.counts, alert_categories => alert_categories, scope => scope_label,
+            category_profile => header.category_profile, category_counts => header.category_counts,
+            category_rows => header.category_rows().iter()
+                .map(|(n, label, items)| context!(number => n, label => label, items => items))
+                .collect::<Vec<_>>(),
             thumbnails => thumbnails)
         ))
         .map_err(FormatError::render)?;
@@ -215,6 +221,8 @@ pub(super) fn write_html(
             note: &r.note,
             status: &r.status,
             reason: &r.reason,
+            category: r.category().map(|c| header.category_text(c)),
+            category_source: super::csv::category_source(&r),
         };
         let text = row
             .render(context!(r => view))

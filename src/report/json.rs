@@ -12,7 +12,12 @@ use super::header::ReportHeader;
 use super::rows::ScopedRows;
 use crate::case::{ReportRow, Scope};
 
-fn json_row(r: &ReportRow) -> serde_json::Value {
+fn json_row(header: &ReportHeader, r: &ReportRow) -> serde_json::Value {
+    let category = r.category().map(|c| {
+        json!({"number": c, "label": header.category_label(c), "profile": header.category_profile,
+               "source": super::csv::category_source(r),
+               "examiner": r.examiner_category, "hash_set": r.pre_category})
+    });
     json!({
         "exhibit": r.exhibit, "path": r.item_path(), "stream": r.stream, "kind": r.kind, "size": r.size,
         "mtime": r.mtime, "atime": r.atime, "ctime": r.ctime, "crtime": r.crtime,
@@ -21,6 +26,7 @@ fn json_row(r: &ReportRow) -> serde_json::Value {
         "review": r.review, "note": r.note, "status": r.status, "reason": r.reason,
         "attributes": r.attributes, "members": r.members, "archive": r.archive,
         "pdq": r.pdq, "pdq_quality": r.pdq_quality, "pdq_note": r.pdq_note,
+        "category": category,
     })
 }
 
@@ -64,6 +70,14 @@ fn header_json(header: &ReportHeader, scope: Scope) -> serde_json::Value {
         "audit": {"anchor_row": header.audit.row, "anchor_blake3": header.audit.hash,
                   "chain_intact": header.audit_intact},
         "counts": header.counts,
+        "categories": {
+            "profile": header.category_profile,
+            "pictures_and_videos": header.category_counts.media,
+            "categorised": header.category_counts.categorised,
+            "per_category": header.category_rows().iter()
+                .map(|(n, label, items)| json!({"number": n, "label": label, "items": items}))
+                .collect::<Vec<_>>(),
+        },
     })
 }
 
@@ -87,7 +101,7 @@ pub(super) fn write_json(
     let n = rows.for_each(|r| {
         out.write_all(if first { b"\n    " } else { b",\n    " })?;
         first = false;
-        serde_json::to_writer(&mut *out, &json_row(&r)).map_err(io::Error::from)?;
+        serde_json::to_writer(&mut *out, &json_row(header, &r)).map_err(io::Error::from)?;
         Ok::<_, FormatError>(())
     })?;
     out.write_all(b"\n  ]\n}\n")?;

@@ -27,6 +27,7 @@ pub mod jsonl;
 mod manifest;
 mod rows;
 pub mod sums;
+pub mod vics;
 
 pub use crate::case::{ReportRow, Scope};
 pub use folder::{

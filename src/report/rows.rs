@@ -39,6 +39,21 @@ impl<'a> ScopedRows<'a> {
         }
     }
 
+    /// Calls `each` for every hashed file of the scope in MD5 order
+    /// (without one last); returns how many there were.
+    pub fn for_each_by_md5<E: From<CaseError>>(
+        &self,
+        mut each: impl FnMut(ReportRow) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        self.store.for_each_report_row_by_md5(self.scope, |r| {
+            each(r)?;
+            if let Some(p) = self.progress {
+                p.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        })
+    }
+
     /// Calls `each` for every row, in (exhibit, path) order; returns how
     /// many were written.
     pub fn for_each<E: From<CaseError>>(

@@ -5,6 +5,7 @@ mod util;
 
 mod archive;
 mod case;
+mod categories;
 mod classify;
 mod gui;
 mod hashing;

@@ -32,7 +32,10 @@ impl Default for ExportForm {
     fn default() -> Self {
         ExportForm {
             open: false,
-            formats: ReportFormat::ALL.iter().map(|f| (*f, true)).collect(),
+            formats: ReportFormat::ALL
+                .iter()
+                .map(|f| (*f, *f != ReportFormat::Vics))
+                .collect(),
             scope: Scope::Flagged,
             thumbnails: false,
             parent: String::new(),
@@ -87,6 +90,7 @@ fn format_label(f: ReportFormat) -> &'static str {
         ReportFormat::Dfxml => "DFXML",
         ReportFormat::CaseUco => "CASE/UCO JSON-LD",
         ReportFormat::Hashdeep => "hashdeep inventory, for hashdeep -a -k audits",
+        ReportFormat::Vics => "VICS 2.0 (Project VIC) of the categorised pictures",
     }
 }
 
@@ -95,6 +99,7 @@ fn scope_label(s: Scope) -> &'static str {
         Scope::Flagged => "flagged items",
         Scope::Reviewed => "reviewed or bookmarked items",
         Scope::All => "every entry of the case",
+        Scope::Categorised => "categorised items",
     }
 }
 

@@ -29,7 +29,7 @@ const CANDIDATE_COST: f64 = 1.0;
 /// Cost of one entry in a linear scan: 4.7-6 ns per entry against 35-40 ns
 /// per random access at 10 M entries (`pdq_index_bench`; at threshold 63
 /// probing, which this picks, ran 44 queries/s against 21 for the scan).
-const LINEAR_COST: f64 = 0.15;
+pub(super) const LINEAR_COST: f64 = 0.15;
 /// Bucket lines take at most this many bytes per entry per substring (8:
 /// about 9.5 records a bucket at 10 M entries, as big as the records).
 const LINE_BYTES_PER_ENTRY: u64 = 8;

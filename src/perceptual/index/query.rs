@@ -16,7 +16,7 @@
 //! candidates' entries. Records are kept without a branch on the key test.
 
 use super::layout::{HASH_LEN, INLINE, Padded, distance_within};
-use super::plan::{Route, probe_radii, route};
+use super::plan::{LINEAR_COST, Route, probe_radii, route};
 use super::view::{PdqIndexView, TableView, line_words};
 
 /// Probes per batch: enough misses to overlap, and few enough lines
@@ -43,6 +43,8 @@ pub struct PdqSearcher<'v> {
     threshold: u32,
     /// Probe radius per table, or `None` when every entry is scanned.
     radii: Option<Vec<Option<u32>>>,
+    /// The cost model's expected random memory accesses per query.
+    expected: f64,
     keys: Vec<u32>,
     probes: Vec<(u32, u32)>,
     spill: Vec<(&'v [[u8; 4]], u32)>,
@@ -83,10 +85,15 @@ impl<'v> PdqSearcher<'v> {
             Strategy::Probe if threshold >= 8 * HASH_LEN as u32 => None,
             Strategy::Probe => Some(probe_radii(&subs, n, threshold).0),
         };
+        let expected = match radii {
+            Some(_) => probe_radii(&subs, n, threshold).1,
+            None => f64::from(n) * LINEAR_COST,
+        };
         PdqSearcher {
             view,
             threshold,
             radii,
+            expected,
             keys: Vec::with_capacity(subs.len()),
             probes: Vec::with_capacity(BATCH),
             spill: Vec::new(),
@@ -97,6 +104,15 @@ impl<'v> PdqSearcher<'v> {
     /// Whether this searcher probes tables (else it scans every entry).
     pub fn probes(&self) -> bool {
         self.radii.is_some()
+    }
+
+    /// The cost model's expected cost of one query for uniform hashes, in
+    /// random memory accesses (bucket lines and candidates, records read
+    /// from loaded lines at a twentieth each; a scan counts its entries at
+    /// their sequential cost): with a measured time per access it bounds
+    /// the queries/s a machine can reach.
+    pub fn expected_accesses(&self) -> f64 {
+        self.expected
     }
 
     /// Every entry within the threshold of `hash`, as `(entry index,

@@ -1,0 +1,171 @@
+//! `vics.json`: a Project VIC VICS 2.0 case export (`#Cases`), the file
+//! Griffeye, IPED and Ferret itself import as a categorised hash set.
+//!
+//! One case (`CaseID`, a GUID derived from the case number as the CASE/UCO
+//! export derives its identifiers; `CaseNumber`; `SourceApplicationName`
+//! and `SourceApplicationVersion`; `TotalMediaFiles`, the media count)
+//! holding one `Media` per unique MD5: `MediaID` (1, 2, … in MD5 order),
+//! `Category` (an integer; absent when uncategorised, never 0 for
+//! "none"), `MD5` and `SHA1` (uppercase hex), `MediaSize` (an integer),
+//! `IsPrecategorized` (`"true"` when the category is a hash set's, not an
+//! examiner's: a string, as the 2.0 sets in `FORMATS.md` §2.2 write it),
+//! and `MediaFiles`, every copy with its `MD5`, `FileName` and `FilePath`
+//! (the folder, ending in its separator, so that path and name together
+//! are the item's full path as every report writes it). The context names
+//! the case's category profile: `…/2.0.xml/US/$metadata#Cases`.
+//!
+//! Copies are files with the same MD5: when two of them differ otherwise
+//! (an MD5 collision: the same MD5 with another SHA-1), the medium keeps
+//! the first one's SHA-1 and the most severe category of all of them.
+//! A hashed file of the scope without an MD5 (a scan that did not compute
+//! it) cannot be a VICS medium: the export fails and says how many, so a
+//! categorised file is never silently left out of what is shared.
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::folder::FormatError;
+use super::header::ReportHeader;
+use super::rows::ScopedRows;
+use crate::case::ReportRow;
+
+/// The context URL of a VICS 2.0 case export in `profile`.
+pub fn context_url(profile: &str) -> String {
+    format!(
+        "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/{profile}/$metadata#Cases"
+    )
+}
+
+/// How severe a category is for choosing among copies: 1 first, 0 last.
+fn severity(c: i64) -> (bool, i64) {
+    (c == 0, c)
+}
+
+/// One medium being gathered: its copies so far.
+struct Medium {
+    md5: String,
+    sha1: Option<String>,
+    size: Option<i64>,
+    category: Option<i64>,
+    precategorised: bool,
+    files: Vec<Value>,
+}
+
+impl Medium {
+    fn new(md5: &str, r: &ReportRow) -> Medium {
+        Medium {
+            md5: md5.to_ascii_uppercase(),
+            sha1: r.sha1.as_deref().map(str::to_ascii_uppercase),
+            size: r.size,
+            category: None,
+            precategorised: true,
+            files: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, r: &ReportRow) {
+        if let Some(c) = r.category()
+            && self
+                .category
+                .is_none_or(|have| severity(c) < severity(have))
+        {
+            self.category = Some(c);
+        }
+        if r.examiner_category.is_some() {
+            self.precategorised = false;
+        }
+        let full = r.full_path();
+        let cut = full.rfind(['/', '\\']).map_or(0, |i| i + 1);
+        let (folder, name) = full.split_at(cut);
+        self.files
+            .push(json!({"MD5": self.md5, "FileName": name, "FilePath": folder}));
+    }
+
+    fn to_json(&self, id: u64) -> Value {
+        let mut m = Map::new();
+        m.insert("MediaID".into(), id.into());
+        if let Some(c) = self.category {
+            m.insert("Category".into(), c.into());
+        }
+        m.insert("MD5".into(), self.md5.clone().into());
+        if let Some(sha1) = &self.sha1 {
+            m.insert("SHA1".into(), sha1.clone().into());
+        }
+        if let Some(size) = self.size {
+            m.insert("MediaSize".into(), size.into());
+        }
+        let pre = self.category.is_some() && self.precategorised;
+        m.insert("IsPrecategorized".into(), pre.to_string().into());
+        m.insert("MediaFiles".into(), Value::Array(self.files.clone()));
+        Value::Object(m)
+    }
+}
+
+/// Writes `vics.json`; returns the media count.
+pub(super) fn write_vics(
+    header: &ReportHeader,
+    rows: ScopedRows<'_>,
+    out: &mut dyn Write,
+) -> Result<u64, FormatError> {
+    let info = &header.case;
+    let case_id = Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("ferret:case:{}", info.case_number).as_bytes(),
+    );
+    // Media are streamed; their count, a case field, is written after them
+    // (JSON objects are unordered).
+    let head = json!({
+        "CaseID": case_id.to_string(),
+        "CaseNumber": info.case_number,
+        "SourceApplicationName": crate::TOOL_NAME,
+        "SourceApplicationVersion": crate::VERSION,
+    });
+    let head = serde_json::to_string(&head).map_err(FormatError::render)?;
+    let head = head.strip_suffix('}').unwrap_or(&head);
+    write!(
+        out,
+        "{{\"@odata.context\":{},\n\"value\":[{head},\"Media\":[",
+        Value::String(context_url(&header.category_profile))
+    )?;
+    let mut media = 0u64;
+    let mut without_md5 = 0u64;
+    let mut current: Option<Medium> = None;
+    let mut emit = |m: &Medium, out: &mut dyn Write| -> Result<(), FormatError> {
+        media += 1;
+        out.write_all(if media == 1 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, &m.to_json(media)).map_err(io::Error::from)?;
+        Ok(())
+    };
+    rows.for_each_by_md5(|r| {
+        let Some(md5) = r.md5.clone() else {
+            without_md5 += 1;
+            return Ok(());
+        };
+        if current
+            .as_ref()
+            .is_none_or(|m| !m.md5.eq_ignore_ascii_case(&md5))
+        {
+            if let Some(done) = current.take() {
+                emit(&done, out)?;
+            }
+            current = Some(Medium::new(&md5, &r));
+        }
+        if let Some(m) = current.as_mut() {
+            m.add(&r);
+        }
+        Ok::<_, FormatError>(())
+    })?;
+    if let Some(done) = current.take() {
+        emit(&done, out)?;
+    }
+    if without_md5 > 0 {
+        return Err(FormatError::render(io::Error::other(format!(
+            "{without_md5} file(s) of this scope have no MD5 (their scan did not compute it): \
+             VICS names media by MD5, so they would be missing from the export; rescan with MD5"
+        ))));
+    }
+    write!(out, "\n],\"TotalMediaFiles\":{media}}}]}}\n")?;
+    Ok(media)
+}
