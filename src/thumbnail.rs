@@ -23,7 +23,7 @@ pub enum ThumbnailError {
     #[error("image too large to preview ({0} bytes)")]
     TooLarge(usize),
     /// Not an image format Ferret decodes, or corrupt.
-    #[error("cannot preview: {0}")]
+    #[error("not decodable: {0}")]
     Decode(String),
 }
 

@@ -131,6 +131,21 @@ pub struct FlagFilter {
     pub text: Option<String>,
     /// Only bookmarked items.
     pub bookmarked: bool,
+    /// Every picture and video of the case, flagged or not (the reasons
+    /// then do not filter): the unknown pictures are where new victims
+    /// are found.
+    pub all_media: bool,
+    /// Only items of this category (the examiner's, else the sets').
+    pub categorised: Option<CategoryChoice>,
+}
+
+/// Which category the items shown must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryChoice {
+    /// None: neither an examiner nor a hash set gave one.
+    Uncategorised,
+    /// This category, 0–4.
+    Is(i64),
 }
 
 /// Sort keys of the flagged-item query.
@@ -153,6 +168,10 @@ pub enum SortKey {
     Reason,
     /// Sets (and categories) that hit the item.
     Set,
+    /// Category (the examiner's, else the sets'), uncategorised first.
+    Category,
+    /// Copies together (same MD5), then near-duplicates (PDQ group).
+    Group,
 }
 
 /// One row of the flagged-item table.
@@ -185,6 +204,17 @@ pub struct FlaggedRow {
     /// Sets that hit it, with the category where there is one (`vics cat
     /// 1`); known-good sets only when nothing else did.
     pub sets: String,
+    /// Its category: the examiner's, else the sets'.
+    pub category: Option<i64>,
+    /// True when that category is a hash set's, not an examiner's.
+    pub precategorised: bool,
+    /// MD5 (hex), where computed: copies share it.
+    pub md5: Option<String>,
+    /// How many items of the case are copies of it (same MD5 and
+    /// SHA-256), itself included; 1 without an MD5.
+    pub copies: u32,
+    /// Its media kind is a picture (`image`): the gallery decodes it.
+    pub picture: bool,
 }
 
 impl FlaggedRow {
@@ -199,6 +229,13 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
     let mut args: Vec<Value> = Vec::new();
     let flag_reasons: Vec<FlagReason> = f.reasons.iter().copied().filter(|r| r.is_flag()).collect();
     let mut parts: Vec<String> = Vec::new();
+    if f.all_media {
+        let sql = format!(
+            " WHERE f.media IN ('image', 'video'){}",
+            filters(f, &mut args)
+        );
+        return (sql, args);
+    }
     if f.reasons.is_empty() {
         parts.push("f.id IN (SELECT file_id FROM flags)".into());
     }
@@ -212,7 +249,26 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
     if f.reasons.contains(&FlagReason::KnownGood) {
         parts.push("f.id IN (SELECT file_id FROM hits WHERE kind = 'ignore')".into());
     }
-    let mut sql = format!(" WHERE ({})", parts.join(" OR "));
+    let sql = format!(" WHERE ({}){}", parts.join(" OR "), filters(f, &mut args));
+    (sql, args)
+}
+
+/// The filters after the base condition (`AND …`), their values pushed to
+/// `args`.
+fn filters(f: &FlagFilter, args: &mut Vec<Value>) -> String {
+    let mut sql = String::new();
+    if let Some(c) = f.categorised {
+        let effective = super::categories::effective_sql();
+        match c {
+            CategoryChoice::Uncategorised => {
+                sql.push_str(&format!(" AND {effective} IS NULL"));
+            }
+            CategoryChoice::Is(n) => {
+                sql.push_str(&format!(" AND {effective} = ?"));
+                args.push(Value::Integer(n));
+            }
+        }
+    }
     if let Some(s) = &f.set {
         sql.push_str(" AND f.id IN (SELECT h.file_id FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id WHERE s.name = ?)");
         args.push(Value::Text(s.clone()));
@@ -238,7 +294,7 @@ fn where_clause(f: &FlagFilter) -> (String, Vec<Value>) {
     if f.bookmarked {
         sql.push_str(" AND coalesce(r.bookmark, 0) = 1");
     }
-    (sql, args)
+    sql
 }
 
 /// Per-file flag reasons and details, and the known-good sets that hit a
@@ -364,13 +420,21 @@ impl CaseStore {
             SortKey::Status => "coalesce(r.status, 'unreviewed')",
             SortKey::Reason => "reasons",
             SortKey::Set => "coalesce(hs.sets, kg.sets)",
+            SortKey::Category => "category",
+            SortKey::Group => "f.md5 IS NULL, f.md5, f.similar_group IS NULL, f.similar_group",
         };
         let dir = if descending { "DESC" } else { "ASC" };
         let aggregates = aggregates(filter);
+        let pre = super::categories::PRE_CATEGORY;
+        let effective = super::categories::effective_sql();
         let sql = format!(
             "{aggregates} SELECT f.id, f.path_text || coalesce(':' || f.stream_text, '') || coalesce(f.member_text, ''), f.name_text, f.size, f.mtime_ns, f.mime, f.media, {REASONS} AS reasons,
                     {DETAILS}, coalesce(r.status, 'unreviewed'), coalesce(r.bookmark, 0), coalesce(r.note, ''),
-                    coalesce(hs.sets, kg.sets)
+                    coalesce(hs.sets, kg.sets), r.category, {pre} AS pre_category,
+                    {effective} AS category, lower(hex(f.md5)),
+                    CASE WHEN f.md5 IS NULL THEN 1 ELSE
+                      (SELECT count(*) FROM files c WHERE c.md5 = f.md5 AND c.sha256 IS f.sha256) END,
+                    f.media = 'image'
              FROM files f LEFT JOIN fl ON fl.file_id = f.id LEFT JOIN kg ON kg.file_id = f.id
                LEFT JOIN hs ON hs.file_id = f.id
                LEFT JOIN review r ON r.file_id = f.id{w}
@@ -406,6 +470,12 @@ impl CaseStore {
                     &r.get::<_, Option<String>>(12)?.unwrap_or_default(),
                 )
                 .into_owned(),
+                category: r.get(15)?,
+                precategorised: r.get::<_, Option<i64>>(13)?.is_none()
+                    && r.get::<_, Option<i64>>(14)?.is_some(),
+                md5: r.get::<_, Option<String>>(16)?.filter(|h| !h.is_empty()),
+                copies: u32::try_from(r.get::<_, i64>(17)?).unwrap_or(u32::MAX),
+                picture: r.get::<_, Option<bool>>(18)?.unwrap_or(false),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -62,6 +62,11 @@ pub enum Command {
     SortBy(SortKey),
     /// Continue the open case's unfinished scan.
     ResumeScan,
+    /// Set the examiner's category of the selected items and of every
+    /// copy of them (`None`: clear it).
+    SetCategory(Option<i64>),
+    /// Open the export window for a VICS file of the categorised items.
+    ShowExportVics,
 }
 
 impl FerretApp {
@@ -70,9 +75,11 @@ impl FerretApp {
             && matches!(
                 c,
                 Command::SetStatus(_)
+                    | Command::SetCategory(_)
                     | Command::ToggleBookmark
                     | Command::SaveNote
                     | Command::ShowExport
+                    | Command::ShowExportVics
                     | Command::ExportReport
                     | Command::ResumeScan
             )
@@ -84,6 +91,7 @@ impl FerretApp {
             && matches!(
                 c,
                 Command::SetStatus(_)
+                    | Command::SetCategory(_)
                     | Command::ToggleBookmark
                     | Command::SaveNote
                     | Command::ResumeScan
@@ -138,6 +146,45 @@ impl FerretApp {
                         Err(e) => self.message = Some(e.to_string()),
                     }
                 }
+            }
+            Command::SetCategory(category) => {
+                let ids: Vec<i64> = if self.marked.is_empty() {
+                    self.selected.into_iter().collect()
+                } else {
+                    self.marked.iter().copied().collect()
+                };
+                if let Some(store) = &self.case
+                    && !ids.is_empty()
+                {
+                    match store.set_category(&ids, category, &self.examiner) {
+                        Ok(changed) => {
+                            let what = match category {
+                                Some(c) => format!(
+                                    "category {}",
+                                    crate::case::category_text(&self.category_labels, c)
+                                ),
+                                None => "no examiner category".into(),
+                            };
+                            self.message = Some(format!(
+                                "{} item(s) set to {what}{}.",
+                                changed.len(),
+                                match changed.len().saturating_sub(ids.len()) {
+                                    0 => String::new(),
+                                    n => format!(" ({n} of them copies)"),
+                                }
+                            ));
+                            self.reload();
+                        }
+                        Err(e) => self.message = Some(e.to_string()),
+                    }
+                }
+            }
+            Command::ShowExportVics => {
+                self.show_export();
+                for (f, on) in &mut self.export.formats {
+                    *on = *f == crate::report::ReportFormat::Vics;
+                }
+                self.export.scope = crate::case::Scope::Categorised;
             }
             Command::ToggleMark(id) => {
                 if !self.marked.remove(&id) {
@@ -426,15 +473,19 @@ impl FerretApp {
                 status: self.view.status,
                 media: self.view.media.clone(),
                 bookmarked: self.view.bookmarked,
+                all_media: self.view.all_media,
+                categorised: self.view.category,
                 ..Default::default()
             };
+            self.category_counts = store.category_counts().unwrap_or_default();
+            self.category_labels = store.category_labels().unwrap_or_default();
             let text = self.view.search.trim();
             if !text.is_empty() {
                 filter.text = Some(text.to_string());
             }
             self.counts = Self::count(store, &filter);
             // No chip on: nothing is shown (an empty filter would mean all).
-            let rows = if filter.reasons.is_empty() {
+            let rows = if filter.reasons.is_empty() && !filter.all_media {
                 Ok(Vec::new())
             } else {
                 store.flagged(
@@ -462,9 +513,12 @@ impl FerretApp {
 
     /// Items per reason (the other filters applied) and in all.
     pub(super) fn count(store: &CaseStore, filter: &FlagFilter) -> ReasonCounts {
+        // The chips count flagged items (with the other filters), also
+        // while every picture is shown.
         let n = |reason: FlagReason| {
             let f = FlagFilter {
                 reasons: vec![reason],
+                all_media: false,
                 ..filter.clone()
             };
             store.count_flagged(&f).unwrap_or(0)
@@ -476,7 +530,7 @@ impl FerretApp {
             changed: n(FlagReason::ChangedDuringRead),
             archive: n(FlagReason::Archive),
             known_good: n(FlagReason::KnownGood),
-            total: if filter.reasons.is_empty() {
+            total: if filter.reasons.is_empty() && !filter.all_media {
                 0
             } else {
                 store.count_flagged(filter).unwrap_or(0)

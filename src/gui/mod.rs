@@ -17,6 +17,7 @@ mod windows;
 
 pub use commands::Command;
 pub use panels::export::ExportForm;
+pub use panels::gallery;
 pub use settings::Settings;
 pub(crate) use state::Running;
 pub use state::{

@@ -17,7 +17,7 @@ pub fn default_workspace() -> PathBuf {
 }
 
 /// The keyboard shortcuts, as shown in Help.
-pub const SHORTCUTS: [(&str, &str); 8] = [
+pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Up / Down, k / j", "previous / next item"),
     (
         "x, Ctrl+click",
@@ -27,6 +27,12 @@ pub const SHORTCUTS: [(&str, &str); 8] = [
     ("f", "mark False positive"),
     ("n", "mark Needs second look"),
     ("b", "bookmark on / off"),
+    (
+        "0 - 4",
+        "set the category (Project VIC) of the selection, and of every copy",
+    ),
+    ("Backspace", "clear the examiner's category"),
+    ("g", "gallery on / off"),
     ("/", "search the paths"),
     (
         "Space",
@@ -77,6 +83,14 @@ pub struct ReviewView {
     pub descending: bool,
     /// The note being edited.
     pub note: String,
+    /// Every picture and video, not only flagged items.
+    pub all_media: bool,
+    /// Only items of this category.
+    pub category: Option<crate::case::review::CategoryChoice>,
+    /// The gallery instead of the table.
+    pub gallery: bool,
+    /// Gallery tile edge, in points.
+    pub tile: f32,
 }
 
 impl Default for ReviewView {
@@ -95,6 +109,10 @@ impl Default for ReviewView {
             sort: SortKey::Path,
             descending: false,
             note: String::new(),
+            all_media: false,
+            category: None,
+            gallery: false,
+            tile: 128.0,
         }
     }
 }
@@ -212,6 +230,12 @@ pub struct FerretApp {
     /// Items per reason chip (with the other filters applied), and how many
     /// match all filters (the table holds at most [`TABLE_ROWS`]).
     pub counts: ReasonCounts,
+    /// Categorisation over the case (pictures and videos categorised).
+    pub category_counts: crate::case::CategoryCounts,
+    /// The case's category labels, 0–4.
+    pub category_labels: Vec<(i64, Option<String>)>,
+    /// The gallery's thumbnails (memory only).
+    pub gallery: super::panels::gallery::GalleryState,
     /// The detail pane's item, read when the selection or the table changes.
     pub(crate) detail: Option<super::panels::review::Detail>,
     /// Rows the table loads at most (default [`TABLE_ROWS`]).
@@ -259,6 +283,9 @@ impl FerretApp {
             pending_pick: None,
             show_import: false,
             counts: ReasonCounts::default(),
+            category_counts: Default::default(),
+            category_labels: Vec::new(),
+            gallery: Default::default(),
             detail: None,
             table_rows: TABLE_ROWS,
             defer_check_over: DEFER_CHECK_OVER,

@@ -153,6 +153,14 @@ impl FerretApp {
             self.queue(Command::ShowExport);
             ui.close();
         }
+        if ui
+            .add_enabled(open, egui::Button::new("Export VICS..."))
+            .on_hover_text("The categorised pictures as a Project VIC VICS 2.0 file")
+            .clicked()
+        {
+            self.queue(Command::ShowExportVics);
+            ui.close();
+        }
         ui.separator();
         if ui.button("Quit").clicked() {
             self.queue(Command::Quit);

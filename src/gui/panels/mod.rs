@@ -1,6 +1,7 @@
 //! One file per screen.
 
 pub mod export;
+pub mod gallery;
 pub mod home;
 pub mod preview;
 pub mod review;

@@ -48,7 +48,14 @@ impl PreviewState {
     }
 }
 
-fn to_color_image(img: &image::DynamicImage) -> egui::ColorImage {
+/// The revealed (colour) texture, once decoded.
+impl PreviewState {
+    pub fn colour_texture(&self) -> Option<&egui::TextureHandle> {
+        self.colour.as_ref()
+    }
+}
+
+pub(super) fn to_color_image(img: &image::DynamicImage) -> egui::ColorImage {
     let rgba = img.to_rgba8();
     egui::ColorImage::from_rgba_unmultiplied(
         [rgba.width() as usize, rgba.height() as usize],
@@ -57,6 +64,19 @@ fn to_color_image(img: &image::DynamicImage) -> egui::ColorImage {
 }
 
 fn load(row: &ReportRow) -> Result<(egui::ColorImage, egui::ColorImage), String> {
+    let bytes = read_item(row)?;
+    let img =
+        crate::thumbnail::decode_downscaled(&bytes, PREVIEW_SIDE).map_err(|e| e.to_string())?;
+    Ok((
+        to_color_image(&crate::thumbnail::safe_view(&img)),
+        to_color_image(&img),
+    ))
+}
+
+/// An item's bytes, read-only from the evidence (up to the thumbnail
+/// module's input limit), only if they still have the SHA-256 the case
+/// recorded.
+pub(super) fn read_item(row: &ReportRow) -> Result<Vec<u8>, String> {
     use crate::pathfmt::path_from_bytes;
     use sha2::Digest;
     let root = path_from_bytes(row.style.unescape(&row.root).map_err(|e| e.to_string())?);
@@ -88,12 +108,7 @@ fn load(row: &ReportRow) -> Result<(egui::ColorImage, egui::ColorImage), String>
     if row.sha256.as_deref() != Some(&hex::encode(sha2::Sha256::digest(&bytes))) {
         return Err("the file no longer matches the case".into());
     }
-    let img =
-        crate::thumbnail::decode_downscaled(&bytes, PREVIEW_SIDE).map_err(|e| e.to_string())?;
-    Ok((
-        to_color_image(&crate::thumbnail::safe_view(&img)),
-        to_color_image(&img),
-    ))
+    Ok(bytes)
 }
 
 /// Draws the preview of `row` (re-blurs when the selection changed).

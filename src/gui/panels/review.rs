@@ -3,7 +3,7 @@
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
-use crate::case::review::{ReviewStatus, SortKey};
+use crate::case::review::{CategoryChoice, ReviewStatus, SortKey};
 use crate::gui::{Command, FerretApp};
 
 /// The review screen.
@@ -63,10 +63,17 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 ("Archives", c.archive, &mut app.view.archive),
                 ("Known-good", c.known_good, &mut app.view.known_good),
             ] {
-                changed |= ui
-                    .toggle_value(on, format!("{label} ({n})"))
-                    .on_hover_text(format!("Show or hide {label}"))
-                    .changed();
+                // While every picture is shown the chips only count.
+                let chip = ui
+                    .add_enabled(
+                        !app.view.all_media,
+                        egui::Button::selectable(*on, format!("{label} ({n})")),
+                    )
+                    .on_hover_text(format!("Show or hide {label}"));
+                if chip.clicked() {
+                    *on = !*on;
+                    changed = true;
+                }
             }
             if changed {
                 app.queue(Command::Reload);
@@ -139,6 +146,45 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 app.queue(Command::Reload);
             }
         });
+        ui.horizontal_wrapped(|ui| {
+            let mut changed = false;
+            ui.label("Show");
+            changed |= ui
+                .selectable_value(&mut app.view.all_media, false, "Flagged items")
+                .changed();
+            changed |= ui
+                .selectable_value(&mut app.view.all_media, true, "All pictures and videos")
+                .on_hover_text("Every picture and video of the case, flagged or not: the unknown ones are where new victims are found")
+                .changed();
+            ui.label("Category");
+            let labels = app.category_labels.clone();
+            let text = |c: Option<CategoryChoice>| match c {
+                None => "any".to_string(),
+                Some(CategoryChoice::Uncategorised) => "uncategorised".to_string(),
+                Some(CategoryChoice::Is(n)) => crate::case::category_text(&labels, n),
+            };
+            egui::ComboBox::from_id_salt("category-filter")
+                .selected_text(text(app.view.category))
+                .show_ui(ui, |ui| {
+                    let choices = [None, Some(CategoryChoice::Uncategorised)]
+                        .into_iter()
+                        .chain((0..=4).map(|n| Some(CategoryChoice::Is(n))));
+                    for c in choices {
+                        changed |= ui
+                            .selectable_value(&mut app.view.category, c, text(c))
+                            .changed();
+                    }
+                });
+            if changed {
+                app.queue(Command::Reload);
+            }
+            let c = &app.category_counts;
+            ui.label(format!(
+                "{} of {} pictures and videos categorised",
+                thousands(c.categorised),
+                thousands(c.media)
+            ));
+        });
         ui.horizontal(|ui| {
             if ui.button("Select all shown").clicked() {
                 app.queue(Command::MarkAllShown);
@@ -169,9 +215,15 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                         app.counts.total
                     ),
                 );
+            } else if app.view.all_media {
+                ui.label(format!("{shown} pictures and videos"));
             } else {
                 ui.label(format!("{shown} flagged items"));
             }
+            ui.separator();
+            ui.selectable_value(&mut app.view.gallery, false, "Table");
+            ui.selectable_value(&mut app.view.gallery, true, "Gallery (g)")
+                .on_hover_text("Thumbnails, greyscale and blurred; copies stacked in one tile");
             if ui
                 .button("Export report...")
                 .on_hover_text("Choose formats, scope and folder")
@@ -182,6 +234,10 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
         });
         ui.style_mut().interaction.selectable_labels = false;
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        if app.view.gallery {
+            super::gallery::gallery_ui(ui, app);
+            return;
+        }
         let mut clicked = None;
         let mut toggled = None;
         let mut sort_by = None;
@@ -195,6 +251,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 // runs (egui memory, persisted by eframe).
                 .resizable(true)
                 .column(Column::initial(100.0).at_least(60.0))
+                .column(Column::initial(70.0).at_least(40.0))
                 .column(Column::initial(110.0).at_least(60.0))
                 .column(Column::initial(110.0).at_least(60.0))
                 .column(Column::initial(150.0).at_least(60.0))
@@ -205,6 +262,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                 .header(20.0, |mut h| {
                     for (t, key) in [
                         ("Status", SortKey::Status),
+                        ("Category", SortKey::Category),
                         ("Reason", SortKey::Reason),
                         ("Set / category", SortKey::Set),
                         ("Name", SortKey::Name),
@@ -245,6 +303,27 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                             ui.colored_label(
                                 colour,
                                 format!("{mark}{sign} {}", r.status.as_str().replace('_', " ")),
+                            );
+                        });
+                        row.col(|ui| {
+                            let text = super::gallery::badge_text(r).unwrap_or_default();
+                            let copies = if r.copies > 1 {
+                                format!(" x{}", r.copies)
+                            } else {
+                                String::new()
+                            };
+                            ui.label(format!("{text}{copies}")).on_hover_text(
+                                r.category.map_or_else(
+                                    || "Uncategorised".to_string(),
+                                    |c| {
+                                        crate::case::category_text(&app.category_labels, c)
+                                            + if r.precategorised {
+                                                " (from a hash set)"
+                                            } else {
+                                                " (examiner)"
+                                            }
+                                    },
+                                ),
                             );
                         });
                         row.col(|ui| {
@@ -297,6 +376,80 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
 /// Most near-duplicates of an item listed in the detail pane.
 const GROUP_SHOWN: usize = 8;
 
+/// Most copies of an item listed in the detail pane.
+const COPIES_SHOWN: usize = 20;
+
+/// `n` with thin thousands separators (`40,112`).
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The item's category (the examiner's and the sets', both shown), the
+/// keys that set it, and its copies (the duplicate stack, opened).
+fn category_ui(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
+    let labels = app.category_labels.clone();
+    let labels = &labels;
+    let c = &detail.category;
+    let text = |n: i64| crate::case::category_text(labels, n);
+    let line = match (c.examiner, &c.preset) {
+        (Some(e), Some((p, set))) => format!(
+            "Category: {} (examiner); hash set {set} says {}",
+            text(e),
+            text(*p)
+        ),
+        (Some(e), None) => format!("Category: {} (examiner)", text(e)),
+        (None, Some((p, set))) => format!("Category: {} (from hash set {set})", text(*p)),
+        (None, None) => "Category: uncategorised".to_string(),
+    };
+    ui.strong(line);
+    ui.horizontal_wrapped(|ui| {
+        for n in 0..=4 {
+            let label = labels
+                .iter()
+                .find(|(k, _)| *k == n)
+                .and_then(|(_, l)| l.clone())
+                .unwrap_or_default();
+            if ui
+                .button(format!("{n}"))
+                .on_hover_text(format!("Category {n} {label} (key {n})"))
+                .clicked()
+            {
+                app.queue(Command::SetCategory(Some(n)));
+            }
+        }
+        if ui
+            .button("Clear")
+            .on_hover_text("Remove the examiner's category (Backspace)")
+            .clicked()
+        {
+            app.queue(Command::SetCategory(None));
+        }
+    });
+    if detail.copies.len() > 1 {
+        ui.label(format!(
+            "{} copies (same MD5 and SHA-256); a category applies to all:",
+            detail.copies.len()
+        ));
+        for p in detail.copies.iter().take(COPIES_SHOWN) {
+            ui.label(format!("    {p}"));
+        }
+        if detail.copies.len() > COPIES_SHOWN {
+            ui.label(format!(
+                "    and {} more",
+                detail.copies.len() - COPIES_SHOWN
+            ));
+        }
+    }
+}
+
 /// The selected item as the detail pane shows it, read once per selection
 /// (and again after the table is reloaded), not every frame.
 pub struct Detail {
@@ -305,6 +458,10 @@ pub struct Detail {
     hits: Vec<crate::case::review::HitRow>,
     /// Its near-duplicate group (itself first), empty when in none.
     group: Vec<crate::case::similar::SimilarItem>,
+    /// Its category, the examiner's and the sets'.
+    category: crate::case::ItemCategory,
+    /// The paths of its copies (itself included), by file id.
+    copies: Vec<String>,
 }
 
 fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
@@ -321,6 +478,14 @@ fn detail_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             row,
             hits: store.hits_of(id).unwrap_or_default(),
             group: store.similar_to(id).unwrap_or_default(),
+            category: store.item_category(id).unwrap_or_default(),
+            copies: store
+                .copies_of(id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|c| store.report_row(c).ok().flatten())
+                .map(|r| format!("{}: {}", r.exhibit, r.item_path()))
+                .collect(),
         }),
     };
     let Some(detail) = detail else {
@@ -496,6 +661,7 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
     }
     ui.label(format!("Flags: {}", row.flags));
     ui.label(format!("Review: {}", row.review));
+    category_ui(ui, app, detail);
     ui.separator();
     let (store, examiner) = (app.case.as_ref(), app.examiner.clone());
     if let Some(store) = store {
@@ -546,19 +712,40 @@ fn status_icon(ui: &egui::Ui, s: ReviewStatus) -> (&'static str, egui::Color32) 
 }
 
 /// Keyboard: Up/Down or k/j move, c/f/n set Confirmed / False positive /
-/// Needs second look, b bookmarks, `/` focuses the search, Space reveals
-/// the preview (audit-logged like the button). Ignored while typing.
+/// Needs second look, 0-4 set the category (Backspace clears it), b
+/// bookmarks, g switches table and gallery, `/` focuses the search, Space
+/// reveals the preview (audit-logged like the button). Ignored while
+/// typing.
 fn keyboard(ui: &mut egui::Ui, app: &mut FerretApp) {
     let typing = ui.ctx().egui_wants_keyboard_input();
     if typing {
         return;
     }
     let pressed = |k: egui::Key| ui.input(|i| i.key_pressed(k));
-    if pressed(egui::Key::ArrowDown) || pressed(egui::Key::J) {
+    // In the gallery the arrows move between tiles (its own keys).
+    let arrows = !app.view.gallery;
+    if (arrows && pressed(egui::Key::ArrowDown)) || pressed(egui::Key::J) {
         app.queue(Command::MoveSelection(1));
     }
-    if pressed(egui::Key::ArrowUp) || pressed(egui::Key::K) {
+    if (arrows && pressed(egui::Key::ArrowUp)) || pressed(egui::Key::K) {
         app.queue(Command::MoveSelection(-1));
+    }
+    for (key, n) in [
+        (egui::Key::Num0, 0),
+        (egui::Key::Num1, 1),
+        (egui::Key::Num2, 2),
+        (egui::Key::Num3, 3),
+        (egui::Key::Num4, 4),
+    ] {
+        if pressed(key) {
+            app.queue(Command::SetCategory(Some(n)));
+        }
+    }
+    if pressed(egui::Key::Backspace) {
+        app.queue(Command::SetCategory(None));
+    }
+    if pressed(egui::Key::G) {
+        app.view.gallery = !app.view.gallery;
     }
     for (key, status) in [
         (egui::Key::C, ReviewStatus::Confirmed),
