@@ -565,6 +565,26 @@ impl CaseStore {
         )
     }
 
+    /// Records that the case's categorised items were added to set `set`
+    /// of a hash library.
+    pub fn log_added_to_library(
+        &self,
+        set: &str,
+        media: u64,
+        source_sha256: &str,
+        library: &str,
+        examiner: &str,
+    ) -> Result<(), CaseError> {
+        audit::append(
+            &self.conn,
+            examiner,
+            "library_grown",
+            &serde_json::json!({"set": set, "media": media, "source_sha256": source_sha256,
+                                "library": library})
+            .to_string(),
+        )
+    }
+
     /// Records that an examiner revealed a blurred preview (GUI).
     pub fn log_reveal(&self, file_id: i64, examiner: &str) -> Result<(), CaseError> {
         audit::append(

@@ -68,6 +68,20 @@ pub enum CaseCommand {
         #[arg(long = "label", value_name = "N=TEXT")]
         labels: Vec<String>,
     },
+    /// Add the case's categorised items to a hash-library set (created, or
+    /// updated: this case's media replace what it gave the set before),
+    /// as VICS: categories 1-3 alert, 0 ignore, 4 info. The set's
+    /// provenance names the cases it holds; the case's audit log records it.
+    ToLibrary {
+        /// Case file.
+        case: PathBuf,
+        /// The set to create or update.
+        #[arg(long)]
+        set: String,
+        /// Hash library folder [default: $FERRET_LIBRARY, else the platform data folder].
+        #[arg(long)]
+        library: Option<PathBuf>,
+    },
     /// Recompute the audit log's hash chain, each evidence item's results
     /// against the digest recorded when its scan ended, and the review
     /// marks from the log; with --report, check the case still matches the
@@ -206,6 +220,7 @@ pub(super) fn run(cmd: CaseCommand) -> u8 {
             clear: _,
             examiner,
         } => categorise(&case, &items, category, examiner),
+        CaseCommand::ToLibrary { case, set, library } => to_library(&case, &set, library),
         CaseCommand::Categories {
             case,
             profile,
@@ -315,6 +330,30 @@ fn categorise(
         }
     );
     EXIT_OK
+}
+
+fn to_library(case: &std::path::Path, set: &str, library: Option<PathBuf>) -> u8 {
+    let store = match CaseStore::open(case) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let library = library.unwrap_or_else(crate::hashsets::HashLibrary::default_dir);
+    let actor = crate::workflow::actor_of(&store);
+    match crate::workflow::add_categorised_to_library(&store, &library, set, &actor) {
+        Ok(o) => {
+            let p = &o.import.provenance;
+            outln!(
+                "{}: {} media of this case; the set now holds {} entries from {}",
+                t(&p.name),
+                o.media,
+                p.entries,
+                t(p.embedded_name.as_deref().unwrap_or("this case"))
+            );
+            outln!("source {}", crate::pathfmt::escape_path(&o.source));
+            EXIT_OK
+        }
+        Err(e) => fail(e),
+    }
 }
 
 fn categories(case: &std::path::Path, profile: Option<&str>, labels: &[String]) -> u8 {

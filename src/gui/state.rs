@@ -135,6 +135,29 @@ impl ReviewView {
     }
 }
 
+/// The "Add categorised to hash library" window.
+pub struct GrowForm {
+    /// Shown.
+    pub open: bool,
+    /// The set to create or update.
+    pub set: String,
+    /// The addition running on a worker thread.
+    pub running: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
+    /// What the last addition did.
+    pub result: Option<Result<String, String>>,
+}
+
+impl Default for GrowForm {
+    fn default() -> Self {
+        GrowForm {
+            open: false,
+            set: "agency-categorised".into(),
+            running: None,
+            result: None,
+        }
+    }
+}
+
 /// Shown while a case is checked in the background.
 pub const CHECKING: &str = "Checking the case file's integrity: read-only until it is done (a few seconds for a large case).";
 
@@ -236,6 +259,8 @@ pub struct FerretApp {
     pub category_labels: Vec<(i64, Option<String>)>,
     /// The gallery's thumbnails (memory only).
     pub gallery: super::panels::gallery::GalleryState,
+    /// "Add categorised to hash library".
+    pub grow: GrowForm,
     /// The detail pane's item, read when the selection or the table changes.
     pub(crate) detail: Option<super::panels::review::Detail>,
     /// Rows the table loads at most (default [`TABLE_ROWS`]).
@@ -286,6 +311,7 @@ impl FerretApp {
             category_counts: Default::default(),
             category_labels: Vec::new(),
             gallery: Default::default(),
+            grow: GrowForm::default(),
             detail: None,
             table_rows: TABLE_ROWS,
             defer_check_over: DEFER_CHECK_OVER,

@@ -91,6 +91,15 @@ impl FerretApp {
                     ui.label("each under its own open-source licence (MIT, Apache-2.0, BSD, Zlib, public domain).");
                 });
         }
+        if self.grow.open {
+            let library = self.library_dir();
+            let mut open = true;
+            egui::Window::new("Add categorised to hash library")
+                .default_pos([300.0, 110.0])
+                .open(&mut open)
+                .show(ui.ctx(), |ui| self.grow_ui(ui, &library));
+            self.grow.open &= open;
+        }
         if self.show_import {
             let library = self.library_dir();
             let mut open = true;
@@ -103,6 +112,86 @@ impl FerretApp {
                     panels::setup::import_ui(ui, self, &library);
                 });
             self.show_import &= open;
+        }
+    }
+
+    /// The form of "Add categorised to hash library": the set's name, then
+    /// the addition on a worker thread with a second connection.
+    fn grow_ui(&mut self, ui: &mut egui::Ui, library: &std::path::Path) {
+        ui.label(format!("Hash library {}", library.display()));
+        ui.label(format!(
+            "{} of {} pictures and videos are categorised. Categories 1-3 become alerts, 0 known-good, 4 information.",
+            self.category_counts.categorised, self.category_counts.media
+        ));
+        ui.horizontal(|ui| {
+            let label = ui.label("Set");
+            ui.text_edit_singleline(&mut self.grow.set)
+                .labelled_by(label.id);
+        });
+        if let Some(rx) = &self.grow.running {
+            match rx.try_recv() {
+                Ok(result) => {
+                    self.grow.result = Some(result);
+                    self.grow.running = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    ui.spinner();
+                    ui.ctx()
+                        .request_repaint_after(std::time::Duration::from_millis(100));
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.grow.result = Some(Err("the worker stopped without an answer".into()));
+                    self.grow.running = None;
+                }
+            }
+        }
+        let ready = self.grow.running.is_none() && !self.grow.set.trim().is_empty();
+        if ui.add_enabled(ready, egui::Button::new("Add")).clicked() {
+            match self.case().map(crate::case::CaseStore::second_connection) {
+                Some(Ok(store)) => {
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    let (set, library, actor) = (
+                        self.grow.set.trim().to_string(),
+                        library.to_path_buf(),
+                        self.examiner.clone(),
+                    );
+                    let ctx = ui.ctx().clone();
+                    std::thread::spawn(move || {
+                        let result = crate::workflow::add_categorised_to_library(
+                            &store, &library, &set, &actor,
+                        )
+                        .map(|o| {
+                            format!(
+                                "Added {} media to {}: it holds {} entries from {}.",
+                                o.media,
+                                o.import.provenance.name,
+                                o.import.provenance.entries,
+                                o.import
+                                    .provenance
+                                    .embedded_name
+                                    .as_deref()
+                                    .unwrap_or("this case")
+                            )
+                        })
+                        .map_err(|e| e.to_string());
+                        let _ = tx.send(result);
+                        ctx.request_repaint();
+                    });
+                    self.grow.running = Some(rx);
+                    self.grow.result = None;
+                }
+                Some(Err(e)) => self.grow.result = Some(Err(e.to_string())),
+                None => self.grow.result = Some(Err("No case is open.".into())),
+            }
+        }
+        match &self.grow.result {
+            Some(Ok(text)) => {
+                ui.label(crate::pathfmt::display_safe(text));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, crate::pathfmt::display_safe(e));
+            }
+            None => {}
         }
     }
 
@@ -151,6 +240,14 @@ impl FerretApp {
             .clicked()
         {
             self.queue(Command::ShowExport);
+            ui.close();
+        }
+        if ui
+            .add_enabled(open, egui::Button::new("Add categorised to hash library..."))
+            .on_hover_text("The categorised pictures become an agency set (1-3 alert, 0 ignore), so the next scan anywhere finds them")
+            .clicked()
+        {
+            self.grow.open = true;
             ui.close();
         }
         if ui

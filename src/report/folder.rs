@@ -139,7 +139,7 @@ impl FormatError {
     }
 
     /// The report error for this failure while writing `format` to `path`.
-    fn at(self, format: ReportFormat, path: &Path) -> ReportError {
+    pub(super) fn at(self, format: ReportFormat, path: &Path) -> ReportError {
         match self {
             FormatError::Case(e) => ReportError::Case(e),
             FormatError::Io(source) => ReportError::Write {

@@ -169,3 +169,21 @@ pub(super) fn write_vics(
     write!(out, "\n],\"TotalMediaFiles\":{media}}}]}}\n")?;
     Ok(media)
 }
+
+/// The VICS 2.0 case export of `scope` of a case, in memory (what
+/// "Add categorised to hash library" imports).
+pub fn vics_of_case(
+    store: &crate::case::CaseStore,
+    scope: crate::case::Scope,
+) -> Result<(Vec<u8>, u64), super::ReportError> {
+    let header = ReportHeader::read(store)?;
+    let mut out = Vec::new();
+    let media =
+        write_vics(&header, ScopedRows::new(store, scope, None), &mut out).map_err(|e| {
+            e.at(
+                super::ReportFormat::Vics,
+                std::path::Path::new(super::ReportFormat::Vics.file_name()),
+            )
+        })?;
+    Ok((out, media))
+}

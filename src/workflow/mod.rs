@@ -14,11 +14,13 @@
 
 mod demo;
 mod export;
+mod grow;
 mod import;
 mod scan;
 
 pub use demo::{demo_dir, demo_request};
 pub use export::{ExportError, ExportJob, ExportRequest};
+pub use grow::{GrowOutcome, add_categorised_to_library};
 pub use import::{ImportJob, ImportRequest, import_set};
 pub use scan::{
     EvidenceSpec, FinishedScan, NewCase, RunningScan, Runtime, ScanPlan, ScanRequest, actor_of,
@@ -114,6 +116,9 @@ pub enum WorkflowError {
     /// The scan could not be started.
     #[error(transparent)]
     Job(#[from] ScanError),
+    /// The case's categorised items could not be added to the library.
+    #[error("cannot add the categorised items to the hash library: {0}")]
+    Grow(String),
     /// The demo evidence is not where this build expects it.
     #[error("demo evidence not found at {}", escape_path(.0))]
     DemoMissing(PathBuf),

@@ -474,3 +474,119 @@ fn labels_are_the_cases_and_a_report_without_out_lands_beside_the_case() {
         .collect();
     assert_eq!(actions, ["category_profile", "category_label"]);
 }
+
+#[test]
+fn categorised_items_grow_the_library_and_the_next_scan_finds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ev, lib, bytes) = evidence(dir.path());
+    let case = dir.path().join("a.ferret");
+    util::new_case_scan(
+        &case,
+        &ev,
+        "CAT-G",
+        &["--library", lib.to_str().unwrap(), "-s", "agency"],
+    );
+    categorise(&case, &["Pictures/d.jpg", "-c", "3"]);
+    // The examiner says a is non-pertinent, over the agency's 1.
+    categorise(&case, &["Pictures/a.jpg", "-c", "0"]);
+    let grow = |case: &Path, set: &str| {
+        ferret()
+            .args(["case", "to-library"])
+            .arg(case)
+            .args(["--set", set, "--library"])
+            .arg(&lib)
+            .output()
+            .unwrap()
+    };
+    let out = grow(&case, "grown");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // a (with its copy), c, d, f: four media.
+    assert!(
+        said.starts_with(
+            "grown: 4 media of this case; the set now holds 4 entries from case CAT-G"
+        ),
+        "{said}"
+    );
+    let rows: i64 = util::db(&case)
+        .query_row(
+            "SELECT count(*) FROM audit WHERE action = 'library_grown' AND detail LIKE '%\"set\":\"grown\"%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 1);
+    // A set of that name that was not grown from cases is never replaced.
+    let out = grow(&case, "agency");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("was not grown from cases"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The next scan, elsewhere, with only the grown set: d is an alert of
+    // category 3, a is known-good (category 0), the new picture is nothing.
+    let ev2 = dir.path().join("ev2");
+    std::fs::create_dir_all(&ev2).unwrap();
+    std::fs::write(ev2.join("seen again.jpg"), &bytes["d"]).unwrap();
+    std::fs::write(ev2.join("harmless.jpg"), &bytes["a"]).unwrap();
+    std::fs::write(ev2.join("new.jpg"), [JPEG, b"new"].concat()).unwrap();
+    let case2 = dir.path().join("b.ferret");
+    util::new_case_scan(
+        &case2,
+        &ev2,
+        "CAT-H",
+        &["--library", lib.to_str().unwrap(), "-s", "grown"],
+    );
+    let hits: BTreeMap<String, (String, Option<i64>)> = util::db(&case2)
+        .prepare(
+            "SELECT f.path_text, h.kind, h.category FROM hits h JOIN files f ON f.id = h.file_id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        hits,
+        BTreeMap::from([
+            ("seen again.jpg".to_string(), ("alert".to_string(), Some(3))),
+            ("harmless.jpg".to_string(), ("ignore".to_string(), Some(0))),
+        ])
+    );
+    // That case categorises its new picture and grows the same set: both
+    // cases are in it now, each with its own media.
+    categorise(&case2, &["new.jpg", "-c", "2"]);
+    let out = grow(&case2, "grown");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // CAT-H: new (2), seen again (3, from the set), harmless (0, from the set).
+    assert!(
+        said.starts_with(
+            "grown: 3 media of this case; the set now holds 7 entries from cases CAT-G, CAT-H"
+        ),
+        "{said}"
+    );
+    let info = run_ok(
+        ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["info", "grown"]),
+    );
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("cases CAT-G, CAT-H"), "{info}");
+    assert_eq!(md5s_with_category(&lib, "grown", 2), {
+        let mut v = vec![md5(&bytes["c"]), md5(&[JPEG, b"new"].concat())];
+        v.sort();
+        v
+    });
+}

@@ -7,7 +7,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use ferret::gui::{Command, FerretApp, Screen};
 
-use crate::gui::{harness, step_until};
+use crate::gui::{file_menu, harness, step_until};
 
 /// Preview and tile reveals written to the open case's audit log.
 fn reveals(a: &FerretApp) -> Vec<i64> {
@@ -237,4 +237,30 @@ fn keyboard_categories_of_a_selection_and_a_stack_persist_with_audit_rows() {
     assert_eq!(actions.len(), 7, "{actions:?}");
     assert!(actions.last().unwrap().contains("\"none\""));
     assert!(store.verify(None).unwrap().intact());
+
+    // File > Add categorised to hash library: the set holds this case's
+    // three categorised media (the stack is one), named after the case.
+    let lib = dir.path().join("lib");
+    h.state_mut().setup.library = lib.display().to_string();
+    file_menu(&mut h, "Add categorised to hash library...");
+    assert!(h.state().grow.open);
+    h.get_by_label("Add").click();
+    step_until(&mut h, |a| a.grow.result.is_some());
+    assert_eq!(
+        h.state().grow.result,
+        Some(Ok(
+            "Added 3 media to agency-categorised: it holds 3 entries from case GAL-1.".into()
+        ))
+    );
+    let set = ferret::hashsets::HashLibrary::open(&lib)
+        .unwrap()
+        .list()
+        .into_iter()
+        .flatten()
+        .find(|s| s.provenance().name == "agency-categorised")
+        .unwrap();
+    assert_eq!(
+        set.provenance().embedded_name.as_deref(),
+        Some("case GAL-1")
+    );
 }

@@ -382,7 +382,7 @@ fn scripted_picker(
 }
 
 /// Opens the File menu and clicks `item` in it.
-fn file_menu(h: &mut Harness<'static, FerretApp>, item: &str) {
+pub(crate) fn file_menu(h: &mut Harness<'static, FerretApp>, item: &str) {
     h.get_by_label("File").click();
     h.run_steps(2);
     if h.query_all_by_label(item).next().is_none() {

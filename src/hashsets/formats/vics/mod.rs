@@ -69,6 +69,8 @@ struct Fields {
     alt_photodna: Option<String>,
     /// A `Media` array was found: this is a case, its media were records.
     case: bool,
+    /// A case's `CaseNumber`.
+    case_number: Scalar,
 }
 
 const DIGEST_KEYS: [(&str, Algorithm); 3] = [
@@ -77,7 +79,34 @@ const DIGEST_KEYS: [(&str, Algorithm); 3] = [
     ("SHA256", Algorithm::Sha256),
 ];
 
+/// Most case numbers named in a set's provenance.
+const MAX_CASES_NAMED: usize = 20;
+
 impl State<'_> {
+    /// A case export names its cases: they are the set's embedded name
+    /// (`case CAT-1`, `cases CAT-1, CAT-2`), so its provenance says which
+    /// cases it came from.
+    fn case_named(&mut self, number: &str) {
+        let number = message::excerpt(number, MAX_PROFILE_CHARS);
+        let named = self.report.embedded_name.get_or_insert_with(String::new);
+        let count = if named.is_empty() {
+            0
+        } else {
+            named.matches(", ").count() + 1
+        };
+        match count {
+            0 => named.push_str(&format!("case {number}")),
+            n if n < MAX_CASES_NAMED => {
+                if let Some(rest) = named.strip_prefix("case ") {
+                    *named = format!("cases {rest}");
+                }
+                named.push_str(&format!(", {number}"));
+            }
+            MAX_CASES_NAMED => named.push_str(", …"),
+            _ => {}
+        }
+    }
+
     fn next_record(&mut self) -> u64 {
         self.record += 1;
         self.record
@@ -163,6 +192,7 @@ impl<'de> Shape<'de> for Record<'_, '_> {
                 "MediaID" => f.media_id = map.next_value_seed(scalar())?,
                 "MediaSize" => f.size = map.next_value_seed(scalar())?,
                 "PhotoDNA" => f.photodna = map.next_value_seed(scalar())?,
+                "CaseNumber" => f.case_number = map.next_value_seed(scalar())?,
                 "MediaFiles" => f.file = map.next_value_seed(any(FirstFile(b)))?,
                 "AlternativeHashes" => {
                     if let Some(p) = map.next_value_seed(any(AltHashes(b)))? {
@@ -184,6 +214,8 @@ impl<'de> Shape<'de> for Record<'_, '_> {
         }
         if !f.case {
             st.media(f);
+        } else if let Some(number) = f.case_number.text() {
+            st.case_named(&number);
         }
         Ok(())
     }
