@@ -27,7 +27,9 @@ mod windows;
 pub use guard::{GuardError, OutputTarget};
 pub use meta::{EntryKind, Meta, UtcTime};
 pub(crate) use mounts::MountTable;
-pub use mounts::{Drive, MountInfo, drives, drives_in_mountinfo, mount_info};
+pub use mounts::{
+    Drive, DriveSources, MountInfo, drives, drives_from, drives_in_mountinfo, mount_info,
+};
 pub use open::{EvidenceFile, EvidenceRoot};
 pub use streams::{StreamInfo, StreamInterface};
 pub use walk::{LINK_TARGET_NOT_READ, WalkEntry, WalkOptions, walk};

@@ -160,14 +160,128 @@ pub fn mount_info(path: &Path) -> Option<MountInfo> {
 }
 
 /// A drive the examiner may pick as evidence.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Drive {
-    /// Where it is reached (`E:\`, `/media/usb`).
+    /// Where it is reached (`E:\`, `/media/usb`): the mount point.
     pub root: std::path::PathBuf,
     /// What to show beside it: label, filesystem, kind, read-only.
     pub detail: String,
     /// Mounted (or flagged) read-only.
     pub read_only: bool,
+    /// The device (`/dev/sdb1`), where known.
+    pub device: String,
+    /// The disk's model (vendor and model from sysfs), where known.
+    pub model: Option<String>,
+    /// The filesystem's label, where known.
+    pub label: Option<String>,
+    /// Size in bytes, where known.
+    pub size: Option<u64>,
+    /// Filesystem type (`vfat`, `NTFS`, …).
+    pub fs_type: String,
+    /// A removable disk (USB stick, card), where the system says.
+    pub removable: Option<bool>,
+}
+
+/// Where the Linux drive list reads: `/proc/self/mountinfo`, `/sys` and
+/// `/dev/disk/by-label` (fixtures in tests).
+#[derive(Debug, Clone)]
+pub struct DriveSources {
+    /// The text of `mountinfo`.
+    pub mountinfo: String,
+    /// The sysfs root (`/sys`).
+    pub sys: std::path::PathBuf,
+    /// The folder of label links (`/dev/disk/by-label`).
+    pub by_label: std::path::PathBuf,
+}
+
+/// Most bytes read of one small sysfs file.
+const SYSFS_MAX: u64 = 4096;
+
+/// A small text file, trimmed (`None`: absent, unreadable, empty).
+fn small_text(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(SYSFS_MAX)
+        .read_to_string(&mut text)
+        .ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| crate::pathfmt::escape_text(text))
+}
+
+/// `/dev/disk/by-label` names escape bytes as `\xNN` (udev).
+fn unescape_udev(name: &str) -> String {
+    let mut out = Vec::new();
+    let b = name.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hex = b
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (c, b.get(i + 1), hex) {
+            (b'\\', Some(b'x'), Some(v)) => {
+                out.push(v);
+                i += 4;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    crate::pathfmt::escape_text(&String::from_utf8_lossy(&out))
+}
+
+/// What sysfs says of a block device (`sdb1`): (size in bytes, model,
+/// removable), a partition's model and removable flag being its disk's.
+fn sysfs_facts(sys: &Path, name: &str) -> (Option<u64>, Option<String>, Option<bool>) {
+    let class = sys.join("class/block").join(name);
+    let size = small_text(&class.join("size"))
+        .and_then(|s| s.parse::<u64>().ok())
+        .and_then(|sectors| sectors.checked_mul(512));
+    // A partition's folder lies inside its disk's (through the class link).
+    let disk = if class.join("partition").exists() {
+        std::fs::canonicalize(&class)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+    } else {
+        std::fs::canonicalize(&class).ok()
+    };
+    let Some(disk) = disk else {
+        return (size, None, None);
+    };
+    let model = [
+        small_text(&disk.join("device/vendor")),
+        small_text(&disk.join("device/model")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let removable = small_text(&disk.join("removable")).map(|r| r == "1");
+    (size, (!model.is_empty()).then_some(model), removable)
+}
+
+/// The labels of devices: `sdb1` → `USB STICK`.
+fn labels(by_label: &Path) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(dir) = std::fs::read_dir(by_label) else {
+        return out;
+    };
+    for entry in dir.flatten().take(10_000) {
+        let Ok(target) = std::fs::read_link(entry.path()) else {
+            continue;
+        };
+        if let Some(dev) = target.file_name().and_then(|n| n.to_str()) {
+            out.insert(
+                dev.to_string(),
+                unescape_udev(&entry.file_name().to_string_lossy()),
+            );
+        }
+    }
+    out
 }
 
 /// The drives of this system for the evidence picker: on Windows its
@@ -194,20 +308,67 @@ pub fn drives() -> Vec<Drive> {
                     root: v.root,
                     detail: detail.join(", "),
                     read_only: v.read_only,
+                    label: (!v.label.is_empty()).then(|| v.label.clone()),
+                    fs_type: v.filesystem.clone(),
+                    removable: Some(v.kind == "removable"),
+                    ..Default::default()
                 }
             })
             .collect()
     }
-    #[cfg(not(windows))]
+    #[cfg(target_os = "macos")]
     {
-        std::fs::read_to_string("/proc/self/mountinfo")
-            .map(|t| drives_in_mountinfo(&t))
-            .unwrap_or_default()
+        volumes_folder(Path::new("/Volumes"))
+    }
+    #[cfg(not(any(windows, target_os = "macos")))]
+    {
+        drives_from(&DriveSources {
+            mountinfo: std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default(),
+            sys: "/sys".into(),
+            by_label: "/dev/disk/by-label".into(),
+        })
     }
 }
 
-/// [`drives`] from the text of `/proc/self/mountinfo`.
+/// macOS: every volume mounted under `/Volumes` (its name is its label).
+#[cfg(target_os = "macos")]
+fn volumes_folder(dir: &Path) -> Vec<Drive> {
+    let mut out: Vec<Drive> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .take(1000)
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    Drive {
+                        root: e.path(),
+                        detail: name.clone(),
+                        label: Some(name),
+                        ..Default::default()
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort_by(|a, b| a.root.cmp(&b.root));
+    out
+}
+
+/// The drives of `/proc/self/mountinfo` text (see [`drives_from`]), with
+/// nothing more from sysfs.
 pub fn drives_in_mountinfo(text: &str) -> Vec<Drive> {
+    drives_from(&DriveSources {
+        mountinfo: text.to_string(),
+        sys: std::path::PathBuf::new(),
+        by_label: std::path::PathBuf::new(),
+    })
+}
+
+/// Linux: the mounts of removable and foreign filesystems in `mountinfo`,
+/// with each device's size, model and removable flag from sysfs and its
+/// label from the label links.
+pub fn drives_from(src: &DriveSources) -> Vec<Drive> {
+    let text = &src.mountinfo;
+    let named = labels(&src.by_label);
     const FOREIGN: &[&str] = &[
         "ntfs", "ntfs3", "fuseblk", "vfat", "msdos", "exfat", "hfsplus", "apfs", "iso9660", "udf",
     ];
@@ -232,15 +393,29 @@ pub fn drives_in_mountinfo(text: &str) -> Vec<Drive> {
             continue;
         }
         let read_only = options.split(',').any(|o| o == "ro");
-        let mut detail = format!("{fs_type} on {}", unescape_octal(source));
+        let device = crate::pathfmt::escape_text(&unescape_octal(source));
+        let mut detail = format!("{fs_type} on {device}");
         if read_only {
             detail.push_str(", read-only");
         }
+        let dev_name = device
+            .strip_prefix("/dev/")
+            .filter(|n| !n.contains('/') && !n.is_empty() && !n.starts_with('.'));
+        let (size, model, removable) = match dev_name {
+            Some(n) if !src.sys.as_os_str().is_empty() => sysfs_facts(&src.sys, n),
+            _ => (None, None, None),
+        };
         out.retain(|d| d.root != std::path::Path::new(&point));
         out.push(Drive {
             root: point.into(),
             detail,
             read_only,
+            label: dev_name.and_then(|n| named.get(n).cloned()),
+            device,
+            model,
+            size,
+            fs_type: fs_type.to_string(),
+            removable,
         });
     }
     out.sort_by(|a, b| a.root.cmp(&b.root));

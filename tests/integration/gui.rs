@@ -202,7 +202,7 @@ fn demo_case(workspace: &std::path::Path) -> (Harness<'static, FerretApp>, std::
 }
 
 /// Opens the new-case form from Home (the harness's first screen).
-fn open_new_case_form(h: &mut Harness<'static, FerretApp>) {
+pub(crate) fn open_new_case_form(h: &mut Harness<'static, FerretApp>) {
     h.step();
     h.get_by_label("New case").click_accesskit();
     h.step();

@@ -7,6 +7,7 @@ mod archive;
 mod case;
 mod categories;
 mod classify;
+mod drives;
 mod gallery;
 mod gui;
 mod hashing;

@@ -62,6 +62,9 @@ pub struct SetupForm {
     pub evidence_check: Option<(String, EvidenceCheck)>,
     /// The system's drives for the picker, and when they were listed.
     pub drives: Option<(std::time::Instant, Vec<crate::evidence::Drive>)>,
+    /// Where the drive list is read (`None`: this system; tests give
+    /// fixture files).
+    pub drive_sources: Option<crate::evidence::DriveSources>,
 }
 
 /// A set of the hash library, as the form lists it.
@@ -397,38 +400,112 @@ pub fn setup_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     });
 }
 
-/// The system's drives (volumes on Windows, removable and foreign mounts on
-/// Linux), listed again every few seconds; a click makes one the evidence.
+/// The system's drives (volumes on Windows; removable and foreign mounts
+/// on Linux, with sysfs's facts), listed again every few seconds (so a
+/// drive plugged in appears) and on Refresh; Use makes one the evidence.
 fn drive_picker(ui: &mut egui::Ui, f: &mut SetupForm) {
     let stale = f
         .drives
         .as_ref()
         .is_none_or(|(at, _)| at.elapsed() > std::time::Duration::from_secs(3));
-    if stale {
-        f.drives = Some((std::time::Instant::now(), crate::evidence::drives()));
+    let mut refresh = stale;
+    ui.horizontal(|ui| {
+        ui.strong("Drives");
+        refresh |= ui
+            .button("Refresh")
+            .on_hover_text("List the drives and mounted filesystems again")
+            .clicked();
+    });
+    if refresh {
+        let list = match &f.drive_sources {
+            Some(src) => crate::evidence::drives_from(src),
+            None => crate::evidence::drives(),
+        };
+        f.drives = Some((std::time::Instant::now(), list));
     }
     let Some((_, drives)) = &f.drives else {
         return;
     };
     if drives.is_empty() {
+        ui.label("No removable or foreign drive is mounted (type the evidence folder above).");
         return;
     }
     let mut chosen = None;
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Drives:");
-        for d in drives {
-            let root = crate::pathfmt::PathStyle::native().escape_path(&d.root);
-            if ui
-                .button(&root)
-                .on_hover_text(crate::pathfmt::escape_text(&d.detail))
-                .clicked()
-            {
-                chosen = Some(d.root.display().to_string());
+    let warn = ui.visuals().warn_fg_color;
+    egui::Grid::new("drives")
+        .striped(true)
+        .num_columns(8)
+        .show(ui, |ui| {
+            for h in [
+                "Mount point",
+                "Device",
+                "Model / label",
+                "Size",
+                "Filesystem",
+                "Access",
+                "Removable",
+                "",
+            ] {
+                ui.strong(h);
             }
-        }
-    });
+            ui.end_row();
+            for d in drives {
+                let root = crate::pathfmt::PathStyle::native().escape_path(&d.root);
+                ui.label(&root);
+                ui.label(&d.device);
+                let names: Vec<&str> = [d.model.as_deref(), d.label.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                ui.label(if names.is_empty() {
+                    "-".to_string()
+                } else {
+                    names.join(" / ")
+                });
+                ui.label(d.size.map_or_else(|| "-".to_string(), size_text));
+                ui.label(if d.fs_type.is_empty() {
+                    "-"
+                } else {
+                    &d.fs_type
+                });
+                if d.read_only {
+                    ui.label("read-only");
+                } else {
+                    ui.colored_label(warn, "read-write")
+                        .on_hover_text("Mount the evidence read-only before scanning it");
+                }
+                ui.label(match d.removable {
+                    Some(true) => "removable",
+                    Some(false) => "fixed",
+                    None => "-",
+                });
+                if ui
+                    .button("Use")
+                    .on_hover_text(format!("Scan {root}"))
+                    .clicked()
+                {
+                    chosen = Some(d.root.display().to_string());
+                }
+                ui.end_row();
+            }
+        });
     if let Some(root) = chosen {
         f.evidence = root;
+    }
+}
+
+/// A size as people read it: `14.9 GiB`, `512 MiB`.
+fn size_text(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    match u {
+        0 => format!("{bytes} B"),
+        _ => format!("{v:.1} {}", units.get(u).copied().unwrap_or("B")),
     }
 }
 
