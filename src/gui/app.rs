@@ -11,6 +11,14 @@ use crate::job::ScanEvent;
 impl FerretApp {
     /// Draws the whole UI (called by eframe, and by tests directly).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if self.fonts.is_none() {
+            // Before any text of the first frame is laid out.
+            let dirs = self
+                .font_dirs
+                .clone()
+                .unwrap_or_else(super::fonts::platform_font_dirs);
+            self.fonts = Some(super::fonts::install(ui.ctx(), &dirs));
+        }
         self.poll_scan(ui.ctx());
         self.update_title(ui.ctx());
         self.guard_quit(ui.ctx());

@@ -9,6 +9,7 @@
 mod app;
 mod commands;
 pub mod dialogs;
+pub mod fonts;
 mod panels;
 mod settings;
 mod state;

@@ -261,6 +261,11 @@ pub struct FerretApp {
     pub gallery: super::panels::gallery::GalleryState,
     /// "Add categorised to hash library".
     pub grow: GrowForm,
+    /// Where fallback fonts are looked for (`None`: the platform's font
+    /// folders; tests give their own).
+    pub font_dirs: Option<Vec<PathBuf>>,
+    /// The fallback fonts loaded at start (`None` until the first frame).
+    pub fonts: Option<Vec<PathBuf>>,
     /// The detail pane's item, read when the selection or the table changes.
     pub(crate) detail: Option<super::panels::review::Detail>,
     /// Rows the table loads at most (default [`TABLE_ROWS`]).
@@ -312,6 +317,8 @@ impl FerretApp {
             category_labels: Vec::new(),
             gallery: Default::default(),
             grow: GrowForm::default(),
+            font_dirs: None,
+            fonts: None,
             detail: None,
             table_rows: TABLE_ROWS,
             defer_check_over: DEFER_CHECK_OVER,

@@ -15,6 +15,7 @@ mod hashsets;
 mod hostile;
 mod inventory;
 mod job;
+mod names;
 #[cfg(target_os = "linux")]
 mod ntfs;
 mod perceptual;

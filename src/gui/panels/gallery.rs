@@ -304,7 +304,8 @@ pub fn gallery_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                         egui::vec2(side, side + caption),
                         egui::Sense::click(),
                     );
-                    let response = response.on_hover_text(&r.path);
+                    let response =
+                        response.on_hover_text(crate::gui::fonts::legible(ui.ctx(), &r.path));
                     let chosen = selected == Some(r.file_id);
                     let marked = marked_set.contains(&r.file_id);
                     let tile = Tile {
@@ -464,7 +465,10 @@ fn draw_tile(
         painter.rect_filled(badge, 3.0, visuals.faint_bg_color);
         painter.galley(badge.min + egui::vec2(4.0, 2.0), galley, text_colour);
     }
-    let name = shorten(&r.name, ((side / 6.5) as usize).max(6));
+    let name = shorten(
+        &crate::gui::fonts::legible(ui.ctx(), &r.name),
+        ((side / 6.5) as usize).max(6),
+    );
     painter.text(
         egui::pos2(rect.min.x + 2.0, rect.max.y - 2.0),
         egui::Align2::LEFT_BOTTOM,

@@ -333,7 +333,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                             ui.label(&r.sets);
                         });
                         row.col(|ui| {
-                            ui.label(&r.name);
+                            ui.label(crate::gui::fonts::legible(ui.ctx(), &r.name));
                         });
                         row.col(|ui| {
                             ui.label(r.size.map(|s| s.to_string()).unwrap_or_default());
@@ -349,7 +349,7 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                             ui.label(r.mime.as_deref().unwrap_or(""));
                         });
                         row.col(|ui| {
-                            ui.label(&r.path);
+                            ui.label(crate::gui::fonts::legible(ui.ctx(), &r.path));
                         });
                         if row.response().clicked() {
                             if ctrl {
@@ -439,7 +439,7 @@ fn category_ui(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
             detail.copies.len()
         ));
         for p in detail.copies.iter().take(COPIES_SHOWN) {
-            ui.label(format!("    {p}"));
+            ui.label(format!("    {}", crate::gui::fonts::legible(ui.ctx(), p)));
         }
         if detail.copies.len() > COPIES_SHOWN {
             ui.label(format!(
@@ -504,7 +504,10 @@ fn detail_body(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
             "Copy the path (escaped form: reversible for any bytes)",
             &row.item_path(),
         );
-        ui.label(format!("Selected: {}", row.item_path()));
+        ui.label(format!(
+            "Selected: {}",
+            crate::gui::fonts::legible(ui.ctx(), &row.item_path())
+        ));
     });
     if let Some(chain) = row.members_raw().filter(|c| !c.is_empty()) {
         // Innermost first: the member, then each archive holding it.
