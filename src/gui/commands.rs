@@ -475,8 +475,18 @@ impl FerretApp {
                 bookmarked: self.view.bookmarked,
                 all_media: self.view.all_media,
                 categorised: self.view.category,
+                set: self.view.set.clone(),
                 ..Default::default()
             };
+            let mut sets: Vec<String> = store
+                .hash_sets_used()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.name)
+                .collect();
+            sets.sort();
+            sets.dedup();
+            self.set_names = sets;
             self.category_counts = store.category_counts().unwrap_or_default();
             self.category_labels = store.category_labels().unwrap_or_default();
             let text = self.view.search.trim();

@@ -91,6 +91,8 @@ pub struct ReviewView {
     pub gallery: bool,
     /// Gallery tile edge, in points.
     pub tile: f32,
+    /// Only items hit by this hash set.
+    pub set: Option<String>,
 }
 
 impl Default for ReviewView {
@@ -113,6 +115,7 @@ impl Default for ReviewView {
             category: None,
             gallery: false,
             tile: 128.0,
+            set: None,
         }
     }
 }
@@ -257,6 +260,8 @@ pub struct FerretApp {
     pub category_counts: crate::case::CategoryCounts,
     /// The case's category labels, 0–4.
     pub category_labels: Vec<(i64, Option<String>)>,
+    /// The names of the hash sets the case's scans used.
+    pub set_names: Vec<String>,
     /// The gallery's thumbnails (memory only).
     pub gallery: super::panels::gallery::GalleryState,
     /// "Add categorised to hash library".
@@ -315,6 +320,7 @@ impl FerretApp {
             counts: ReasonCounts::default(),
             category_counts: Default::default(),
             category_labels: Vec::new(),
+            set_names: Vec::new(),
             gallery: Default::default(),
             grow: GrowForm::default(),
             font_dirs: None,

@@ -590,3 +590,80 @@ fn categorised_items_grow_the_library_and_the_next_scan_finds_them() {
         v
     });
 }
+
+#[test]
+fn every_picture_scope_category_and_set_filters_and_the_group_sort() {
+    use ferret::case::review::{CategoryChoice, FlagFilter, SortKey};
+    let dir = tempfile::tempdir().unwrap();
+    let (ev, lib, _) = evidence(dir.path());
+    let case = dir.path().join("c.ferret");
+    util::new_case_scan(
+        &case,
+        &ev,
+        "CAT-F",
+        &["--library", lib.to_str().unwrap(), "-s", "agency"],
+    );
+    categorise(&case, &["Pictures/d.jpg", "-c", "4"]);
+    let store = ferret::case::CaseStore::open_read_only(&case).unwrap();
+    let paths = |f: &FlagFilter, sort: SortKey| -> Vec<String> {
+        assert_eq!(
+            store.count_flagged(f).unwrap() as usize,
+            store.flagged(f, sort, false, 0, 100).unwrap().len()
+        );
+        store
+            .flagged(f, sort, false, 0, 100)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.path)
+            .collect()
+    };
+    let all = FlagFilter {
+        all_media: true,
+        ..Default::default()
+    };
+    // Every picture, flagged or not (d is not flagged), not the text file.
+    assert_eq!(
+        paths(&all, SortKey::Path),
+        [
+            "Copies/a copy.jpg",
+            "Pictures/a.jpg",
+            "Pictures/c.jpg",
+            "Pictures/d.jpg",
+            "Pictures/f.jpg"
+        ]
+    );
+    // By group: the copies of a next to each other, whatever their paths.
+    let grouped = paths(&all, SortKey::Group);
+    let at = |p: &str| grouped.iter().position(|x| x == p).unwrap();
+    assert_eq!(at("Copies/a copy.jpg").abs_diff(at("Pictures/a.jpg")), 1);
+    let rows = store.flagged(&all, SortKey::Path, false, 0, 100).unwrap();
+    assert_eq!(rows[0].copies, 2);
+    assert_eq!(rows[2].copies, 1);
+    assert_eq!(rows[0].md5, rows[1].md5);
+    assert!(rows.iter().all(|r| r.picture));
+    // The category filter: the sets' and the examiner's together.
+    let with = |c: CategoryChoice| FlagFilter {
+        categorised: Some(c),
+        ..all.clone()
+    };
+    assert_eq!(
+        paths(&with(CategoryChoice::Is(1)), SortKey::Path),
+        ["Copies/a copy.jpg", "Pictures/a.jpg", "Pictures/f.jpg"]
+    );
+    assert_eq!(
+        paths(&with(CategoryChoice::Is(4)), SortKey::Path),
+        ["Pictures/d.jpg"]
+    );
+    categorise(&case, &["Pictures/d.jpg", "--clear"]);
+    assert_eq!(
+        paths(&with(CategoryChoice::Uncategorised), SortKey::Path),
+        ["Pictures/d.jpg"]
+    );
+    // Per hash set, and by category (uncategorised first).
+    let agency = FlagFilter {
+        set: Some("agency".into()),
+        ..all.clone()
+    };
+    assert_eq!(paths(&agency, SortKey::Path).len(), 4);
+    assert_eq!(paths(&all, SortKey::Category)[0], "Pictures/d.jpg");
+}

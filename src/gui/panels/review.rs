@@ -175,6 +175,53 @@ pub fn review_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
                             .changed();
                     }
                 });
+            ui.label("Hash set");
+            egui::ComboBox::from_id_salt("set-filter")
+                .selected_text(
+                    app.view
+                        .set
+                        .as_deref()
+                        .map_or_else(|| "any".into(), crate::pathfmt::display_safe),
+                )
+                .show_ui(ui, |ui| {
+                    let names = app.set_names.clone();
+                    changed |= ui.selectable_value(&mut app.view.set, None, "any").changed();
+                    for n in names {
+                        let shown = crate::pathfmt::display_safe(&n).into_owned();
+                        changed |= ui
+                            .selectable_value(&mut app.view.set, Some(n), shown)
+                            .changed();
+                    }
+                });
+            ui.label("Sort");
+            let sort_label = |k: SortKey| match k {
+                SortKey::Path => "path",
+                SortKey::Name => "name",
+                SortKey::Size => "size",
+                SortKey::Modified => "modified",
+                SortKey::Type => "type",
+                SortKey::Status => "review status",
+                SortKey::Reason => "reason",
+                SortKey::Set => "set",
+                SortKey::Category => "category",
+                SortKey::Group => "group (copies, near-duplicates)",
+            };
+            egui::ComboBox::from_id_salt("sort")
+                .selected_text(sort_label(app.view.sort))
+                .show_ui(ui, |ui| {
+                    for k in [
+                        SortKey::Path,
+                        SortKey::Size,
+                        SortKey::Modified,
+                        SortKey::Type,
+                        SortKey::Category,
+                        SortKey::Group,
+                    ] {
+                        changed |= ui
+                            .selectable_value(&mut app.view.sort, k, sort_label(k))
+                            .changed();
+                    }
+                });
             if changed {
                 app.queue(Command::Reload);
             }
