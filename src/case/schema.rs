@@ -21,9 +21,10 @@ pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 /// the case's category profile (`case_info.category_profile`, `US` by
 /// default) and the label of each category per profile
 /// (`category_labels`: the US labels to start with; other profiles' are
-/// the examiner's), and an index on MD5 for duplicate stacks (a category
-/// is set on every copy of a file at once) and the VICS export (one
-/// medium per MD5).
+/// the examiner's), an index on MD5 for duplicate stacks (a category is
+/// set on every copy of a file at once) and the VICS export (one medium
+/// per MD5), and one on the media kind and path for the gallery of every
+/// picture and video.
 const V6: &str = r#"
 ALTER TABLE review ADD COLUMN category INTEGER CHECK (category BETWEEN 0 AND 4);
 ALTER TABLE case_info ADD COLUMN category_profile TEXT NOT NULL DEFAULT 'US';
@@ -40,6 +41,7 @@ INSERT INTO category_labels (profile, number, label) VALUES
     ('US', 3, 'CGI / animation'),
     ('US', 4, 'Comparison images');
 CREATE INDEX files_md5 ON files(md5) WHERE md5 IS NOT NULL;
+CREATE INDEX files_media ON files(media, path_text);
 "#;
 
 /// Version 5: a picture's other seven dihedral PDQ views (`pdq_views`,

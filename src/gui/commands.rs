@@ -285,6 +285,7 @@ impl FerretApp {
                 self.checking = None;
                 self.set_case(None);
                 self.rows.clear();
+                self.rows_generation += 1;
                 self.selected = None;
                 self.screen = Screen::Home;
             }
@@ -509,6 +510,7 @@ impl FerretApp {
             match rows {
                 Ok(rows) => {
                     self.rows = rows;
+                    self.rows_generation += 1;
                     // Bulk actions apply only to what the table shows.
                     if !self.marked.is_empty() {
                         let shown: std::collections::HashSet<i64> =

@@ -266,6 +266,8 @@ pub struct FerretApp {
     pub gallery: super::panels::gallery::GalleryState,
     /// "Add categorised to hash library".
     pub grow: GrowForm,
+    /// Counts every change of `rows` (the gallery recomputes its tiles).
+    pub rows_generation: u64,
     /// Where fallback fonts are looked for (`None`: the platform's font
     /// folders; tests give their own).
     pub font_dirs: Option<Vec<PathBuf>>,
@@ -323,6 +325,7 @@ impl FerretApp {
             set_names: Vec::new(),
             gallery: Default::default(),
             grow: GrowForm::default(),
+            rows_generation: 0,
             font_dirs: None,
             fonts: None,
             detail: None,

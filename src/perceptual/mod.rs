@@ -237,6 +237,18 @@ pub const FAST_MIN_SIDE: u32 = 512;
 /// large JPEG, or one the scaled decoder does not take (CMYK, 16-bit, a
 /// damaged header): the full decoder reads it instead.
 pub fn jpeg_scaled(bytes: &[u8], limits: &DecodeLimits) -> Option<Result<Rgb8, String>> {
+    jpeg_scaled_to(bytes, limits, FAST_MIN_SIDE, FAST_ABOVE)
+}
+
+/// A JPEG of more than `above` pixels decoded DCT-scaled (by 1/2 to 1/8)
+/// to RGB, the shorter side kept at `min_side` or more (the gallery's
+/// thumbnails and PDQ share it); `None` as for [`jpeg_scaled`].
+pub fn jpeg_scaled_to(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    min_side: u32,
+    above: u64,
+) -> Option<Result<Rgb8, String>> {
     use jpeg_decoder::PixelFormat;
     if !bytes.starts_with(&[0xff, 0xd8, 0xff]) || bytes.len() > limits.max_input_bytes {
         return None;
@@ -247,7 +259,7 @@ pub fn jpeg_scaled(bytes: &[u8], limits: &DecodeLimits) -> Option<Result<Rgb8, S
     let info = d.info()?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     let pixels = u64::from(w) * u64::from(h);
-    if pixels <= FAST_ABOVE || !matches!(info.pixel_format, PixelFormat::RGB24 | PixelFormat::L8) {
+    if pixels <= above || !matches!(info.pixel_format, PixelFormat::RGB24 | PixelFormat::L8) {
         return None;
     }
     if pixels > limits.max_pixels {
@@ -256,10 +268,10 @@ pub fn jpeg_scaled(bytes: &[u8], limits: &DecodeLimits) -> Option<Result<Rgb8, S
             limits.max_pixels
         )));
     }
-    // The smallest scale that keeps the shorter side at FAST_MIN_SIDE.
+    // The smallest scale that keeps the shorter side at `min_side`.
     let short = w.min(h).max(1);
     let want = |side: u32| {
-        u16::try_from((u64::from(side) * u64::from(FAST_MIN_SIDE)).div_ceil(u64::from(short)))
+        u16::try_from((u64::from(side) * u64::from(min_side)).div_ceil(u64::from(short)))
             .unwrap_or(u16::MAX)
     };
     let (sw, sh) = d.scale(want(w), want(h)).ok()?;

@@ -12,7 +12,7 @@
 //! again. A picture that cannot be read or decoded shows "cannot preview"
 //! and the reason.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex};
 
 use eframe::egui;
@@ -52,9 +52,8 @@ struct Shared {
 /// The gallery's memory: thumbnails, what is being decoded, the
 /// selection anchor for Shift.
 pub struct GalleryState {
-    thumbs: HashMap<i64, Thumb>,
-    /// Least recently shown first.
-    age: VecDeque<i64>,
+    /// Thumbnails and the frame each was last drawn in.
+    thumbs: HashMap<i64, (Thumb, u64)>,
     in_flight: HashSet<i64>,
     shared: Arc<Shared>,
     workers: usize,
@@ -68,13 +67,17 @@ pub struct GalleryState {
     follow: bool,
     /// The scroll offset and height of the last frame's view.
     viewport: (f32, f32),
+    /// The tiles of the rows of generation `tiles_of`.
+    tiles: Vec<usize>,
+    tiles_of: Option<u64>,
+    /// Frames drawn; each thumbnail remembers the last it was drawn in.
+    frame: u64,
 }
 
 impl Default for GalleryState {
     fn default() -> Self {
         GalleryState {
             thumbs: HashMap::new(),
-            age: VecDeque::new(),
             in_flight: HashSet::new(),
             shared: Arc::new(Shared::default()),
             workers: 0,
@@ -83,6 +86,9 @@ impl Default for GalleryState {
             case_key: None,
             follow: false,
             viewport: (0.0, 0.0),
+            tiles: Vec::new(),
+            tiles_of: None,
+            frame: 0,
         }
     }
 }
@@ -101,7 +107,7 @@ impl GalleryState {
     /// The reason shown on a tile that cannot be previewed, if it failed.
     pub fn failure(&self, id: i64) -> Option<&str> {
         match self.thumbs.get(&id) {
-            Some(Thumb::Failed(why)) => Some(why),
+            Some((Thumb::Failed(why), _)) => Some(why),
             _ => None,
         }
     }
@@ -139,16 +145,17 @@ impl GalleryState {
                 )),
                 Err(why) => Thumb::Failed(why),
             };
-            self.thumbs.insert(id, thumb);
-            self.age.push_back(id);
+            self.thumbs.insert(id, (thumb, self.frame));
         }
-        while self.thumbs.len() > CACHE_TILES {
-            match self.age.pop_front() {
-                Some(old) => {
-                    self.thumbs.remove(&old);
-                }
-                None => break,
-            }
+        if self.thumbs.len() > CACHE_TILES {
+            // The least recently drawn go, down to nine tenths of the cap.
+            let mut drawn: Vec<u64> = self.thumbs.values().map(|(_, f)| *f).collect();
+            drawn.sort_unstable();
+            let cut = drawn
+                .get(self.thumbs.len() - CACHE_TILES * 9 / 10)
+                .copied()
+                .unwrap_or(0);
+            self.thumbs.retain(|_, (_, f)| *f >= cut);
         }
     }
 
@@ -210,7 +217,11 @@ pub fn tiles(rows: &[FlaggedRow]) -> Vec<usize> {
     let mut seen = HashSet::new();
     rows.iter()
         .enumerate()
-        .filter(|(_, r)| r.md5.as_ref().is_none_or(|m| seen.insert(m.clone())))
+        .filter(|(_, r)| {
+            r.md5
+                .as_deref()
+                .is_none_or(|m| seen.insert((m, r.sha256.as_deref())))
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -248,7 +259,12 @@ pub fn gallery_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     }
     app.gallery.start_workers(&ctx);
     app.gallery.collect(&ctx);
-    let tiles = tiles(&app.rows);
+    app.gallery.frame += 1;
+    if app.gallery.tiles_of != Some(app.rows_generation) {
+        app.gallery.tiles = tiles(&app.rows);
+        app.gallery.tiles_of = Some(app.rows_generation);
+    }
+    let tiles = std::mem::take(&mut app.gallery.tiles);
     ui.horizontal(|ui| {
         let label = ui.label("Tile size");
         ui.add(egui::Slider::new(&mut app.view.tile, TILE_RANGE).show_value(false))
@@ -347,6 +363,7 @@ pub fn gallery_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
             app.queue(Command::Select(id));
         }
     }
+    app.gallery.tiles = tiles;
 }
 
 /// Where a tile is drawn and how it is selected.
@@ -393,20 +410,20 @@ fn draw_tile(
             visuals.weak_text_color(),
         );
     } else {
-        match gallery.thumbs.get(&r.file_id) {
-            Some(Thumb::Ready(tex)) => {
+        let frame = gallery.frame;
+        match gallery.thumbs.get_mut(&r.file_id) {
+            Some((Thumb::Ready(tex), drawn)) => {
+                *drawn = frame;
                 let size = tex.size_vec2();
                 let scale = ((side - 4.0) / size.x.max(size.y)).min(4.0);
                 let fit = egui::Rect::from_center_size(image_rect.center(), size * scale);
-                egui::Image::new(tex)
+                egui::Image::new(&*tex)
                     .alt_text("blurred greyscale thumbnail")
                     .fit_to_exact_size(fit.size())
                     .paint_at(ui, fit);
-                // Recently shown: evicted last.
-                gallery.age.retain(|&x| x != r.file_id);
-                gallery.age.push_back(r.file_id);
             }
-            Some(Thumb::Failed(why)) => {
+            Some((Thumb::Failed(why), drawn)) => {
+                *drawn = frame;
                 let galley = painter.layout(
                     format!("cannot preview: {}", shorten(why, 80)),
                     small.clone(),
