@@ -371,13 +371,21 @@ impl CaseStore {
              FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id
              WHERE h.file_id = ?1 ORDER BY s.name, h.entry",
         )?;
+        let mut labels = self
+            .conn
+            .prepare("SELECT label FROM category_labels WHERE profile = ?1 AND number = ?2")?;
         let rows = st.query_map([file_id], |r| {
             let provenance: Option<crate::hashsets::Provenance> =
                 serde_json::from_str(&r.get::<_, String>(7)?).ok();
             let category: Option<i64> = r.get(4)?;
+            // The label from the case's table for the set's profile (never
+            // from code: the examiner may have edited it).
             let category_label = category.and_then(|c| {
-                let profile = provenance.as_ref()?.categories.as_ref()?;
-                profile.label(c).map(str::to_string)
+                let profile = &provenance.as_ref()?.categories.as_ref()?.name;
+                labels
+                    .query_row(rusqlite::params![profile, c], |r| r.get::<_, String>(0))
+                    .ok()
+                    .map(|l| crate::pathfmt::display_safe(&l).into_owned())
             });
             Ok(HitRow {
                 set: r.get(0)?,

@@ -42,23 +42,6 @@ impl CategoryProfile {
         }
     }
 
-    /// A category's label in this profile, where known: the US Project VIC
-    /// labels (their number-to-label pairing is not confirmed by a public
-    /// specification, so the number is always shown too).
-    pub fn label(&self, category: i64) -> Option<&'static str> {
-        if self.name != "US" {
-            return None;
-        }
-        Some(match category {
-            0 => "Non-pertinent",
-            1 => "Child abuse material",
-            2 => "Child exploitive (non-CAM)",
-            3 => "CGI / animation",
-            4 => "Comparison images",
-            _ => return None,
-        })
-    }
-
     /// The kind for an entry's category.
     pub fn kind_of(&self, category: Option<i64>) -> SetKind {
         category
