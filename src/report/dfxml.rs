@@ -10,7 +10,8 @@
 //! holds the bytes (the top-level archive), as members have none of their
 //! own. A picture's PDQ hash, which is no digest of its bytes, is a
 //! `ferret:pdq` element (with its `quality`) in the `fileobject`'s `##other`
-//! slot after the digests.
+//! slot after the digests; its Project VIC category a `ferret:category`
+//! (number, profile, source attributes; the label as text) after it.
 
 use std::io::{self, Write};
 
@@ -42,7 +43,7 @@ pub(super) fn write_dfxml(
     w.write_event(Event::Start(root.borrow()))?;
     write_provenance(&mut w, header)?;
     let n = rows.for_each(|r| {
-        write_fileobject(&mut w, &r)?;
+        write_fileobject(&mut w, header, &r)?;
         Ok::<_, FormatError>(())
     })?;
     w.write_event(Event::End(root.to_end()))?;
@@ -101,7 +102,11 @@ fn write_provenance<W: Write>(w: &mut XmlWriter<W>, header: &ReportHeader) -> io
 }
 
 /// One item as a `fileobject`.
-fn write_fileobject<W: Write>(w: &mut XmlWriter<W>, r: &ReportRow) -> io::Result<()> {
+fn write_fileobject<W: Write>(
+    w: &mut XmlWriter<W>,
+    header: &ReportHeader,
+    r: &ReportRow,
+) -> io::Result<()> {
     w.create_element("fileobject").write_inner_content(|w| {
         if let (Some(container), Some(inode)) = (r.container_path(), r.evidence_inode) {
             w.create_element("parent_object")
@@ -155,6 +160,18 @@ fn write_fileobject<W: Write>(w: &mut XmlWriter<W>, r: &ReportRow) -> io::Result
                 e = e.with_attribute(("quality", q.as_str()));
             }
             e.write_text_content(BytesText::new(&text(h)))?;
+        }
+        // Its Project VIC category, in the same slot: the number, the
+        // case's profile, who gave it, and the label as text.
+        if let Some(c) = r.category() {
+            let number = c.to_string();
+            w.create_element("ferret:category")
+                .with_attribute(("number", number.as_str()))
+                .with_attribute(("profile", text(&header.category_profile).as_ref()))
+                .with_attribute(("source", super::csv::category_source(r)))
+                .write_text_content(BytesText::new(&text(
+                    header.category_label(c).unwrap_or_default(),
+                )))?;
         }
         Ok(())
     })?;

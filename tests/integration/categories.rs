@@ -348,9 +348,29 @@ fn categories_come_from_sets_and_examiners_and_travel_as_vics() {
         ferret()
             .arg("report")
             .arg(&case)
-            .args(["--format", "csv,json,html", "--scope", "all", "-o"])
+            .args(["--format", "csv,json,html,dfxml", "--scope", "all", "-o"])
             .arg(&full),
     );
+    // DFXML carries it as a Ferret element the schema allows.
+    let dfxml = std::fs::read_to_string(full.join("report.dfxml")).unwrap();
+    assert!(
+        dfxml.contains(
+            "<ferret:category number=\"3\" profile=\"US\" source=\"examiner\">CGI / animation</ferret:category>"
+        ),
+        "{dfxml}"
+    );
+    match util::corpus().filter(|_| util::have_tool("xmllint")) {
+        Some(corpus) => {
+            let o = std::process::Command::new("xmllint")
+                .args(["--noout", "--schema"])
+                .arg(corpus.join("dfxml/schema/dfxml.xsd"))
+                .arg(full.join("report.dfxml"))
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        None => eprintln!("SKIP: DFXML schema check (no corpus or no xmllint)"),
+    }
     let mut csv = csv::Reader::from_path(full.join("items.csv")).unwrap();
     let headers = csv.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
