@@ -124,11 +124,7 @@ impl FerretApp {
                     .unwrap_or_default();
             }
             Command::SetStatus(status) => {
-                let ids: Vec<i64> = if self.marked.is_empty() {
-                    self.selected.into_iter().collect()
-                } else {
-                    self.marked.iter().copied().collect()
-                };
+                let ids = self.chosen();
                 if let Some(store) = &self.case
                     && !ids.is_empty()
                 {
@@ -148,11 +144,7 @@ impl FerretApp {
                 }
             }
             Command::SetCategory(category) => {
-                let ids: Vec<i64> = if self.marked.is_empty() {
-                    self.selected.into_iter().collect()
-                } else {
-                    self.marked.iter().copied().collect()
-                };
+                let ids = self.chosen();
                 if let Some(store) = &self.case
                     && !ids.is_empty()
                 {
@@ -289,6 +281,16 @@ impl FerretApp {
                 self.selected = None;
                 self.screen = Screen::Home;
             }
+        }
+    }
+
+    /// What a review action applies to: the multi-selection when there is
+    /// one, else the selected item.
+    fn chosen(&self) -> Vec<i64> {
+        if self.marked.is_empty() {
+            self.selected.into_iter().collect()
+        } else {
+            self.marked.iter().copied().collect()
         }
     }
 

@@ -71,6 +71,24 @@ fn evidence(dir: &Path) -> (PathBuf, PathBuf, BTreeMap<&'static str, Vec<u8>>) {
     (ev, lib, bytes)
 }
 
+/// [`evidence`] scanned into a new case `file` numbered `number`, with the
+/// agency set: (case, evidence, library, the files' bytes).
+fn scanned(
+    dir: &Path,
+    file: &str,
+    number: &str,
+) -> (PathBuf, PathBuf, PathBuf, BTreeMap<&'static str, Vec<u8>>) {
+    let (ev, lib, bytes) = evidence(dir);
+    let case = dir.join(file);
+    util::new_case_scan(
+        &case,
+        &ev,
+        number,
+        &["--library", lib.to_str().unwrap(), "-s", "agency"],
+    );
+    (case, ev, lib, bytes)
+}
+
 fn categorise(case: &Path, args: &[&str]) -> String {
     let out = run_ok(ferret().args(["case", "categorise"]).arg(case).args(args));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -98,14 +116,7 @@ fn md5s_with_category(lib: &Path, set: &str, c: i64) -> Vec<String> {
 #[test]
 fn categories_come_from_sets_and_examiners_and_travel_as_vics() {
     let dir = tempfile::tempdir().unwrap();
-    let (ev, lib, bytes) = evidence(dir.path());
-    let case = dir.path().join("c.ferret");
-    util::new_case_scan(
-        &case,
-        &ev,
-        "CAT-1",
-        &["--library", lib.to_str().unwrap(), "-s", "agency"],
-    );
+    let (case, ev, lib, bytes) = scanned(dir.path(), "c.ferret", "CAT-1");
 
     // Pre-categories: the set's, kept with the set's name.
     let id_of = |store: &ferret::case::CaseStore, p: &str| store.find_item(p).unwrap()[0];
@@ -498,14 +509,7 @@ fn labels_are_the_cases_and_a_report_without_out_lands_beside_the_case() {
 #[test]
 fn categorised_items_grow_the_library_and_the_next_scan_finds_them() {
     let dir = tempfile::tempdir().unwrap();
-    let (ev, lib, bytes) = evidence(dir.path());
-    let case = dir.path().join("a.ferret");
-    util::new_case_scan(
-        &case,
-        &ev,
-        "CAT-G",
-        &["--library", lib.to_str().unwrap(), "-s", "agency"],
-    );
+    let (case, _, lib, bytes) = scanned(dir.path(), "a.ferret", "CAT-G");
     categorise(&case, &["Pictures/d.jpg", "-c", "3"]);
     // The examiner says a is non-pertinent, over the agency's 1.
     categorise(&case, &["Pictures/a.jpg", "-c", "0"]);
@@ -615,14 +619,7 @@ fn categorised_items_grow_the_library_and_the_next_scan_finds_them() {
 fn every_picture_scope_category_and_set_filters_and_the_group_sort() {
     use ferret::case::review::{CategoryChoice, FlagFilter, SortKey};
     let dir = tempfile::tempdir().unwrap();
-    let (ev, lib, _) = evidence(dir.path());
-    let case = dir.path().join("c.ferret");
-    util::new_case_scan(
-        &case,
-        &ev,
-        "CAT-F",
-        &["--library", lib.to_str().unwrap(), "-s", "agency"],
-    );
+    let (case, _, _, _) = scanned(dir.path(), "c.ferret", "CAT-F");
     categorise(&case, &["Pictures/d.jpg", "-c", "4"]);
     let store = ferret::case::CaseStore::open_read_only(&case).unwrap();
     let paths = |f: &FlagFilter, sort: SortKey| -> Vec<String> {
