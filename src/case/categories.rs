@@ -22,11 +22,31 @@ pub const MAX_CATEGORY: i64 = 4;
 /// that constant queries can `concat!` it.
 macro_rules! pre_category_sql {
     () => {
-        "(SELECT h.category FROM hits h WHERE h.file_id = f.id
+        "(SELECT h.category FROM hits h WHERE h.file_id = f.id AND h.distance IS NULL
           AND h.category BETWEEN 0 AND 4 ORDER BY h.category = 0, h.category LIMIT 1)"
     };
 }
+
+/// Two items `f` and `c` are copies: the same MD5, and every other digest
+/// the same or absent in both, at least one of them present (an MD5 alone
+/// can collide, and crafted collisions exist). A macro, for `concat!`.
+macro_rules! copies_sql {
+    () => {
+        "c.md5 = f.md5 AND c.sha1 IS f.sha1 AND c.sha256 IS f.sha256 AND c.blake3 IS f.blake3
+         AND coalesce(f.sha1, f.sha256, f.blake3) IS NOT NULL"
+    };
+}
 pub(crate) use pre_category_sql;
+
+/// The examiner's category of the item with review row `r`, where it is
+/// one (a crafted case's 7 or -1 counts as none here; `case verify`
+/// reports it).
+macro_rules! examiner_category_sql {
+    () => {
+        "CASE WHEN r.category BETWEEN 0 AND 4 THEN r.category END"
+    };
+}
+pub(crate) use examiner_category_sql;
 
 /// [`pre_category_sql`] as a constant.
 pub(crate) const PRE_CATEGORY: &str = pre_category_sql!();
@@ -34,7 +54,7 @@ pub(crate) const PRE_CATEGORY: &str = pre_category_sql!();
 /// The category of the item `f` with review row `r`: the examiner's, else
 /// the pre-category.
 pub(crate) fn effective_sql() -> String {
-    format!("coalesce(r.category, {PRE_CATEGORY})")
+    format!("coalesce({}, {PRE_CATEGORY})", examiner_category_sql!())
 }
 
 /// What an item's category is and where it came from.
@@ -70,6 +90,17 @@ pub struct CategoryCounts {
     pub per_category: [u64; 5],
 }
 
+/// A profile name a case accepts: 1–40 ASCII letters, digits, `-`, `_`.
+pub fn valid_profile(p: &str) -> bool {
+    (1..=40).contains(&p.len())
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Longest label shown (the table refuses longer ones; a crafted case may
+/// hold any).
+const MAX_LABEL_CHARS: usize = 100;
+
 /// A category number as typed or stored: 0–4.
 pub fn parse_category(s: &str) -> Option<i64> {
     s.trim()
@@ -81,11 +112,20 @@ pub fn parse_category(s: &str) -> Option<i64> {
 impl CaseStore {
     /// The case's category profile (`US` unless changed).
     pub fn category_profile(&self) -> Result<String, CaseError> {
-        Ok(self.conn.query_row(
+        let p: String = self.conn.query_row(
             "SELECT category_profile FROM case_info WHERE id = 1",
             [],
             |r| r.get(0),
-        )?)
+        )?;
+        // A crafted case: the name goes into URLs and reports.
+        if valid_profile(&p) {
+            Ok(p)
+        } else {
+            Err(CaseError::Invalid(format!(
+                "the case's category profile {} is not a profile name",
+                crate::pathfmt::escape_text(&p)
+            )))
+        }
     }
 
     /// The label of each category 0–4 in the case's profile (`None` where
@@ -102,7 +142,10 @@ impl CaseStore {
                     .optional()?;
                 Ok((
                     n,
-                    label.map(|l| crate::pathfmt::display_safe(&l).into_owned()),
+                    label.map(|l| {
+                        let cut: String = l.chars().take(MAX_LABEL_CHARS).collect();
+                        crate::pathfmt::display_safe(&cut).into_owned()
+                    }),
                 ))
             })
             .collect()
@@ -115,16 +158,33 @@ impl CaseStore {
         Ok(category_text(&labels, category))
     }
 
+    /// The case's identifier, a UUID made when it was created (or migrated
+    /// to schema 6); one derived from the case number for an older case
+    /// read without migrating it.
+    pub fn case_uuid(&self) -> Result<uuid::Uuid, CaseError> {
+        let stored: String =
+            self.conn
+                .query_row("SELECT case_uuid FROM case_info WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(match uuid::Uuid::try_parse(&stored) {
+            Ok(u) => u,
+            Err(_) => uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_URL,
+                format!("ferret:case:{}", self.info()?.case_number).as_bytes(),
+            ),
+        })
+    }
+
     /// Switches the case to another category profile (`US`, `UK`, …),
     /// audit-logged. Categories keep their numbers.
     pub fn set_category_profile(&self, profile: &str, examiner: &str) -> Result<(), CaseError> {
         let profile = profile.trim();
-        if profile.is_empty()
-            || profile.chars().count() > 40
-            || profile.chars().any(char::is_control)
-        {
+        // It is a path segment of the VICS context URL.
+        if !valid_profile(profile) {
             return Err(CaseError::Invalid(format!(
-                "a category profile is a short name such as US or UK, not {profile:?}"
+                "a category profile is a short name of letters, digits, - and _ (US, UK), not {}",
+                crate::pathfmt::escape_text(profile)
             )));
         }
         let tx = self.conn.unchecked_transaction()?;
@@ -186,14 +246,16 @@ impl CaseStore {
         Ok(())
     }
 
-    /// The copies of an item: every item of the case with the same MD5 and
-    /// the same SHA-256 (or none computed for both), the item itself
-    /// included, by id. An item without an MD5 is its own only copy.
+    /// The copies of an item: every item of the case with the same MD5
+    /// and the same other digests (SHA-1, SHA-256, BLAKE3: equal, or absent
+    /// in both; at least one present), the item itself included, by id. An
+    /// item without an MD5, or with an MD5 alone, is its own only copy.
     pub fn copies_of(&self, file_id: i64) -> Result<Vec<i64>, CaseError> {
-        let mut st = self.conn.prepare(
-            "SELECT c.id FROM files f JOIN files c ON c.md5 = f.md5 AND c.sha256 IS f.sha256
-             WHERE f.id = ?1 AND f.md5 IS NOT NULL ORDER BY c.id",
-        )?;
+        let mut st = self.conn.prepare(concat!(
+            "SELECT c.id FROM files f JOIN files c ON ",
+            copies_sql!(),
+            " WHERE f.id = ?1 AND f.md5 IS NOT NULL ORDER BY c.id"
+        ))?;
         let ids: Vec<i64> = st
             .query_map([file_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
@@ -218,6 +280,22 @@ impl CaseStore {
         }
         let mut all = BTreeSet::new();
         for &id in file_ids {
+            // Only a hashed file can be shared by its digests: a folder or
+            // an unreadable item would count as categorised and then be
+            // missing from every VICS export.
+            let status: Option<String> = self
+                .conn
+                .query_row("SELECT status FROM files WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            match status.as_deref() {
+                Some("hashed") => {}
+                Some(_) => {
+                    return Err(CaseError::Invalid(format!(
+                        "item {id} is not a hashed file (a folder, a link, or unreadable): only files are categorised"
+                    )));
+                }
+                None => return Err(CaseError::NotFound(format!("no item with id {id}"))),
+            }
             all.extend(self.copies_of(id)?);
         }
         let all: Vec<i64> = all.into_iter().collect();
@@ -234,7 +312,7 @@ impl CaseStore {
         let examiner: Option<i64> = self
             .conn
             .query_row(
-                "SELECT category FROM review WHERE file_id = ?1",
+                "SELECT category FROM review WHERE file_id = ?1 AND category BETWEEN 0 AND 4",
                 [file_id],
                 |r| r.get(0),
             )
@@ -244,7 +322,7 @@ impl CaseStore {
             .conn
             .query_row(
                 "SELECT h.category, s.name FROM hits h JOIN hash_sets s ON s.id = h.hash_set_id
-                 WHERE h.file_id = ?1 AND h.category BETWEEN 0 AND 4
+                 WHERE h.file_id = ?1 AND h.category BETWEEN 0 AND 4 AND h.distance IS NULL
                  ORDER BY h.category = 0, h.category, s.name LIMIT 1",
                 [file_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -272,7 +350,8 @@ impl CaseStore {
             "SELECT f.media IN ('image', 'video'), {effective} AS c, count(*)
              FROM files f LEFT JOIN review r ON r.file_id = f.id
              WHERE f.id IN (SELECT file_id FROM review WHERE category IS NOT NULL
-                            UNION SELECT file_id FROM hits WHERE category BETWEEN 0 AND 4)
+                            UNION SELECT file_id FROM hits WHERE category BETWEEN 0 AND 4
+                              AND distance IS NULL)
              GROUP BY 1, 2"
         ))?;
         let rows = st.query_map([], |r| {

@@ -74,7 +74,8 @@ fn compat_views(conn: &Connection) -> Result<(), CaseError> {
         // No examiner categories, the US profile and its labels.
         conn.execute_batch(
             "CREATE TEMP VIEW review AS SELECT *, NULL AS category FROM main.review;
-             CREATE TEMP VIEW case_info AS SELECT *, 'US' AS category_profile FROM main.case_info;
+             CREATE TEMP VIEW case_info AS SELECT *, 'US' AS category_profile, '' AS case_uuid
+               FROM main.case_info;
              CREATE TEMP VIEW category_labels (profile, number, label) AS
                VALUES ('US', 0, 'Non-pertinent'), ('US', 1, 'Child abuse material'),
                       ('US', 2, 'Child exploitive (non-CAM)'), ('US', 3, 'CGI / animation'),
@@ -295,8 +296,9 @@ impl CaseStore {
         }
         tx.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))?;
         tx.execute(
-            "INSERT INTO case_info (id, case_number, title, examiner, examiner_id, agency, notes, display_tz, created)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO case_info (id, case_number, title, examiner, examiner_id, agency, notes, display_tz, created,
+                                    case_uuid)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, lower(hex(randomblob(16))))",
             params![
                 info.case_number,
                 info.title,

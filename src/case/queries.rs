@@ -273,7 +273,9 @@ const REPORT_ROW_SELECT: &str = concat!(
         (SELECT t.inode FROM files t WHERE t.evidence_id = f.evidence_id
            AND t.path = substr(f.path, 1, instr(f.path, X'0000') - 1)) END,
       CASE WHEN f.pdq IS NULL THEN NULL ELSE lower(hex(f.pdq)) END, f.pdq_quality, f.pdq_note,
-      r.category, ",
+      ",
+    super::categories::examiner_category_sql!(),
+    ", ",
     super::categories::pre_category_sql!(),
     "
    FROM files f JOIN evidence e ON e.id = f.evidence_id LEFT JOIN review r ON r.file_id = f.id"
@@ -405,8 +407,9 @@ impl CaseStore {
         self.each_row(&sql, each)
     }
 
-    /// Calls `each` for every hashed file in `scope` in MD5 order (files
-    /// without one last), copies in file order: a VICS export's media.
+    /// Calls `each` for every hashed file in `scope` in digest order (MD5,
+    /// then the others; files without an MD5 last), copies in file order:
+    /// a VICS export's media.
     pub fn for_each_report_row_by_md5<E: From<CaseError>>(
         &self,
         scope: Scope,
@@ -415,7 +418,8 @@ impl CaseStore {
         let clause = scope.clause();
         let and = if clause.is_empty() { "WHERE" } else { "AND" };
         let sql = format!(
-            "{REPORT_ROW_SELECT} {clause} {and} f.status = 'hashed' ORDER BY f.md5 IS NULL, f.md5, f.id"
+            "{REPORT_ROW_SELECT} {clause} {and} f.status = 'hashed'
+             ORDER BY f.md5 IS NULL, f.md5, f.sha1, f.sha256, f.blake3, f.id"
         );
         self.each_row(&sql, each)
     }

@@ -23,11 +23,15 @@ pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 /// (`category_labels`: the US labels to start with; other profiles' are
 /// the examiner's), an index on MD5 for duplicate stacks (a category is
 /// set on every copy of a file at once) and the VICS export (one medium
-/// per MD5), and one on the media kind and path for the gallery of every
-/// picture and video.
+/// per MD5), one on the media kind and path for the gallery of every
+/// picture and video, and a random identifier of the case (`case_uuid`:
+/// a VICS export's `CaseID`, which tells two cases given one number apart
+/// in a set grown from both).
 const V6: &str = r#"
 ALTER TABLE review ADD COLUMN category INTEGER CHECK (category BETWEEN 0 AND 4);
 ALTER TABLE case_info ADD COLUMN category_profile TEXT NOT NULL DEFAULT 'US';
+ALTER TABLE case_info ADD COLUMN case_uuid TEXT NOT NULL DEFAULT '';
+UPDATE case_info SET case_uuid = lower(hex(randomblob(16)));
 CREATE TABLE category_labels (
     profile       TEXT NOT NULL,
     number        INTEGER NOT NULL CHECK (number BETWEEN 0 AND 4),

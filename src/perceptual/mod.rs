@@ -268,6 +268,26 @@ pub fn jpeg_scaled_to(
             limits.max_pixels
         )));
     }
+    // A progressive JPEG keeps every coefficient of the full picture while
+    // its scans arrive (64 x 2 bytes a block and component), whatever the
+    // scale: a 3 KB file can claim 12000x12000 pixels and 860 MB. The
+    // decoder's buffer limit does not cover these buffers; this does.
+    if info.coding_process == jpeg_decoder::CodingProcess::DctProgressive {
+        let components: u64 = if info.pixel_format == PixelFormat::L8 {
+            1
+        } else {
+            3
+        };
+        let blocks = u64::from(w.div_ceil(8)) * u64::from(h.div_ceil(8));
+        let need = blocks.saturating_mul(components * 128);
+        if need > limits.max_alloc {
+            return Some(Err(format!(
+                "progressive {w}x{h}: its coefficients need {} MiB, more than the {} MiB allowed",
+                need >> 20,
+                limits.max_alloc >> 20
+            )));
+        }
+    }
     // The smallest scale that keeps the shorter side at `min_side`.
     let short = w.min(h).max(1);
     let want = |side: u32| {

@@ -36,6 +36,8 @@ pub struct ReportHeader {
     /// Categorisation so far: pictures and videos categorised, items per
     /// category.
     pub category_counts: CategoryCounts,
+    /// The case's identifier (VICS `CaseID`).
+    pub case_uuid: uuid::Uuid,
     /// The audit log's anchor (last row that is not a report export):
     /// carried outside the case by every report.
     pub audit: AuditAnchor,
@@ -98,6 +100,7 @@ impl ReportHeader {
             category_profile: store.category_profile()?,
             category_labels: store.category_labels()?,
             category_counts: store.category_counts()?,
+            case_uuid: store.case_uuid()?,
             audit: store.audit_anchor()?,
             audit_intact: store.verify_audit()?.is_ok(),
         })

@@ -1,8 +1,7 @@
 //! `vics.json`: a Project VIC VICS 2.0 case export (`#Cases`), the file
 //! Griffeye, IPED and Ferret itself import as a categorised hash set.
 //!
-//! One case (`CaseID`, a GUID derived from the case number as the CASE/UCO
-//! export derives its identifiers; `CaseNumber`; `SourceApplicationName`
+//! One case (`CaseID`, the case's own random UUID, made with it; `CaseNumber`; `SourceApplicationName`
 //! and `SourceApplicationVersion`; `TotalMediaFiles`, the media count)
 //! holding one `Media` per unique MD5: `MediaID` (1, 2, … in MD5 order),
 //! `Category` (an integer; absent when uncategorised, never 0 for
@@ -14,9 +13,11 @@
 //! are the item's full path as every report writes it). The context names
 //! the case's category profile: `…/2.0.xml/US/$metadata#Cases`.
 //!
-//! Copies are files with the same MD5: when two of them differ otherwise
-//! (an MD5 collision: the same MD5 with another SHA-1), the medium keeps
-//! the first one's SHA-1 and the most severe category of all of them.
+//! Copies are files with the same MD5 and every other digest equal (at
+//! least one of them computed): one medium. Two files with one MD5 and
+//! another SHA-1, SHA-256 or BLAKE3 (an MD5 collision), or with an MD5
+//! alone, are media of their own, each with its own category, so no file
+//! takes another's category.
 //! A hashed file of the scope without an MD5 (a scan that did not compute
 //! it) cannot be a VICS medium: the export fails and says how many, so a
 //! categorised file is never silently left out of what is shared.
@@ -24,7 +25,6 @@
 use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
 use super::folder::FormatError;
 use super::header::ReportHeader;
@@ -43,8 +43,21 @@ fn severity(c: i64) -> (bool, i64) {
     (c == 0, c)
 }
 
+/// What makes two files one medium: every digest equal, with at least
+/// one besides the MD5 (an MD5 alone can collide: such files are media of
+/// their own, each with its own category).
+fn same_file(a: &ReportRow, b: &ReportRow) -> bool {
+    a.md5 == b.md5
+        && a.sha1 == b.sha1
+        && a.sha256 == b.sha256
+        && a.blake3 == b.blake3
+        && (a.sha1.is_some() || a.sha256.is_some() || a.blake3.is_some())
+}
+
 /// One medium being gathered: its copies so far.
 struct Medium {
+    /// The first copy (what the next row is compared with).
+    first: ReportRow,
     md5: String,
     sha1: Option<String>,
     size: Option<i64>,
@@ -56,6 +69,7 @@ struct Medium {
 impl Medium {
     fn new(md5: &str, r: &ReportRow) -> Medium {
         Medium {
+            first: r.clone(),
             md5: md5.to_ascii_uppercase(),
             sha1: r.sha1.as_deref().map(str::to_ascii_uppercase),
             size: r.size,
@@ -76,8 +90,15 @@ impl Medium {
         if r.examiner_category.is_some() {
             self.precategorised = false;
         }
+        // The escaped path is cut at its last separator of the evidence's
+        // convention (an escape never holds one: POSIX escapes use `\`,
+        // Windows ones `|`), so name and folder stay whole escapes.
         let full = r.full_path();
-        let cut = full.rfind(['/', '\\']).map_or(0, |i| i + 1);
+        let sep = match r.style {
+            crate::pathfmt::PathStyle::Windows => '\\',
+            _ => '/',
+        };
+        let cut = full.rfind(sep).map_or(0, |i| i + 1);
         let (folder, name) = full.split_at(cut);
         self.files
             .push(json!({"MD5": self.md5, "FileName": name, "FilePath": folder}));
@@ -110,10 +131,7 @@ pub(super) fn write_vics(
     out: &mut dyn Write,
 ) -> Result<u64, FormatError> {
     let info = &header.case;
-    let case_id = Uuid::new_v5(
-        &Uuid::NAMESPACE_URL,
-        format!("ferret:case:{}", info.case_number).as_bytes(),
-    );
+    let case_id = header.case_uuid;
     // Media are streamed; their count, a case field, is written after them
     // (JSON objects are unordered).
     let head = json!({
@@ -143,10 +161,7 @@ pub(super) fn write_vics(
             without_md5 += 1;
             return Ok(());
         };
-        if current
-            .as_ref()
-            .is_none_or(|m| !m.md5.eq_ignore_ascii_case(&md5))
-        {
+        if current.as_ref().is_none_or(|m| !same_file(&m.first, &r)) {
             if let Some(done) = current.take() {
                 emit(&done, out)?;
             }

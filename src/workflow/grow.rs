@@ -8,9 +8,12 @@
 //! non-pertinent), 4 and the rest informational, so the next scan anywhere
 //! finds these files. A set grown before is updated: its source's other
 //! cases are kept and this case's media replace what this case gave it
-//! before (the newest categories of a case win). The set's provenance
-//! names every case it holds (the export's `CaseNumber`s), and the case's
-//! audit log records the addition.
+//! before (the newest categories of a case win; a case is known by its
+//! `CaseID`, its own UUID). One addition runs at a time per library (a lock
+//! file). The library is never inside the case's evidence, and only the US
+//! profile is mapped to kinds. The set's provenance names every case it
+//! holds (the export's `CaseNumber`s), and the case's audit log records the
+//! addition.
 
 use std::path::{Path, PathBuf};
 
@@ -44,11 +47,35 @@ pub fn add_categorised_to_library(
     actor: &str,
 ) -> Result<GrowOutcome, WorkflowError> {
     let fail = |reason: String| WorkflowError::Grow(reason);
+    // The library is written: never inside the case's evidence.
+    let evidence = store.evidence()?;
+    let roots: Vec<&Path> = evidence.iter().map(|e| e.root.as_path()).collect();
+    crate::evidence::guard::check_outside(library, &roots)?;
+    // Categories become kinds by the US profile's rules; another profile's
+    // numbers may mean other things.
+    let profile = store.category_profile()?;
+    if profile != "US" {
+        return Err(fail(format!(
+            "the case uses the {profile} category profile: only the US profile's categories              are made alert (1-3), known-good (0) and information (4); export VICS instead"
+        )));
+    }
     let lib = HashLibrary::open(library).map_err(|source| WorkflowError::Library {
         dir: library.to_path_buf(),
         source,
     })?;
     let name = sanitize_name(set);
+    let folder = lib.dir().join("cases");
+    std::fs::create_dir_all(&folder).map_err(|e| fail(format!("{}: {e}", folder.display())))?;
+    // One addition at a time per library: two at once would each merge
+    // into the set as it was and one would lose the other's case.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(folder.join(".lock"))
+        .map_err(|e| fail(format!("{}: {e}", folder.display())))?;
+    lock.lock()
+        .map_err(|e| fail(format!("{}: cannot lock: {e}", folder.display())))?;
     let (bytes, media) = crate::report::vics::vics_of_case(store, Scope::Categorised)
         .map_err(|e| fail(e.to_string()))?;
     if media == 0 {
@@ -62,7 +89,8 @@ pub fn add_categorised_to_library(
         .and_then(|v| v.get(0))
         .cloned()
         .ok_or_else(|| fail("the case export has no case".into()))?;
-    let number = this.get("CaseNumber").cloned().unwrap_or(Value::Null);
+    // A case is known by its own identifier (two cases may share a number).
+    let id = this.get("CaseID").cloned().unwrap_or(Value::Null);
     // The cases the set holds already, but this one.
     let mut cases: Vec<Value> = match existing_source(&lib, &name)? {
         Some(old) => old
@@ -71,7 +99,7 @@ pub fn add_categorised_to_library(
             .cloned()
             .unwrap_or_default()
             .into_iter()
-            .filter(|c| c.get("CaseNumber") != Some(&number))
+            .filter(|c| c.get("CaseID") != Some(&id))
             .collect(),
         None => Vec::new(),
     };
@@ -79,8 +107,6 @@ pub fn add_categorised_to_library(
     let context = doc.get("@odata.context").cloned().unwrap_or(Value::Null);
     let merged = serde_json::json!({ "@odata.context": context, "value": cases });
     let text = serde_json::to_vec(&merged).map_err(|e| fail(e.to_string()))?;
-    let folder = lib.dir().join("cases");
-    std::fs::create_dir_all(&folder).map_err(|e| fail(format!("{}: {e}", folder.display())))?;
     let stamp = crate::evidence::UtcTime::now().to_iso8601();
     let stamp: String = stamp
         .chars()
@@ -141,8 +167,12 @@ fn existing_source(lib: &HashLibrary, name: &str) -> Result<Option<Value>, Workf
         return Ok(None);
     };
     let p = set.provenance();
-    let grown = p.format == Format::Vics
-        && p.source_path.parent() == Some(lib.dir().join("cases").as_path());
+    let cases = std::fs::canonicalize(lib.dir().join("cases")).ok();
+    let parent = p
+        .source_path
+        .parent()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let grown = p.format == Format::Vics && parent.is_some() && parent == cases;
     if !grown {
         return Err(fail(format!(
             "the library has a set named {name} that was not grown from cases; choose another name"

@@ -684,3 +684,225 @@ fn every_picture_scope_category_and_set_filters_and_the_group_sort() {
     assert_eq!(paths(&agency, SortKey::Path).len(), 4);
     assert_eq!(paths(&all, SortKey::Category)[0], "Pictures/d.jpg");
 }
+
+/// The two 128-byte blocks of Wang et al.'s 2004 MD5 collision: one MD5,
+/// other SHA-1 and SHA-256 (harmless data).
+fn md5_collision() -> (Vec<u8>, Vec<u8>) {
+    let a = hex::decode(
+        "d131dd02c5e6eec4693d9a0698aff95c2fcab58712467eab4004583eb8fb7f8955ad340609f4b30283e488832571415a085125e8f7cdc99fd91dbdf280373c5bd8823e3156348f5bae6dacd436c919c6dd53e2b487da03fd02396306d248cda0e99f33420f577ee8ce54b67080a80d1ec69821bcb6a8839396f9652b6ff72a70",
+    )
+    .unwrap();
+    let b = hex::decode(
+        "d131dd02c5e6eec4693d9a0698aff95c2fcab50712467eab4004583eb8fb7f8955ad340609f4b30283e4888325f1415a085125e8f7cdc99fd91dbd7280373c5bd8823e3156348f5bae6dacd436c919c6dd53e23487da03fd02396306d248cda0e99f33420f577ee8ce54b67080280d1ec69821bcb6a8839396f965ab6ff72a70",
+    )
+    .unwrap();
+    assert_eq!(md5(&a), md5(&b));
+    assert_ne!(sha1(&a), sha1(&b));
+    (a, b)
+}
+
+#[test]
+fn an_md5_collision_is_never_a_copy_nor_one_vics_medium() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    let (a, b) = md5_collision();
+    std::fs::write(ev.join("colA.bin"), &a).unwrap();
+    std::fs::write(ev.join("colB.bin"), &b).unwrap();
+    std::fs::write(ev.join("colA copy.bin"), &a).unwrap();
+    for (n, algorithms) in [
+        ("all", None),
+        ("md5-sha1", Some("md5,sha1")),
+        ("md5", Some("md5")),
+    ] {
+        let case = dir.path().join(format!("{n}.ferret"));
+        let mut extra = vec![];
+        if let Some(a) = algorithms {
+            extra = vec!["-a", a];
+        }
+        util::new_case_scan(&case, &ev, &format!("COL-{n}"), &extra);
+        let said = categorise(&case, &["colA.bin", "-c", "1"]);
+        let store = ferret::case::CaseStore::open_read_only(&case).unwrap();
+        let cat = |p: &str| {
+            let id = store.find_item(p).unwrap()[0];
+            store.item_category(id).unwrap().examiner
+        };
+        // colB shares colA's MD5 only: never categorised with it. Its real
+        // copy is, unless only an MD5 was computed (then nothing proves it).
+        assert_eq!(cat("colB.bin"), None, "{n}: {said}");
+        let copy = if n == "md5" { None } else { Some(1) };
+        assert_eq!(cat("colA copy.bin"), copy, "{n}: {said}");
+        // VICS: colB is not in colA's medium, so it takes no category of it.
+        let out = dir.path().join(format!("r-{n}"));
+        run_ok(
+            ferret()
+                .arg("report")
+                .arg(&case)
+                .args(["--format", "vics", "--scope", "all", "-o"])
+                .arg(&out),
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("vics.json")).unwrap()).unwrap();
+        let media = doc["value"][0]["Media"].as_array().unwrap();
+        let with_b: Vec<&serde_json::Value> = media
+            .iter()
+            .filter(|m| {
+                m["MediaFiles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f["FileName"] == "colB.bin")
+            })
+            .collect();
+        assert_eq!(with_b.len(), 1, "{n}");
+        assert_eq!(with_b[0]["MediaFiles"].as_array().unwrap().len(), 1, "{n}");
+        assert!(with_b[0].get("Category").is_none(), "{n}: {}", with_b[0]);
+        if n != "md5" {
+            assert_eq!(with_b[0]["SHA1"], sha1(&b).to_uppercase());
+        }
+    }
+}
+
+#[test]
+fn to_library_is_refused_inside_the_evidence_and_for_other_profiles_and_a_folder_is_no_medium() {
+    let dir = tempfile::tempdir().unwrap();
+    let (case, ev, _, _) = scanned(dir.path(), "c.ferret", "CAT-R");
+    categorise(&case, &["Pictures/d.jpg", "-c", "3"]);
+    let before = util::stat_snapshot(&ev);
+    let out = ferret()
+        .args(["case", "to-library"])
+        .arg(&case)
+        .args(["--set", "x", "--library"])
+        .arg(ev.join("lib"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!ev.join("lib").exists());
+    assert_eq!(util::stat_snapshot(&ev), before);
+    // A folder is not a file: it cannot be categorised (it could never be
+    // a VICS medium).
+    let out = ferret()
+        .args(["case", "categorise"])
+        .arg(&case)
+        .args(["Pictures", "-c", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a hashed file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Another profile's numbers are not mapped to kinds.
+    run_ok(
+        ferret()
+            .args(["case", "categories"])
+            .arg(&case)
+            .args(["--profile", "UK"]),
+    );
+    let out = ferret()
+        .args(["case", "to-library"])
+        .arg(&case)
+        .args(["--set", "x", "--library"])
+        .arg(dir.path().join("lib2"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UK category profile"));
+    // A profile name is a URL segment: nothing else is taken.
+    let out = ferret()
+        .args(["case", "categories"])
+        .arg(&case)
+        .args(["--profile", "UK/$metadata#Media?x="])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn two_cases_with_one_number_both_stay_in_a_grown_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let (case, _, lib, bytes) = scanned(dir.path(), "c.ferret", "SAME-1");
+    categorise(&case, &["Pictures/d.jpg", "-c", "3"]);
+    let ev2 = dir.path().join("ev2");
+    std::fs::create_dir_all(&ev2).unwrap();
+    std::fs::write(ev2.join("other.jpg"), [JPEG, b"other"].concat()).unwrap();
+    let case2 = dir.path().join("d.ferret");
+    util::new_case_scan(&case2, &ev2, "SAME-1", &[]);
+    categorise(&case2, &["other.jpg", "-c", "2"]);
+    for c in [&case, &case2] {
+        run_ok(
+            ferret()
+                .args(["case", "to-library"])
+                .arg(c)
+                .args(["--set", "grown", "--library"])
+                .arg(&lib),
+        );
+    }
+    assert_eq!(md5s_with_category(&lib, "grown", 3), [md5(&bytes["d"])]);
+    assert_eq!(md5s_with_category(&lib, "grown", 2), {
+        let mut v = vec![md5(&bytes["c"]), md5(&[JPEG, b"other"].concat())];
+        v.sort();
+        v
+    });
+}
+
+#[cfg(unix)]
+#[test]
+fn vics_file_names_keep_their_escapes_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(ev.join("sub")).unwrap();
+    std::fs::write(ev.join("sub/back\\slash.jpg"), [JPEG, b"1"].concat()).unwrap();
+    std::fs::write(ev.join("sub/new\nline.jpg"), [JPEG, b"2"].concat()).unwrap();
+    let case = dir.path().join("c.ferret");
+    util::new_case_scan(&case, &ev, "ESC-1", &[]);
+    let store = ferret::case::CaseStore::open_read_only(&case).unwrap();
+    let rows = store.flagged(
+        &ferret::case::review::FlagFilter {
+            all_media: true,
+            ..Default::default()
+        },
+        ferret::case::review::SortKey::Path,
+        false,
+        0,
+        10,
+    );
+    let paths: Vec<String> = rows.unwrap().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["sub/back\\\\slash.jpg", "sub/new\\nline.jpg"]);
+    drop(store);
+    for p in &paths {
+        categorise(&case, &[p.as_str(), "-c", "2"]);
+    }
+    let out = dir.path().join("r");
+    run_ok(
+        ferret()
+            .arg("report")
+            .arg(&case)
+            .args(["--format", "vics", "--scope", "categorised", "-o"])
+            .arg(&out),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("vics.json")).unwrap()).unwrap();
+    let mut names: Vec<(String, String)> = doc["value"][0]["Media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let f = &m["MediaFiles"][0];
+            (
+                f["FilePath"].as_str().unwrap().to_string(),
+                f["FileName"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    names.sort();
+    let folder = format!("{}/sub/", ev.display());
+    assert_eq!(
+        names,
+        [
+            (folder.clone(), "back\\\\slash.jpg".to_string()),
+            (folder, "new\\nline.jpg".to_string())
+        ]
+    );
+}

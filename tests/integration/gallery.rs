@@ -264,3 +264,34 @@ fn keyboard_categories_of_a_selection_and_a_stack_persist_with_audit_rows() {
         Some("case GAL-1")
     );
 }
+
+/// A tiny progressive JPEG whose header claims 12000x11990 pixels would
+/// make the scaled decoder hold 860 MB of coefficients for one thumbnail:
+/// it is refused from its header, at once.
+#[test]
+fn a_progressive_jpeg_claiming_a_huge_frame_is_refused_from_its_header() {
+    let Some(corpus) = crate::util::corpus() else {
+        eprintln!("SKIP: no corpus at ../shared/corpus");
+        return;
+    };
+    let path = corpus.join("malformed-images/jpeg-decoder-crashtest/subtract-with-overflow.jpg");
+    let Ok(mut bytes) = std::fs::read(&path) else {
+        eprintln!("SKIP: {} is missing", path.display());
+        return;
+    };
+    // SOF2: FF C2, length, precision, height, width.
+    let at = bytes
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC2])
+        .expect("a progressive frame header");
+    bytes[at + 5..at + 7].copy_from_slice(&11990u16.to_be_bytes());
+    bytes[at + 7..at + 9].copy_from_slice(&12000u16.to_be_bytes());
+    let t = std::time::Instant::now();
+    let why = ferret::thumbnail::decode_downscaled(&bytes, 192).unwrap_err();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(why.to_string().contains("progressive 12000x11990"), "{why}");
+}

@@ -46,6 +46,8 @@ struct Job {
 struct Shared {
     jobs: Mutex<Vec<Job>>,
     ready: Condvar,
+    /// The gallery is gone (another case opened): the threads end.
+    closed: std::sync::atomic::AtomicBool,
     done: Mutex<Vec<(i64, Result<egui::ColorImage, String>)>>,
 }
 
@@ -90,6 +92,18 @@ impl Default for GalleryState {
             tiles_of: None,
             frame: 0,
         }
+    }
+}
+
+impl Drop for GalleryState {
+    fn drop(&mut self) {
+        self.shared
+            .closed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut q) = self.shared.jobs.lock() {
+            q.clear();
+        }
+        self.shared.ready.notify_all();
     }
 }
 
@@ -184,6 +198,9 @@ fn worker(shared: &Shared, ctx: &egui::Context) {
                 return;
             };
             loop {
+                if shared.closed.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
                 if let Some(j) = q.pop() {
                     break j;
                 }
@@ -211,17 +228,13 @@ fn thumbnail(row: &ReportRow) -> Result<egui::ColorImage, String> {
     ))
 }
 
-/// The gallery's tiles: the first row of each duplicate stack shown, in
-/// the table's order.
+/// The gallery's tiles: the first row of each duplicate stack shown (rows
+/// with every digest equal: never an MD5 alone), in the table's order.
 pub fn tiles(rows: &[FlaggedRow]) -> Vec<usize> {
     let mut seen = HashSet::new();
     rows.iter()
         .enumerate()
-        .filter(|(_, r)| {
-            r.md5
-                .as_deref()
-                .is_none_or(|m| seen.insert((m, r.sha256.as_deref())))
-        })
+        .filter(|(_, r)| r.stack.as_deref().is_none_or(|k| seen.insert(k)))
         .map(|(i, _)| i)
         .collect()
 }
@@ -252,10 +265,8 @@ pub fn gallery_ui(ui: &mut egui::Ui, app: &mut FerretApp) {
     let ctx = ui.ctx().clone();
     let key = app.case().map(|c| c.path().display().to_string());
     if app.gallery.case_key != key {
-        app.gallery = GalleryState {
-            case_key: key,
-            ..Default::default()
-        };
+        app.gallery = GalleryState::default();
+        app.gallery.case_key = key;
     }
     app.gallery.start_workers(&ctx);
     app.gallery.collect(&ctx);
