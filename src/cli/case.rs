@@ -36,7 +36,7 @@ pub enum CaseCommand {
         item: String,
     },
     /// Set the category (Project VIC, 0–4) of items and of every copy of
-    /// them (same MD5 and SHA-256), audit-logged; --clear removes the
+    /// them (every digest equal, never an MD5 alone), audit-logged; --clear removes the
     /// examiner's category (a hash set's pre-category stays).
     Categorise {
         /// Case file.
@@ -324,7 +324,7 @@ fn categorise(
         "{} item(s) set to {what}{}",
         changed.len(),
         if copies > 0 {
-            format!(" ({copies} of them copies with the same MD5 and SHA-256)")
+            format!(" ({copies} of them copies: every digest equal)")
         } else {
             String::new()
         }

@@ -1,6 +1,6 @@
 //! The gallery: the review table's items as a virtualised grid of
 //! thumbnails, greyscale and blurred, one tile per duplicate stack (copies
-//! share an MD5 and SHA-256; the tile shows how many).
+//! have every digest equal, never an MD5 alone; the tile shows how many).
 //!
 //! Thumbnails are read and decoded on worker threads, under the preview's
 //! limits (`thumbnail`: input size, pixels, downscaled decode), only for the

@@ -482,7 +482,7 @@ fn category_ui(ui: &mut egui::Ui, app: &mut FerretApp, detail: &Detail) {
     });
     if detail.copies.len() > 1 {
         ui.label(format!(
-            "{} copies (same MD5 and SHA-256); a category applies to all:",
+            "{} copies (every digest equal); a category applies to all:",
             detail.copies.len()
         ));
         for p in detail.copies.iter().take(COPIES_SHOWN) {
