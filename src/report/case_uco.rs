@@ -40,7 +40,7 @@ fn time(t: &str) -> Value {
     json!({"@type": "xsd:dateTime", "@value": t})
 }
 
-fn file_node(ids: &Ids, r: &ReportRow) -> Value {
+fn file_node(ids: &Ids, header: &ReportHeader, r: &ReportRow) -> Value {
     let item = r.item_path();
     let key = format!("{}:{item}", r.exhibit);
     let sep = char::from(r.style.separator());
@@ -104,7 +104,18 @@ fn file_node(ids: &Ids, r: &ReportRow) -> Value {
         }
         facets.push(content);
     }
-    json!({"@id": ids.iri("File", &key), "@type": "uco-observable:File", "uco-core:hasFacet": facets})
+    let mut file = json!({"@id": ids.iri("File", &key), "@type": "uco-observable:File", "uco-core:hasFacet": facets});
+    // Its Project VIC category, as a tag (UCO has no category property).
+    if let (Some(c), Some(o)) = (r.category(), file.as_object_mut()) {
+        let tag = format!(
+            "Project VIC category {} ({} profile, from {})",
+            header.category_text(c),
+            header.category_profile,
+            super::csv::category_source(r)
+        );
+        o.insert("uco-core:tag".into(), json!([tag]));
+    }
+    file
 }
 
 /// For an archive member: the relationship "contained within" its archive
@@ -159,7 +170,7 @@ pub(super) fn write_case_uco(
             .entry(r.exhibit.clone())
             .or_default()
             .push(ids.iri("File", &format!("{}:{}", r.exhibit, r.item_path())));
-        serde_json::to_writer(&mut *out, &file_node(&ids, &r)).map_err(io::Error::from)?;
+        serde_json::to_writer(&mut *out, &file_node(&ids, header, &r)).map_err(io::Error::from)?;
         out.write_all(b",\n")?;
         if let Some(node) = containment(&ids, &r) {
             serde_json::to_writer(&mut *out, &node).map_err(io::Error::from)?;

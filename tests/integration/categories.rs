@@ -359,9 +359,22 @@ fn categories_come_from_sets_and_examiners_and_travel_as_vics() {
         ferret()
             .arg("report")
             .arg(&case)
-            .args(["--format", "csv,json,html,dfxml", "--scope", "all", "-o"])
+            .args([
+                "--format",
+                "csv,json,html,dfxml,case",
+                "--scope",
+                "all",
+                "-o",
+            ])
             .arg(&full),
     );
+    // CASE/UCO tags the file with it, and stays valid.
+    let uco = std::fs::read_to_string(full.join("case-uco.jsonld")).unwrap();
+    assert!(
+        uco.contains("\"uco-core:tag\":[\"Project VIC category 3 CGI / animation (US profile, from examiner)\"]"),
+        "{uco}"
+    );
+    crate::report::assert_case_conforms(&full.join("case-uco.jsonld"));
     // DFXML carries it as a Ferret element the schema allows.
     let dfxml = std::fs::read_to_string(full.join("report.dfxml")).unwrap();
     assert!(
