@@ -22,8 +22,8 @@ pub use panels::gallery;
 pub use settings::Settings;
 pub(crate) use state::Running;
 pub use state::{
-    CHECKING, DEFER_CHECK_OVER, FerretApp, GrowForm, READ_ONLY, ReasonCounts, ReviewView,
-    SHORTCUTS, Screen, TABLE_ROWS, default_workspace,
+    CHECKING, DEFER_CHECK_OVER, FerretApp, GrowForm, LabelsForm, READ_ONLY, ReasonCounts,
+    ReviewView, SHORTCUTS, Screen, TABLE_ROWS, default_workspace,
 };
 
 use eframe::egui;

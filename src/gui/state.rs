@@ -138,6 +138,19 @@ impl ReviewView {
     }
 }
 
+/// The category labels window: the case's profile and its five labels.
+#[derive(Debug, Clone, Default)]
+pub struct LabelsForm {
+    /// Shown.
+    pub open: bool,
+    /// The profile being edited.
+    pub profile: String,
+    /// The labels of categories 0-4 (empty: none).
+    pub labels: [String; 5],
+    /// What the last save did.
+    pub message: Option<String>,
+}
+
 /// The "Add categorised to hash library" window.
 pub struct GrowForm {
     /// Shown.
@@ -266,6 +279,8 @@ pub struct FerretApp {
     pub gallery: super::panels::gallery::GalleryState,
     /// "Add categorised to hash library".
     pub grow: GrowForm,
+    /// View > Category labels.
+    pub labels: LabelsForm,
     /// Counts every change of `rows` (the gallery recomputes its tiles).
     pub rows_generation: u64,
     /// Where fallback fonts are looked for (`None`: the platform's font
@@ -325,6 +340,7 @@ impl FerretApp {
             set_names: Vec::new(),
             gallery: Default::default(),
             grow: GrowForm::default(),
+            labels: LabelsForm::default(),
             rows_generation: 0,
             font_dirs: None,
             fonts: None,

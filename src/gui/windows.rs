@@ -37,6 +37,13 @@ impl FerretApp {
                         self.show_settings = true;
                         ui.close();
                     }
+                    if ui
+                        .add_enabled(self.case.is_some(), egui::Button::new("Category labels..."))
+                        .clicked()
+                    {
+                        self.open_labels();
+                        ui.close();
+                    }
                 });
                 ui.menu_button("Help", |ui| {
                     if ui.button("Keyboard shortcuts").clicked() {
@@ -91,6 +98,14 @@ impl FerretApp {
                     ui.label("each under its own open-source licence (MIT, Apache-2.0, BSD, Zlib, public domain).");
                 });
         }
+        if self.labels.open {
+            let mut open = true;
+            egui::Window::new("Category labels")
+                .default_pos([320.0, 120.0])
+                .open(&mut open)
+                .show(ui.ctx(), |ui| self.labels_ui(ui));
+            self.labels.open &= open;
+        }
         if self.grow.open {
             let library = self.library_dir();
             let mut open = true;
@@ -113,6 +128,85 @@ impl FerretApp {
                 });
             self.show_import &= open;
         }
+    }
+
+    /// Fills the category labels window from the open case.
+    fn open_labels(&mut self) {
+        let Some(store) = &self.case else { return };
+        self.labels.profile = store.category_profile().unwrap_or_else(|_| "US".into());
+        let labels = store.category_labels().unwrap_or_default();
+        for (n, slot) in self.labels.labels.iter_mut().enumerate() {
+            *slot = labels
+                .iter()
+                .find(|(k, _)| *k == n as i64)
+                .and_then(|(_, l)| l.clone())
+                .unwrap_or_default();
+        }
+        self.labels.message = None;
+        self.labels.open = true;
+    }
+
+    /// The case's category profile and the labels of its categories, as a
+    /// table the examiner edits (US labels to start with; a UK/CAID or
+    /// other profile's are typed here). Each change is an audit row.
+    fn labels_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label("Categories keep their numbers; the labels are the case's, per profile.");
+        ui.horizontal(|ui| {
+            let label = ui.label("Profile");
+            ui.text_edit_singleline(&mut self.labels.profile)
+                .labelled_by(label.id);
+        });
+        for (n, text) in self.labels.labels.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                let label = ui.label(format!("Category {n}"));
+                ui.text_edit_singleline(text).labelled_by(label.id);
+            });
+        }
+        let writable =
+            self.case.as_ref().is_some_and(|c| !c.is_read_only()) && self.checking.is_none();
+        if ui
+            .add_enabled(writable, egui::Button::new("Save labels"))
+            .clicked()
+        {
+            self.labels.message = Some(self.save_labels());
+            self.reload();
+        }
+        if let Some(m) = &self.labels.message {
+            ui.label(crate::pathfmt::display_safe(m));
+        }
+    }
+
+    /// Writes the window's profile and labels to the case (only what
+    /// changed); what was done, or why not.
+    fn save_labels(&mut self) -> String {
+        let Some(store) = &self.case else {
+            return "No case is open.".into();
+        };
+        let profile = self.labels.profile.trim().to_string();
+        let before = store.category_profile().unwrap_or_default();
+        if profile != before
+            && let Err(e) = store.set_category_profile(&profile, &self.examiner)
+        {
+            return e.to_string();
+        }
+        let current = store.category_labels().unwrap_or_default();
+        let mut changed = 0;
+        for (n, text) in self.labels.labels.iter().enumerate() {
+            let n = n as i64;
+            let had = current
+                .iter()
+                .find(|(k, _)| *k == n)
+                .and_then(|(_, l)| l.clone())
+                .unwrap_or_default();
+            if text.trim() == had {
+                continue;
+            }
+            if let Err(e) = store.set_category_label(&profile, n, text, &self.examiner) {
+                return e.to_string();
+            }
+            changed += 1;
+        }
+        format!("Saved: profile {profile}, {changed} label(s) changed.")
     }
 
     /// The form of "Add categorised to hash library": the set's name, then

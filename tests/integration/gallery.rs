@@ -263,6 +263,38 @@ fn keyboard_categories_of_a_selection_and_a_stack_persist_with_audit_rows() {
         set.provenance().embedded_name.as_deref(),
         Some("case GAL-1")
     );
+
+    // View > Category labels: the case's table, edited; the badge text and
+    // the messages use it.
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_all_by_label("Category labels...")
+        .last()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(3);
+    assert!(h.state().labels.open);
+    assert_eq!(h.state().labels.labels[1], "Child abuse material");
+    h.state_mut().labels.profile = "UK".into();
+    h.state_mut().labels.labels[1] = "Category A".into();
+    h.run_steps(1);
+    h.get_by_label("Save labels").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().labels.message.as_deref(),
+        Some("Saved: profile UK, 5 label(s) changed.")
+    );
+    let store = h.state().case().unwrap();
+    assert_eq!(store.category_profile().unwrap(), "UK");
+    let labels = store.category_labels().unwrap();
+    assert_eq!(labels[1], (1, Some("Category A".to_string())));
+    let edits = store
+        .audit_rows()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action.starts_with("category_"))
+        .count();
+    assert_eq!(edits, 6, "the profile and five labels");
 }
 
 /// A tiny progressive JPEG whose header claims 12000x11990 pixels would
