@@ -23,8 +23,20 @@
 //! Pictures go before videos: known-material sets are mostly pictures, and
 //! a picture costs a hundredth of a video's bytes.
 //!
-//! Within a band files keep walk order, except that on a spinning disk they
-//! go by inode number (close inodes sit close on disk on ext4/XFS/NTFS).
+//! Within bands 0-2 files go by [`tier`]: known material is distributed
+//! material, so it sits where things are downloaded, saved, received,
+//! shared and cached, at distributed sizes; a camera's originals are the
+//! user's own pictures, far less likely in a hash set:
+//!
+//! | tier | files |
+//! |---|---|
+//! | 0 | under a download, desktop, saved/received, cache, temp, P2P, messenger or recycle-bin folder ([`DISTRIBUTED`]) |
+//! | 1 | elsewhere |
+//! | 2 | camera originals: in a camera folder (`DCIM`, `Camera`, …) or camera-named (`IMG_`, `DSC_`, `PXL_`, …) and over 2 MiB; and any picture over 8 MiB |
+//!
+//! Within a tier files keep walk order, except that on a spinning disk they
+//! go by inode number (close inodes sit close on disk on ext4/XFS/NTFS):
+//! seeks are saved inside a tier, never across tiers.
 //! Bands only change the order: every file is hashed. [`Order::Walk`]
 //! keeps the walk's order exactly (for comparison, `--order walk`).
 
@@ -107,6 +119,82 @@ const SYSTEM: &[&str] = &[
     ".npm",
     "steamapps",
 ];
+
+/// Folder names (lower case) where distributed material lands: downloads,
+/// the desktop, saved and received pictures, browser and app caches, temp
+/// folders, P2P and messenger folders, recycle bins (Windows, macOS and
+/// Linux layouts).
+pub const DISTRIBUTED: &[&str] = &[
+    "downloads",
+    "download",
+    "desktop",
+    "saved",
+    "saved pictures",
+    "received",
+    "received files",
+    "cache",
+    "caches",
+    "cache2",
+    "inetcache",
+    "temporary internet files",
+    "temp",
+    "tmp",
+    "roaming",
+    "$recycle.bin",
+    "recycler",
+    ".trash",
+    "trash",
+    "telegram",
+    "telegram desktop",
+    "whatsapp",
+    "signal",
+    "skype",
+    "discord",
+    "kik",
+    "snapchat",
+    "wickr",
+    "incoming",
+    "torrents",
+    "bittorrent",
+    "utorrent",
+    "qbittorrent",
+    "emule",
+    "limewire",
+    "frostwire",
+    "shareaza",
+];
+
+/// Folder names (lower case) of a camera's own pictures.
+const CAMERA_DIRS: &[&str] = &["dcim", "camera", "camera roll", "camera uploads"];
+/// Name prefixes (lower case) of camera originals.
+const CAMERA_NAMES: &[&str] = &[
+    "img_", "dsc_", "dscn", "dsc0", "pxl_", "dji_", "gopr", "p10",
+];
+
+/// A file's tier within bands 0-2 (0 = first): where it sits and how big
+/// it is (see the module's table).
+pub fn tier(task: &FileTask) -> u8 {
+    let lower = task
+        .rel_path
+        .as_os_str()
+        .as_encoded_bytes()
+        .to_ascii_lowercase();
+    let mut parts = lower.split(|&c| c == b'/' || c == b'\\').rev();
+    let name = parts.next().unwrap_or(&[]);
+    let dirs: Vec<&[u8]> = parts.collect();
+    let in_any = |list: &[&str]| dirs.iter().any(|d| list.iter().any(|s| s.as_bytes() == *d));
+    let size = task.meta.size;
+    if in_any(DISTRIBUTED) {
+        0
+    } else if (size > 2 << 20
+        && (in_any(CAMERA_DIRS) || CAMERA_NAMES.iter().any(|p| name.starts_with(p.as_bytes()))))
+        || size > 8 << 20
+    {
+        2
+    } else {
+        1
+    }
+}
 
 /// The band of a file (0 = hash first).
 pub fn band(task: &FileTask) -> u8 {
@@ -231,16 +319,129 @@ pub fn arrange(
             b
         }
     };
+    // Tiers order bands 0-2 (pictures, videos, their likely renames).
+    let tier_of = |t: &FileTask, b: u8| if b <= 2 { tier(t) } else { 1 };
     match device {
         DeviceKind::SolidState => {
             tasks.sort_by_cached_key(|t| {
                 let b = band_of(t);
                 // Tiny files go last within the "everything else" band.
-                (b, b == 3 && t.meta.size < 1024)
+                (b, tier_of(t, b), b == 3 && t.meta.size < 1024)
             });
         }
         DeviceKind::Rotational => {
-            tasks.sort_by_cached_key(|t| (band_of(t), t.meta.dev, t.meta.inode));
+            tasks.sort_by_cached_key(|t| {
+                let b = band_of(t);
+                (b, tier_of(t, b), t.meta.dev, t.meta.inode)
+            });
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn task(path: &str, size: u64) -> FileTask {
+        FileTask {
+            rel_path: path.into(),
+            stream: None,
+            meta: crate::evidence::Meta {
+                size,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// The priority table: (path, size) to (band, tier).
+    #[test]
+    fn paths_and_sizes_to_bands_and_tiers() {
+        const KB: u64 = 1 << 10;
+        const MB: u64 = 1 << 20;
+        let table: &[(&str, u64, u8, u8)] = &[
+            // Distributed locations first, whatever the layout.
+            ("Users/kim/Downloads/a.jpg", 300 * KB, 0, 0),
+            ("Users/kim/Desktop/b.png", 90 * KB, 0, 0),
+            ("Users/kim/Pictures/Saved/c.jpg", MB, 0, 0),
+            (
+                "Users/kim/AppData/Roaming/Telegram Desktop/d.jpg",
+                200 * KB,
+                0,
+                0,
+            ),
+            ("Users/kim/AppData/Local/Temp/e.jpg", 200 * KB, 0, 0),
+            ("$Recycle.Bin/S-1-5-21/$RAB12.jpg", 200 * KB, 0, 0),
+            ("home/kim/.local/share/Trash/files/f.jpg", 200 * KB, 0, 0),
+            // Not yet: a macOS user's Library is a system folder (band 4),
+            // caches and all (issue 18 reworks the bands).
+            ("Users/kim/Library/Caches/g.jpg", 200 * KB, 4, 0),
+            ("home/kim/Downloads/torrents/clip.mp4", 40 * MB, 1, 0),
+            // Elsewhere: tier 1.
+            ("Users/kim/Documents/old/h.jpg", 500 * KB, 0, 1),
+            ("Users/kim/Pictures/holiday.jpg", 2 * MB, 0, 1),
+            // Camera originals last among pictures.
+            (
+                "Users/kim/Pictures/DCIM/100APPLE/IMG_0001.JPG",
+                4 * MB,
+                0,
+                2,
+            ),
+            ("Users/kim/Pictures/Camera Roll/x.jpg", 3 * MB, 0, 2),
+            ("Users/kim/Pictures/DSC_0042.JPG", 5 * MB, 0, 2),
+            ("Users/kim/Pictures/poster.png", 12 * MB, 0, 2),
+            // A small camera-named file is not an original.
+            ("Users/kim/Pictures/IMG_0002.jpg", 800 * KB, 0, 1),
+            // A renamed picture at photo size in Downloads: band 2, tier 0.
+            ("Users/kim/Downloads/photo.dat2", 300 * KB, 2, 0),
+        ];
+        for &(path, size, band_want, tier_want) in table {
+            let t = task(path, size);
+            assert_eq!(
+                (band(&t), tier(&t)),
+                (band_want, tier_want),
+                "{path} ({size} bytes)"
+            );
+        }
+    }
+
+    /// Tiers never cross on a spinning disk: a camera original with a low
+    /// inode waits for a downloaded picture with a high one.
+    #[test]
+    fn spinning_disk_order_keeps_tiers_and_inodes_inside_them() {
+        let mut tasks: Vec<FileTask> = [
+            ("Users/kim/Pictures/DCIM/IMG_0001.JPG", 4 << 20, 10),
+            ("Users/kim/Pictures/DCIM/IMG_0002.JPG", 4 << 20, 11),
+            ("Users/kim/Downloads/z.jpg", 200 << 10, 900),
+            ("Users/kim/Downloads/a.jpg", 200 << 10, 500),
+            ("Users/kim/Pictures/me.jpg", 200 << 10, 20),
+        ]
+        .into_iter()
+        .map(|(p, size, inode)| {
+            let mut t = task(p, size);
+            t.meta.inode = inode;
+            t
+        })
+        .collect();
+        arrange(
+            &mut tasks,
+            Order::HitsFirst,
+            DeviceKind::Rotational,
+            &mut |_| None,
+        );
+        let order: Vec<String> = tasks
+            .iter()
+            .map(|t| t.rel_path.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "Users/kim/Downloads/a.jpg",
+                "Users/kim/Downloads/z.jpg",
+                "Users/kim/Pictures/me.jpg",
+                "Users/kim/Pictures/DCIM/IMG_0001.JPG",
+                "Users/kim/Pictures/DCIM/IMG_0002.JPG",
+            ]
+        );
     }
 }
