@@ -179,6 +179,18 @@ impl ReportRow {
         self.examiner_category.or(self.pre_category)
     }
 
+    /// Where its category came from: `examiner`, `hash set` (VICS
+    /// pre-categorised), or nothing.
+    pub fn category_source(&self) -> &'static str {
+        if self.examiner_category.is_some() {
+            "examiner"
+        } else if self.pre_category.is_some() {
+            "hash set"
+        } else {
+            ""
+        }
+    }
+
     /// True when its category comes from a hash set (VICS
     /// `IsPrecategorized`), not from an examiner.
     pub fn precategorised(&self) -> bool {

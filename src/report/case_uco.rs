@@ -111,7 +111,7 @@ fn file_node(ids: &Ids, header: &ReportHeader, r: &ReportRow) -> Value {
             "Project VIC category {} ({} profile, from {})",
             header.category_text(c),
             header.category_profile,
-            super::csv::category_source(r)
+            r.category_source()
         );
         o.insert("uco-core:tag".into(), json!([tag]));
     }

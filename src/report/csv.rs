@@ -91,20 +91,8 @@ fn csv_row(header: &ReportHeader, r: &ReportRow) -> [String; 29] {
         category
             .map(|_| header.category_profile.clone())
             .unwrap_or_default(),
-        category_source(r).into(),
+        r.category_source().into(),
     ]
-}
-
-/// Where an item's category came from: `examiner`, `hash set` (VICS
-/// pre-categorised), or nothing.
-pub(super) fn category_source(r: &ReportRow) -> &'static str {
-    if r.examiner_category.is_some() {
-        "examiner"
-    } else if r.pre_category.is_some() {
-        "hash set"
-    } else {
-        ""
-    }
 }
 
 /// Writes `items.csv`; returns the row count.

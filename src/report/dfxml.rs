@@ -168,7 +168,7 @@ fn write_fileobject<W: Write>(
             w.create_element("ferret:category")
                 .with_attribute(("number", number.as_str()))
                 .with_attribute(("profile", text(&header.category_profile).as_ref()))
-                .with_attribute(("source", super::csv::category_source(r)))
+                .with_attribute(("source", r.category_source()))
                 .write_text_content(BytesText::new(&text(
                     header.category_label(c).unwrap_or_default(),
                 )))?;

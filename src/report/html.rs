@@ -222,7 +222,7 @@ pub(super) fn write_html(
             status: &r.status,
             reason: &r.reason,
             category: r.category().map(|c| header.category_text(c)),
-            category_source: super::csv::category_source(&r),
+            category_source: r.category_source(),
         };
         let text = row
             .render(context!(r => view))

@@ -15,7 +15,7 @@ use crate::case::{ReportRow, Scope};
 fn json_row(header: &ReportHeader, r: &ReportRow) -> serde_json::Value {
     let category = r.category().map(|c| {
         json!({"number": c, "label": header.category_label(c), "profile": header.category_profile,
-               "source": super::csv::category_source(r),
+               "source": r.category_source(),
                "examiner": r.examiner_category, "hash_set": r.pre_category})
     });
     json!({

@@ -89,6 +89,17 @@ fn scanned(
     (case, ev, lib, bytes)
 }
 
+/// `ferret case to-library CASE --set SET --library LIB`, its output.
+fn to_library(case: &Path, set: &str, lib: &Path) -> std::process::Output {
+    ferret()
+        .args(["case", "to-library"])
+        .arg(case)
+        .args(["--set", set, "--library"])
+        .arg(lib)
+        .output()
+        .unwrap()
+}
+
 fn categorise(case: &Path, args: &[&str]) -> String {
     let out = run_ok(ferret().args(["case", "categorise"]).arg(case).args(args));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -526,15 +537,7 @@ fn categorised_items_grow_the_library_and_the_next_scan_finds_them() {
     categorise(&case, &["Pictures/d.jpg", "-c", "3"]);
     // The examiner says a is non-pertinent, over the agency's 1.
     categorise(&case, &["Pictures/a.jpg", "-c", "0"]);
-    let grow = |case: &Path, set: &str| {
-        ferret()
-            .args(["case", "to-library"])
-            .arg(case)
-            .args(["--set", set, "--library"])
-            .arg(&lib)
-            .output()
-            .unwrap()
-    };
+    let grow = |case: &Path, set: &str| to_library(case, set, &lib);
     let out = grow(&case, "grown");
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -782,13 +785,7 @@ fn to_library_is_refused_inside_the_evidence_and_for_other_profiles_and_a_folder
     let (case, ev, _, _) = scanned(dir.path(), "c.ferret", "CAT-R");
     categorise(&case, &["Pictures/d.jpg", "-c", "3"]);
     let before = util::stat_snapshot(&ev);
-    let out = ferret()
-        .args(["case", "to-library"])
-        .arg(&case)
-        .args(["--set", "x", "--library"])
-        .arg(ev.join("lib"))
-        .output()
-        .unwrap();
+    let out = to_library(&case, "x", &ev.join("lib"));
     assert!(!out.status.success());
     assert!(!ev.join("lib").exists());
     assert_eq!(util::stat_snapshot(&ev), before);
@@ -813,13 +810,7 @@ fn to_library_is_refused_inside_the_evidence_and_for_other_profiles_and_a_folder
             .arg(&case)
             .args(["--profile", "UK"]),
     );
-    let out = ferret()
-        .args(["case", "to-library"])
-        .arg(&case)
-        .args(["--set", "x", "--library"])
-        .arg(dir.path().join("lib2"))
-        .output()
-        .unwrap();
+    let out = to_library(&case, "x", &dir.path().join("lib2"));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("UK category profile"));
     // A profile name is a URL segment: nothing else is taken.
@@ -844,12 +835,11 @@ fn two_cases_with_one_number_both_stay_in_a_grown_set() {
     util::new_case_scan(&case2, &ev2, "SAME-1", &[]);
     categorise(&case2, &["other.jpg", "-c", "2"]);
     for c in [&case, &case2] {
-        run_ok(
-            ferret()
-                .args(["case", "to-library"])
-                .arg(c)
-                .args(["--set", "grown", "--library"])
-                .arg(&lib),
+        let out = to_library(c, "grown", &lib);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
     assert_eq!(md5s_with_category(&lib, "grown", 3), [md5(&bytes["d"])]);

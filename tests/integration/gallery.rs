@@ -9,8 +9,9 @@ use ferret::gui::{Command, FerretApp, Screen};
 
 use crate::gui::{file_menu, harness, step_until};
 
-/// Preview and tile reveals written to the open case's audit log.
-fn reveals(a: &FerretApp) -> Vec<i64> {
+/// Preview and tile reveals written to the open case's audit log: the
+/// items revealed.
+pub(crate) fn reveals(a: &FerretApp) -> Vec<i64> {
     a.case()
         .unwrap()
         .audit_rows()
@@ -71,14 +72,20 @@ fn gallery_of_all_pictures(h: &mut Harness<'static, FerretApp>) {
     step_until(h, |a| a.gallery.idle() && a.gallery.cached() > 0);
 }
 
-#[test]
-fn the_gallery_shows_pictures_blurred_and_a_reveal_is_of_one_tile_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let case = picture_case(dir.path());
-    let mut h = harness(dir.path());
+/// [`picture_case`] opened in the app, in the gallery of every picture.
+fn opened_gallery(dir: &Path) -> (Harness<'static, FerretApp>, PathBuf) {
+    let case = picture_case(dir);
+    let mut h = harness(dir);
     h.step();
     open(&mut h, &case);
     gallery_of_all_pictures(&mut h);
+    (h, case)
+}
+
+#[test]
+fn the_gallery_shows_pictures_blurred_and_a_reveal_is_of_one_tile_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _) = opened_gallery(dir.path());
     // Seven pictures, three of them copies: five tiles and the broken one.
     let a = h.state();
     assert_eq!(
@@ -146,11 +153,7 @@ fn the_gallery_shows_pictures_blurred_and_a_reveal_is_of_one_tile_only() {
 #[test]
 fn keyboard_categories_of_a_selection_and_a_stack_persist_with_audit_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let case = picture_case(dir.path());
-    let mut h = harness(dir.path());
-    h.step();
-    open(&mut h, &case);
-    gallery_of_all_pictures(&mut h);
+    let (mut h, case) = opened_gallery(dir.path());
     let tiles = ferret::gui::gallery::tiles(&h.state().rows);
     let id_of = |h: &Harness<'static, FerretApp>, name: &str| {
         h.state()

@@ -182,13 +182,7 @@ fn contraband(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf)
 
 /// Preview reveals written to the open case's audit log.
 fn reveals(a: &FerretApp) -> usize {
-    a.case()
-        .unwrap()
-        .audit_rows()
-        .unwrap()
-        .iter()
-        .filter(|r| r.action == "preview_reveal")
-        .count()
+    crate::gallery::reveals(a).len()
 }
 
 /// The app with the demo case scanned and shown: (harness, case file).

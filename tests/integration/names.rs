@@ -62,6 +62,19 @@ fn shown(h: &Harness<'static, FerretApp>, text: &str) {
     );
 }
 
+/// Selects the row named `name`.
+fn select(h: &mut Harness<'static, FerretApp>, name: &str) {
+    let id = h
+        .state()
+        .rows
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap()
+        .file_id;
+    h.state_mut().queue(Command::Select(id));
+    h.run_steps(2);
+}
+
 /// `text` with every non-ASCII character as its code point.
 fn code_points(text: &str) -> String {
     text.chars()
@@ -123,15 +136,7 @@ fn names_render_through_installed_fonts_or_as_code_points_never_as_boxes() {
     shown(&h, "holiday\\xe2\\x80\\xaegpj.exe");
     assert!(h.query_by_label_contains("\u{202e}").is_none());
     // Selected, the detail pane names it the same way.
-    let id = h
-        .state()
-        .rows
-        .iter()
-        .find(|r| r.name == CJK)
-        .unwrap()
-        .file_id;
-    h.state_mut().queue(Command::Select(id));
-    h.run_steps(2);
+    select(&mut h, CJK);
     if has(&[
         "DroidSansFallbackFull.ttf",
         "NotoSansCJK-Regular.ttc",
@@ -153,15 +158,7 @@ fn names_render_through_installed_fonts_or_as_code_points_never_as_boxes() {
     assert_eq!(arabic, code_points(ARABIC));
     shown(&h, &arabic);
     shown(&h, &ferret::gui::fonts::legible(&ctx, EMOJI));
-    let id = h
-        .state()
-        .rows
-        .iter()
-        .find(|r| r.name == CJK)
-        .unwrap()
-        .file_id;
-    h.state_mut().queue(Command::Select(id));
-    h.run_steps(2);
+    select(&mut h, CJK);
     h.get_by_label(&format!("Selected: {cjk}"));
     // Whatever the fonts, no name leaves a character without a glyph.
     for name in [CJK, ARABIC, EMOJI, "मंदिर.jpg", "ภาพ.jpg", "תמונה.jpg"] {

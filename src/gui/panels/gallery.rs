@@ -184,8 +184,11 @@ impl GalleryState {
                 self.in_flight.insert(j.id);
             }
             // Taken from the end: the first tile on screen first.
+            let work = !jobs.is_empty();
             q.extend(jobs.into_iter().rev());
-            self.shared.ready.notify_all();
+            if work {
+                self.shared.ready.notify_all();
+            }
         }
     }
 }
