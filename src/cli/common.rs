@@ -165,6 +165,7 @@ pub(super) fn drive(
         let p = job.progress();
         match p.stage {
             Stage::Walking => bar.set_message(format!("walking: {} entries", p.entries_seen)),
+            Stage::Ordering => bar.set_message(format!("ordering {} files", p.files_total)),
             _ => {
                 bar.set_length(p.bytes_total);
                 bar.set_position(p.bytes_hashed);
@@ -283,6 +284,46 @@ pub(super) fn print_summary(s: &ScanSummary, label: &str) {
             f.after.as_secs_f64(),
             HumanBytes(f.bytes_read),
             f.files_done
+        );
+    }
+    if s.alert_bytes.len() > 1 {
+        let share = |b: u64| {
+            if s.bytes_hashed == 0 {
+                0.0
+            } else {
+                b as f64 * 100.0 / s.bytes_hashed as f64
+            }
+        };
+        let n = s.alert_bytes.len();
+        let half = s.alert_bytes.get(n.div_ceil(2) - 1).copied().unwrap_or(0);
+        let all = s.alert_bytes.last().copied().unwrap_or(0);
+        eprintln!(
+            "ferret: {n} alerts found: half after {:.1}% of the bytes, all after {:.1}%",
+            share(half),
+            share(all)
+        );
+    }
+    let h = &s.ordering;
+    if let Some(d) = &s.device
+        && d.kind == crate::job::DeviceKind::Rotational
+    {
+        eprintln!(
+            "ferret: order: reading the files in this order takes {:.1} s on a spinning disk (modeled: \
+             4 ms a seek, 150 MB/s)",
+            h.order_modeled.as_secs_f64()
+        );
+    }
+    if h.planned > 0 {
+        eprintln!(
+            "ferret: order: first bytes of {} of {} planned files looked at in {:.2} s, {} lifted \
+             into the picture and video bands (modeled on this device kind: {:.2} s, {:.1}% of \
+             the modeled scan)",
+            h.read,
+            h.planned,
+            h.elapsed.as_secs_f64(),
+            h.lifted,
+            h.modeled.as_secs_f64(),
+            h.modeled.as_secs_f64() * 100.0 / h.scan_modeled.as_secs_f64().max(1e-9)
         );
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! spawn ─► coordinator thread ─► walk (records non-files at once, collects files)
-//!                              └► order (hits first; inode order on a spinning disk)
+//!                              └► order (hits first: a look at first bytes lifts renamed
+//!                                        pictures; inode order on a spinning disk)
 //!                              └► hash (one reader per worker, or one on a spinning disk;
 //!                                       a large file's digests spread over two threads)
 //!          records ─► bounded channel ─► sink thread (RecordSink: output file, case writer)
@@ -116,6 +117,34 @@ pub struct ScanSummary {
     pub first_alert: Option<FirstAlert>,
     /// The evidence device as the scan saw it (decides the readers).
     pub device: Option<DeviceProfile>,
+    /// Bytes read when each alert-flagged file was found, in order (the
+    /// first is [`first_alert`](Self::first_alert)'s).
+    pub alert_bytes: Vec<u64>,
+    /// How the files were ordered.
+    pub ordering: OrderReport,
+}
+
+/// How the files were ordered: the looks at first bytes made (hits-first;
+/// see [`order::head_plan`]) and what the order costs in the device's
+/// model ([`order::CostModel`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrderReport {
+    /// Files planned, within the cost model's allowance.
+    pub planned: u64,
+    /// Files whose first bytes were read (fewer than planned when the time
+    /// cap or a cancel stopped the looks).
+    pub read: u64,
+    /// Files lifted into the picture or video bands.
+    pub lifted: u64,
+    /// Time taken.
+    pub elapsed: Duration,
+    /// The looks' cost in the device's model.
+    pub modeled: Duration,
+    /// The whole scan's time in that model.
+    pub scan_modeled: Duration,
+    /// The time to read the files in the order chosen, in that model (on
+    /// a spinning disk: what the order costs in seeks).
+    pub order_modeled: Duration,
 }
 
 impl ScanSummary {

@@ -13,6 +13,9 @@ pub enum Stage {
     Starting,
     /// Metadata walk: counting entries, files and bytes.
     Walking,
+    /// Ordering the files: archive directories and first bytes looked at
+    /// (hits-first).
+    Ordering,
     /// Reading and hashing files.
     Hashing,
     /// Flushing output.
@@ -25,9 +28,10 @@ impl Stage {
     fn from_u8(v: u8) -> Stage {
         match v {
             1 => Stage::Walking,
-            2 => Stage::Hashing,
-            3 => Stage::Finishing,
-            4 => Stage::Done,
+            2 => Stage::Ordering,
+            3 => Stage::Hashing,
+            4 => Stage::Finishing,
+            5 => Stage::Done,
             _ => Stage::Starting,
         }
     }
@@ -37,6 +41,7 @@ impl Stage {
         match self {
             Stage::Starting => "starting",
             Stage::Walking => "walking",
+            Stage::Ordering => "ordering",
             Stage::Hashing => "hashing",
             Stage::Finishing => "finishing",
             Stage::Done => "done",
@@ -59,6 +64,7 @@ pub struct ScanProgress {
     mismatches: AtomicU64,
     started: Instant,
     first_alert: OnceLock<FirstAlert>,
+    alert_bytes: Mutex<Vec<u64>>,
     recent_alerts: Mutex<VecDeque<AlertNote>>,
 }
 
@@ -142,6 +148,7 @@ impl ScanProgress {
             mismatches: AtomicU64::new(0),
             started: Instant::now(),
             first_alert: OnceLock::new(),
+            alert_bytes: Mutex::new(Vec::new()),
             recent_alerts: Mutex::new(VecDeque::new()),
         }
     }
@@ -179,11 +186,16 @@ impl ScanProgress {
             }
         };
         if alert {
+            let bytes_read = self.bytes_hashed.load(Ordering::Relaxed);
             self.first_alert.get_or_init(|| FirstAlert {
                 after: self.started.elapsed(),
-                bytes_read: self.bytes_hashed.load(Ordering::Relaxed),
+                bytes_read,
                 files_done: self.files_done.load(Ordering::Relaxed),
             });
+            // A poisoned lock only loses a measure: never fatal.
+            if let Ok(mut v) = self.alert_bytes.lock() {
+                v.push(bytes_read);
+            }
         }
         add(&self.alerts, alert);
         add(&self.known_good, known_good);
@@ -217,6 +229,14 @@ impl ScanProgress {
     /// The first alert hit, once there is one.
     pub fn first_alert(&self) -> Option<FirstAlert> {
         self.first_alert.get().copied()
+    }
+
+    /// Bytes read when each alert-flagged file was found, in order.
+    pub fn alert_bytes(&self) -> Vec<u64> {
+        self.alert_bytes
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
     }
 
     /// Reads all counters.

@@ -120,7 +120,15 @@ fn finished_is_always_last_and_stages_are_in_order() {
             ScanEvent::Finished(r) => break r.expect("completes"),
         }
     };
-    assert_eq!(stages, [Stage::Walking, Stage::Hashing, Stage::Finishing]);
+    assert_eq!(
+        stages,
+        [
+            Stage::Walking,
+            Stage::Ordering,
+            Stage::Hashing,
+            Stage::Finishing
+        ]
+    );
     // A temp dir is on a writable mount.
     assert!(mount.is_some_and(|m| !m.read_only));
     assert_eq!(summary.files_hashed, 50);
@@ -197,6 +205,12 @@ fn triage_tree() -> tempfile::TempDir {
     w("Users/kim/Pictures/beach.jpg", 200_000, 1);
     w("Users/kim/Videos/clip.mp4", 3_000_000, 2);
     w("Users/kim/Downloads/photo.dat", 150_000, 3);
+    // A picture under a document's name: its first bytes lift it.
+    let p = dir.path().join("Users/kim/Documents/old/scan.pdf");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let mut jpeg = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    jpeg.resize(60_000, 0x5a);
+    std::fs::write(p, jpeg).unwrap();
     // Large files: split when few remain (split_min is lowered in the test).
     w("Users/kim/disk.img", (3 << 20) + 17, 4);
     w("Users/kim/exact.bin", 2 << 20, 5);
@@ -230,7 +244,7 @@ fn digests_are_identical_under_every_order_device_and_split() {
             .device(DeviceKind::SolidState)
             .split_min(u64::MAX),
     );
-    assert_eq!(reference.iter().filter(|r| r.1.is_some()).count(), 85);
+    assert_eq!(reference.iter().filter(|r| r.1.is_some()).count(), 86);
     for (name, options) in [
         (
             "hits-first ssd",
@@ -288,20 +302,31 @@ fn hits_first_hashes_likely_pictures_before_system_files() {
                 .order(order)
                 .device(DeviceKind::SolidState),
         );
-        r.unwrap();
-        recs.iter()
+        let looks = r.unwrap().ordering;
+        let order = recs
+            .iter()
             .filter(|r| r.digests().is_some())
             .map(|r| r.rel_path.to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (order, looks)
     };
-    let first = order_of(Order::HitsFirst);
-    assert_eq!(first.len(), 85);
+    let (first, looks) = order_of(Order::HitsFirst);
+    assert_eq!(first.len(), 86);
     let pos = |name: &str| first.iter().position(|p| p.ends_with(name)).unwrap();
-    // Band 0: the picture; band 1: the video.
+    // Band 0: the picture renamed to .pdf (lifted by its first bytes, to
+    // tier 0: hidden on purpose), then the picture; band 1: the video.
     assert_eq!(
-        first[..2],
-        ["Users/kim/Pictures/beach.jpg", "Users/kim/Videos/clip.mp4"]
+        first[..3],
+        [
+            "Users/kim/Documents/old/scan.pdf",
+            "Users/kim/Pictures/beach.jpg",
+            "Users/kim/Videos/clip.mp4"
+        ]
     );
+    // Looked at: the candidates of picture size named as neither picture
+    // nor video outside system folders (scan.pdf, photo.dat, exact.bin,
+    // disk.img); lifted: one.
+    assert_eq!((looks.planned, looks.read, looks.lifted), (4, 4, 1));
     // Band 2 (no known extension, photo size): the renamed picture, before
     // any system file; DLLs (likely known-good) are the very last.
     assert!(pos("photo.dat") < pos("data0.bin"));
@@ -314,8 +339,107 @@ fn hits_first_hashes_likely_pictures_before_system_files() {
     );
     // Tiny files come after the larger ones of their band.
     assert!(pos("disk.img") < pos("n0.txt"));
-    // Walk order is the walk's: not this one.
-    assert_ne!(order_of(Order::Walk), first);
+    // Walk order is the walk's: not this one, and nothing is looked at.
+    let (walk, looks) = order_of(Order::Walk);
+    assert_ne!(walk, first);
+    assert_eq!((looks.planned, looks.read, looks.lifted), (0, 0, 0));
+}
+
+/// Issue 18: a picture renamed to `.pdf` in a user's old documents is
+/// lifted by its first bytes and hashed with the downloaded picture,
+/// before the camera roll, on either device; the summary says how many
+/// bytes had been read when each alert was found.
+#[test]
+fn a_renamed_known_picture_is_found_before_the_camera_roll_on_either_device() {
+    use ferret::job::{DeviceKind, Order};
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev");
+    let w = |rel: &str, data: &[u8]| {
+        let p = ev.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    };
+    let jpeg = |len: usize, seed: u8| {
+        let mut v = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00".to_vec();
+        v.extend((0..len - v.len()).map(|i| (i as u8).wrapping_mul(seed) ^ seed));
+        v
+    };
+    // In walk order (by name) the camera roll comes first.
+    for i in 0..20u8 {
+        w(
+            &format!("Users/kim/Camera Roll/IMG_{i:04}.JPG"),
+            &jpeg(3 << 20, i + 1),
+        );
+    }
+    for i in 0..5u8 {
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        pdf.resize(100_000 + usize::from(i), b'x');
+        w(&format!("Users/kim/Documents/report{i}.pdf"), &pdf);
+    }
+    w("Users/kim/Pictures/me.jpg", &jpeg(200_000, 40));
+    for i in 0..5u8 {
+        w(&format!("Windows/System32/x{i}.dll"), &[i; 50_000]);
+    }
+    let (downloaded, renamed) = (jpeg(150_000, 77), jpeg(120_000, 99));
+    w("Users/kim/Downloads/a.jpg", &downloaded);
+    w("Users/kim/Documents/old/scan.pdf", &renamed);
+    let md5 = |b: &[u8]| {
+        ferret::hashing::hash_bytes(b, ferret::AlgorithmSet::ALL)
+            .hex(ferret::Algorithm::Md5)
+            .unwrap()
+    };
+    let set = dir.path().join("bad.txt");
+    std::fs::write(&set, format!("{}\n{}\n", md5(&downloaded), md5(&renamed))).unwrap();
+    let lib = dir.path().join("lib");
+    crate::util::run_ok(
+        crate::util::ferret()
+            .args(["hashset", "--library"])
+            .arg(&lib)
+            .args(["import", "-k", "alert", "-n", "bad"])
+            .arg(&set),
+    );
+    let scan = |order, device| {
+        let (recs, r) = crate::util::scan(
+            ScanOptions::new(&ev)
+                .threads(1)
+                .order(order)
+                .device(device)
+                .hash_sets(ferret::hashsets::HashSetCatalog::new(vec![
+                    ferret::hashsets::HashLibrary::open(&lib)
+                        .unwrap()
+                        .load("bad")
+                        .unwrap(),
+                ])),
+        );
+        let s = r.unwrap();
+        assert_eq!(s.files_hashed, 33);
+        assert_eq!(recs.iter().filter(|r| r.digests().is_some()).count(), 33);
+        assert_eq!(s.alerts, 2);
+        assert_eq!(s.alert_bytes.len(), 2);
+        assert_eq!(s.first_alert.unwrap().bytes_read, s.alert_bytes[0]);
+        s
+    };
+    let both = (150_000 + 120_000) as u64;
+    // Solid state, one thread: both alerts are the first two files.
+    let ssd = scan(Order::HitsFirst, DeviceKind::SolidState);
+    assert_eq!(ssd.alert_bytes, [120_000, both]);
+    assert_eq!(ssd.ordering.lifted, 1);
+    assert_eq!(ssd.ordering.read, 6);
+    // A spinning disk: the reader runs ahead of the hashing thread, but not
+    // past the second camera original.
+    let hdd = scan(Order::HitsFirst, DeviceKind::Rotational);
+    assert_eq!(hdd.ordering.lifted, 1);
+    assert!(hdd.alert_bytes[1] < 2 * (3 << 20), "{:?}", hdd.alert_bytes);
+    // Walk order reads the whole camera roll first; nothing is looked at.
+    for device in [DeviceKind::SolidState, DeviceKind::Rotational] {
+        let walk = scan(Order::Walk, device);
+        assert!(
+            walk.alert_bytes[0] > 20 * (3 << 20),
+            "{:?}",
+            walk.alert_bytes
+        );
+        assert_eq!(walk.ordering.read, 0);
+    }
 }
 
 #[test]

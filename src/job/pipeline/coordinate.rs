@@ -39,6 +39,7 @@ struct Run<'a> {
     stage: &'a dyn Fn(Stage),
     records: Sender<FileRecord>,
     device: &'a mut Option<DeviceProfile>,
+    peeks: &'a mut crate::job::OrderReport,
     sets: &'a SetCheck,
 }
 
@@ -92,6 +93,7 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         }
     };
     let rotational = device.kind == DeviceKind::Rotational;
+    (r.stage)(Stage::Ordering);
     // An archive whose directory names pictures is hashed (and opened)
     // with the pictures: its directory is read now, within a budget.
     let peek_started = std::time::Instant::now();
@@ -110,7 +112,26 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         let names = crate::archive::peek_names(file, crate::job::order::PEEK_NAMES)?;
         crate::job::order::member_band(&names)
     };
-    crate::job::arrange(&mut tasks, opts.hashing_order(), device.kind, &mut peek);
+    // A picture or video under another name is lifted by its first bytes.
+    let lifted = if opts.hashing_order() == crate::job::Order::HitsFirst {
+        let (lifted, peeks) =
+            super::peek::lift_by_heads(&root, &tasks, device.kind, opts.thread_count(), cancel);
+        *r.peeks = peeks;
+        lifted
+    } else {
+        Vec::new()
+    };
+    crate::job::arrange(
+        &mut tasks,
+        opts.hashing_order(),
+        device.kind,
+        &mut peek,
+        &lifted,
+    );
+    drop(lifted);
+    r.peeks.order_modeled = std::time::Duration::from_secs_f64(
+        crate::job::order::CostModel::of(device.kind).order_secs(device.kind, &tasks),
+    );
     *r.device = Some(device);
 
     (r.stage)(Stage::Hashing);
@@ -317,6 +338,7 @@ fn coordinate(
     )
     .map_err(|e| ScanError::Workers(e.to_string()))?;
     let mut device = None;
+    let mut peeks = crate::job::OrderReport::default();
     let sets = SetCheck::start(options.catalog(), options.cancel_token());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         run(Run {
@@ -326,6 +348,7 @@ fn coordinate(
             stage: &stage,
             records: tx,
             device: &mut device,
+            peeks: &mut peeks,
             sets: &sets,
         })
     }));
@@ -344,6 +367,8 @@ fn coordinate(
     summary.elapsed = started.elapsed();
     summary.first_alert = progress.first_alert();
     summary.device = device;
+    summary.alert_bytes = progress.alert_bytes();
+    summary.ordering = peeks;
     if let Some(d) = damage {
         return Err(ScanError::SetDamaged {
             name: d.name,
