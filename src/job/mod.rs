@@ -132,7 +132,7 @@ pub struct OrderReport {
     /// Files planned, within the cost model's allowance.
     pub planned: u64,
     /// Files whose first bytes were read (fewer than planned when the time
-    /// cap or a cancel stopped the looks).
+    /// cap or a cancel stopped the looks, or a file could not be read).
     pub read: u64,
     /// Files lifted into the picture or video bands.
     pub lifted: u64,

@@ -14,7 +14,7 @@
 //! | 1 | video extension, typical video size (512 KiB–8 GiB), outside system folders |
 //! | 2 | picture/video extension at other sizes, archives, files without a known extension of photo size (renamed pictures), outside system folders |
 //! | 3 | everything else outside system folders, tiny files (< 1 KiB) last within it |
-//! | 4 | system and program folders (`Windows`, `Program Files`, `usr`, `node_modules`, a volume's or a home's `Library`, …) |
+//! | 4 | system and program folders (`Windows`, `Program Files`, `usr`, `node_modules`, …; `Library`, `System`, `Applications` at a volume's top or in a home) |
 //! | 5 | likely known-good: executables, libraries, drivers, bytecode |
 //!
 //! and, in bands 0-2, a **tier** ([`tier`]): known material is distributed
@@ -26,12 +26,16 @@
 //! |---|---|
 //! | 0 | under a download, desktop, saved/received, attachment, cache, temp, P2P, messenger or recycle-bin folder ([`DISTRIBUTED`], [`DISTRIBUTED_APPS`]), at distributed sizes |
 //! | 1 | elsewhere, at distributed sizes |
-//! | 2 | in such a folder but large: a picture over 8 MiB, a video over 1 GiB, a camera-named file over 2 MiB |
-//! | 3 | camera originals (in `DCIM`, `Camera`, `Camera Roll`…, or camera-named: `IMG_`, `VID_`, `DSC_`, `PXL_`… over 2 MiB) and large files elsewhere |
+//! | 2 | in such a folder but large: a picture over 8 MiB, a video over 512 MiB, a camera original (below) |
+//! | 3 | camera originals (over 2 MiB in `DCIM`, `Camera`, `Camera Roll`…, or camera-named: `IMG_`, `VID_`, `DSC_`, `PXL_`…) and large files elsewhere |
 //!
 //! The deepest telling folder decides: a cache inside a system folder
 //! (`Users/kim/Library/Caches`, `Windows/Temp`) is distributed, a system
 //! folder inside a download folder (`Downloads/tool/node_modules`) is system.
+//! Outside a user's home a system or program folder keeps its own folders
+//! named like download or messenger ones (`Program Files/Telegram Desktop`,
+//! `Windows/SoftwareDistribution/Download`): only temp folders, caches and
+//! attachments there are distributed.
 //!
 //! Files are hashed by **stage** ([`stage`]), then band, then tier:
 //! pictures, videos and renames at distributed sizes (tiers 0-1 of bands
@@ -46,8 +50,9 @@
 //!   most [`PEEK_MAX`] archives, for at most [`PEEK_BUDGET`]; past that,
 //!   archives stay in band 2).
 //! - A file's **first bytes** ([`HEAD_BYTES`]): a picture or video under
-//!   another name (`.dat`, `.pdf`, `.mp3`, none) goes to band 0 or 1, tier
-//!   0 (hidden on purpose). Which files are looked at, and how many, is a
+//!   another name (`.dat`, `.pdf`, `.mp3`, none) goes to band 0 or 1 (2
+//!   past photo or video sizes), tier 0: hidden on purpose (tier 2 past
+//!   distributed sizes). Which files are looked at, and how many, is a
 //!   plan ([`head_plan`]) under a cost model ([`CostModel`]): looks take at
 //!   most [`HEAD_SHARE`] of the modeled scan time (and [`HEAD_MAX`]),
 //!   distributed locations first.
@@ -142,6 +147,8 @@ pub const DISTRIBUTED: &[&str] = &[
     "download",
     "descargas",
     "téléchargements",
+    // The same, decomposed (as HFS+ stores names).
+    "te\u{301}le\u{301}chargements",
     "telechargements",
     "desktop",
     "saved",
@@ -226,16 +233,33 @@ fn split_path(lower: &[u8]) -> (Vec<&[u8]>, &[u8]) {
 /// a user's own `Music/Library` or `Documents/System` is not.
 const SYSTEM_AT_TOP: &[&str] = &["system", "library", "applications"];
 
+/// Distributed folders that stay distributed inside a system or program
+/// folder outside a user's home (`Windows/Temp`, a volume's
+/// `Library/Caches`); any other (`Windows/SoftwareDistribution/Download`,
+/// `Program Files/Telegram Desktop`, `opt/discord`) is the system's or the
+/// program's own.
+const DISTRIBUTED_IN_SYSTEM: &[&str] = &[
+    "temp",
+    "tmp",
+    "cache",
+    "caches",
+    "inetcache",
+    "temporary internet files",
+    "attachments",
+];
+
 fn place(dirs: &[&[u8]]) -> Place {
     let home = matches!(dirs.first(), Some(&b"users" | &b"home"));
+    let mut distributed = false;
     for (depth, dir) in dirs.iter().enumerate().rev() {
-        let distributed = DISTRIBUTED.iter().any(|s| s.as_bytes() == *dir)
+        let named = DISTRIBUTED.iter().any(|s| s.as_bytes() == *dir)
             || DISTRIBUTED_APPS
                 .iter()
                 .any(|s| dir.windows(s.len()).any(|w| w == s.as_bytes()));
-        if distributed {
+        if named && (home || DISTRIBUTED_IN_SYSTEM.iter().any(|s| s.as_bytes() == *dir)) {
             return Place::Distributed;
         }
+        distributed |= named;
         let top = depth == 0 || (home && depth == 2);
         if SYSTEM.iter().any(|s| s.as_bytes() == *dir)
             || (top && SYSTEM_AT_TOP.iter().any(|s| s.as_bytes() == *dir))
@@ -243,7 +267,11 @@ fn place(dirs: &[&[u8]]) -> Place {
             return Place::System;
         }
     }
-    Place::Elsewhere
+    if distributed {
+        Place::Distributed
+    } else {
+        Place::Elsewhere
+    }
 }
 
 fn lower_path(task: &FileTask) -> Vec<u8> {
@@ -265,26 +293,38 @@ fn extension(name: &[u8]) -> &[u8] {
 /// it is (see the module's table).
 pub fn tier(task: &FileTask) -> u8 {
     let lower = lower_path(task);
-    let (dirs, name) = split_path(&lower);
+    let (dirs, own) = split_path(&lower);
+    // A named data stream goes by its own name, as in [`band`].
+    let stream = task
+        .stream
+        .as_ref()
+        .map(|s| s.as_encoded_bytes().to_ascii_lowercase());
+    let name = stream.as_deref().unwrap_or(own);
     let size = task.meta.size;
     let video = VIDEO.iter().any(|e| e.as_bytes() == extension(name));
-    // Past distributed sizes: a feature-length video, a poster-sized
-    // picture, a camera's original.
-    let large = if video {
-        size > 1 << 30
-    } else {
-        size > 8 << 20
-    };
     let camera = size > 2 << 20
         && (dirs
             .iter()
             .any(|d| CAMERA_DIRS.iter().any(|c| c.as_bytes() == *d))
             || CAMERA_NAMES.iter().any(|p| name.starts_with(p.as_bytes())));
-    match (place(&dirs) == Place::Distributed, large || camera) {
+    match (
+        place(&dirs) == Place::Distributed,
+        large(video, size) || camera,
+    ) {
         (true, false) => 0,
         (false, false) => 1,
         (true, true) => 2,
         (false, true) => 3,
+    }
+}
+
+/// Past distributed sizes: a film or an episode (a video over 512 MiB: a
+/// DVD rip is 700 MB), a poster-sized picture or anything else over 8 MiB.
+fn large(video: bool, size: u64) -> bool {
+    if video {
+        size > 512 << 20
+    } else {
+        size > 8 << 20
     }
 }
 
@@ -391,8 +431,8 @@ pub const HEAD_BYTES: usize = 4096;
 /// bytes may take.
 pub const HEAD_SHARE: f64 = 0.10;
 
-/// Looks at first bytes take at most this long, planned and measured:
-/// the first alert is never held back longer by them.
+/// Looks at first bytes are planned to take at most this long, and stop
+/// once they have (checked between files: one stalled read can overrun it).
 pub const HEAD_MAX: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The cost model the order is planned with: the time of one access (a
@@ -490,8 +530,7 @@ pub struct HeadPlan {
 
 /// Whether a look at `task`'s first bytes could lift it into the picture
 /// or video bands: outside system folders, of a picture's or video's size
-/// (16 KiB to 8 GiB), named as neither (nor as an archive, whose
-/// directory is read instead).
+/// (16 KiB to 8 GiB), named as neither.
 pub fn head_candidate(task: &FileTask) -> bool {
     let lower = lower_path(task);
     let (dirs, own) = split_path(&lower);
@@ -500,7 +539,7 @@ pub fn head_candidate(task: &FileTask) -> bool {
         .as_ref()
         .map(|s| s.as_encoded_bytes().to_ascii_lowercase());
     let ext = extension(stream.as_deref().unwrap_or(own));
-    let named = [PICTURE, VIDEO, ARCHIVE]
+    let named = [PICTURE, VIDEO]
         .iter()
         .any(|list| list.iter().any(|e| e.as_bytes() == ext));
     let size = task.meta.size;
@@ -527,7 +566,9 @@ pub fn lifted_band(media: crate::classify::MediaKind, size: u64) -> Option<u8> {
 /// else in walk order. The plan stops at the first file past the budget.
 pub fn head_plan(tasks: &[FileTask], device: DeviceKind) -> HeadPlan {
     let model = CostModel::of(device);
-    let bytes = tasks.iter().map(|t| t.meta.size).sum();
+    let bytes = tasks
+        .iter()
+        .fold(0u64, |sum, t| sum.saturating_add(t.meta.size));
     let scan_secs = model.scan_secs(tasks.len() as u64, bytes);
     let budget = model.head_budget(tasks.len() as u64, bytes);
     let mut order: Vec<(u8, u8, u64, u64, usize)> = tasks
@@ -591,7 +632,7 @@ type SortKey = (u8, u8, u8, u64, u64);
 /// file goes to tier 0 of that band, since a picture or video under
 /// another name is one hidden on purpose.
 pub fn arrange(
-    tasks: &mut Vec<FileTask>,
+    tasks: &mut [FileTask],
     order: Order,
     device: DeviceKind,
     peek: &mut dyn FnMut(&FileTask) -> Option<u8>,
@@ -613,7 +654,8 @@ pub fn arrange(
             if let Some(l) = lifted.get(i).copied().flatten()
                 && l < b
             {
-                (b, tier) = (l, 0);
+                // Hidden on purpose: tier 0, unless past distributed sizes.
+                (b, tier) = (l, if large(l == 1, t.meta.size) { 2 } else { 0 });
             }
             let stage = stage(b, tier);
             let key = match device {
@@ -628,11 +670,29 @@ pub fn arrange(
         .collect();
     // Stable: equal keys keep walk order.
     keys.sort_by_key(|&(k, _)| k);
-    let mut slots: Vec<Option<FileTask>> = std::mem::take(tasks).into_iter().map(Some).collect();
-    *tasks = keys
-        .iter()
-        .filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take))
-        .collect();
+    let mut from: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
+    permute(tasks, &mut from);
+}
+
+/// Reorders `items` in place so that position `k` holds what was at
+/// `from[k]` (`from` is a permutation of `0..items.len()`; it is used up).
+/// Each cycle of the permutation is followed once: every item moves, none
+/// is lost or copied.
+fn permute<T>(items: &mut [T], from: &mut [usize]) {
+    debug_assert_eq!(items.len(), from.len());
+    for start in 0..from.len().min(items.len()) {
+        let mut at = start;
+        while let Some(&next) = from.get(at) {
+            if let Some(slot) = from.get_mut(at) {
+                *slot = at;
+            }
+            if next == start || next == at || next >= items.len() {
+                break;
+            }
+            items.swap(at, next);
+            at = next;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -702,6 +762,22 @@ mod tests {
                 1,
             ),
             ("Users/kim/Library/Preferences/h.png", 40 * KB, 4, 1),
+            // A program's or the system's own folder named like a
+            // messenger or a download folder stays system...
+            ("Program Files/Telegram Desktop/res/x.png", 40 * KB, 4, 1),
+            (
+                "Program Files/WindowsApps/Microsoft.SkypeApp_1/Assets/x.png",
+                40 * KB,
+                4,
+                1,
+            ),
+            ("Windows/SoftwareDistribution/Download/x.jpg", 40 * KB, 4, 1),
+            ("opt/discord/resources/x.png", 40 * KB, 4, 1),
+            // ...unless it is a temp folder or a cache.
+            ("Library/Caches/com.apple.x/g.jpg", 200 * KB, 0, 0),
+            // A download folder on a data volume is distributed.
+            ("Downloads/g.jpg", 200 * KB, 0, 0),
+            ("backup/kim/Telegram/g.jpg", 200 * KB, 0, 0),
             ("Library/Desktop Pictures/h.jpg", 4 * MB, 4, 1),
             ("System/Library/CoreServices/h.png", 40 * KB, 4, 1),
             ("Applications/Photos.app/Contents/h.png", 40 * KB, 4, 1),
@@ -716,6 +792,13 @@ mod tests {
             ("Users/kim/Videos/v.mp4", 400 * MB, 1, 1),
             // Past distributed sizes in a distributed folder: tier 2.
             ("Users/kim/Downloads/Film.2019.mkv", 2 * 1024 * MB, 1, 2),
+            (
+                "Users/kim/Downloads/eMule/Incoming/Movie.avi",
+                700 * MB,
+                1,
+                2,
+            ),
+            ("Users/kim/Downloads/Telegram Desktop/v.mp4", 300 * MB, 1, 0),
             ("Users/kim/Downloads/IMG_0003.JPG", 3 * MB, 0, 2),
             ("Users/kim/Downloads/poster.png", 12 * MB, 0, 2),
             // Camera originals and large files elsewhere last: tier 3.
@@ -743,6 +826,11 @@ mod tests {
                 "{path} ({size} bytes)"
             );
         }
+        // A named stream goes by its own name: a camera's video hidden in
+        // a text file's stream is a camera original.
+        let mut t = task("Users/kim/Documents/notes.txt", 30 * MB);
+        t.stream = Some("VID_0001.mp4".into());
+        assert_eq!((band(&t), tier(&t)), (1, 3));
     }
 
     /// Tiers never cross on a spinning disk: a camera original with a low
@@ -848,7 +936,7 @@ mod tests {
             // Named as a picture, video or archive already.
             ("Users/kim/Downloads/a.jpg", 300 * KB, false),
             ("Users/kim/Downloads/v.MP4", 30 * MB, false),
-            ("Users/kim/Downloads/set.zip", 30 * MB, false),
+            ("Users/kim/Downloads/set.zip", 30 * MB, true),
             // Too small or too large for a picture or video.
             ("Users/kim/Documents/tiny.pdf", 15 * KB, false),
             ("Users/kim/disk.vhdx", 9 << 30, false),
@@ -949,5 +1037,42 @@ mod tests {
         let plan = head_plan(&small, DeviceKind::Rotational);
         assert_eq!(plan.files, [5, 3]);
         assert_eq!(plan.modeled_secs, 0.008);
+    }
+    proptest::proptest! {
+        /// Whatever the paths, sizes, inodes, looks and device, the order
+        /// is a permutation: every file once, none lost or copied.
+        #[test]
+        fn every_file_is_kept_exactly_once(
+            files in proptest::collection::vec(
+                (0usize..12, 0u64..(64 << 20), 0u64..64, proptest::option::of(0u8..3)),
+                0..200,
+            ),
+            rotational in proptest::bool::ANY,
+        ) {
+            const PLACES: [&str; 12] = [
+                "Users/kim/Downloads/a.jpg", "Users/kim/Pictures/DCIM/IMG_1.JPG",
+                "Users/kim/Documents/x.pdf", "Windows/System32/y.dll", "notes/n.txt",
+                "Users/kim/Videos/v.mp4", "Program Files/Telegram Desktop/t.png",
+                "Users/kim/Library/Caches/c", "\u{fffd}/\u{7f}.jpg", "", "a.", ".jpg",
+            ];
+            let mut tasks: Vec<FileTask> = files
+                .iter()
+                .enumerate()
+                .map(|(i, &(p, size, inode, _))| {
+                    let mut t = task(&format!("{}{i}", PLACES[p]), size);
+                    t.meta.inode = inode;
+                    t
+                })
+                .collect();
+            let lifted: Vec<Option<u8>> = files.iter().map(|f| f.3).collect();
+            let mut before: Vec<_> = tasks.iter().map(|t| t.rel_path.clone()).collect();
+            let device = if rotational { DeviceKind::Rotational } else { DeviceKind::SolidState };
+            let _ = head_plan(&tasks, device);
+            arrange(&mut tasks, Order::HitsFirst, device, &mut |_| Some(0), &lifted);
+            let mut after: Vec<_> = tasks.iter().map(|t| t.rel_path.clone()).collect();
+            before.sort();
+            after.sort();
+            proptest::prop_assert_eq!(before, after);
+        }
     }
 }

@@ -186,14 +186,16 @@ impl ScanProgress {
             }
         };
         if alert {
+            // Read under the lock, so the list is in order whatever the
+            // threads (a poisoned lock only loses the list: never fatal).
+            let mut list = self.alert_bytes.lock().ok();
             let bytes_read = self.bytes_hashed.load(Ordering::Relaxed);
             self.first_alert.get_or_init(|| FirstAlert {
                 after: self.started.elapsed(),
                 bytes_read,
                 files_done: self.files_done.load(Ordering::Relaxed),
             });
-            // A poisoned lock only loses a measure: never fatal.
-            if let Ok(mut v) = self.alert_bytes.lock() {
+            if let Some(v) = list.as_mut() {
                 v.push(bytes_read);
             }
         }

@@ -42,12 +42,12 @@ pub(super) fn lift_by_heads(
             let Some((i, task)) = plan.get(k).and_then(|&i| Some((i, tasks.get(i)?))) else {
                 break;
             };
-            read.fetch_add(1, Ordering::Relaxed);
             // A file that cannot be opened or read now is hashed (or its
             // error recorded) in its band, as if never looked at.
             let Some(n) = read_head(root, task, &mut bytes) else {
                 continue;
             };
+            read.fetch_add(1, Ordering::Relaxed);
             let named = match &task.stream {
                 Some(s) => std::path::Path::new(s),
                 None => task.rel_path.as_path(),
@@ -63,22 +63,24 @@ pub(super) fn lift_by_heads(
     };
     let readers = match device {
         DeviceKind::Rotational => 1,
-        DeviceKind::SolidState => threads.max(1),
+        DeviceKind::SolidState => threads.clamp(1, plan.len().max(1)),
     };
-    std::thread::scope(|s| {
-        let spawned = (0..readers)
-            .filter(|i| {
-                std::thread::Builder::new()
-                    .name(format!("ferret-head-{i}"))
-                    .spawn_scoped(s, worker)
-                    .is_ok()
-            })
-            .count();
-        if spawned == 0 {
-            // No thread: look on this one.
-            worker();
-        }
-    });
+    if !plan.is_empty() {
+        std::thread::scope(|s| {
+            let spawned = (0..readers)
+                .filter(|i| {
+                    std::thread::Builder::new()
+                        .name(format!("ferret-head-{i}"))
+                        .spawn_scoped(s, worker)
+                        .is_ok()
+                })
+                .count();
+            if spawned == 0 {
+                // No thread: look on this one.
+                worker();
+            }
+        });
+    }
     let found = found.into_inner().unwrap_or_default();
     for &(i, band) in &found {
         if let Some(slot) = lifted.get_mut(i) {
@@ -87,7 +89,7 @@ pub(super) fn lift_by_heads(
     }
     let peeks = OrderReport {
         planned: plan.len() as u64,
-        read: read.load(Ordering::Relaxed).min(plan.len()) as u64,
+        read: read.load(Ordering::Relaxed) as u64,
         lifted: found.len() as u64,
         elapsed: started.elapsed(),
         modeled: std::time::Duration::from_secs_f64(head.modeled_secs),
