@@ -147,6 +147,17 @@ pub struct OrderReport {
     pub order_modeled: Duration,
 }
 
+impl OrderReport {
+    /// Adds a later round of looks.
+    pub(crate) fn add_looks(&mut self, more: &OrderReport) {
+        self.planned += more.planned;
+        self.read += more.read;
+        self.lifted += more.lifted;
+        self.elapsed += more.elapsed;
+        self.modeled += more.modeled;
+    }
+}
+
 impl ScanSummary {
     pub(crate) fn count(&mut self, rec: &FileRecord) {
         self.entries += 1;

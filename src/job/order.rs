@@ -55,7 +55,11 @@
 //!   distributed sizes). Which files are looked at, and how many, is a
 //!   plan ([`head_plan`]) under a cost model ([`CostModel`]): looks take at
 //!   most [`HEAD_SHARE`] of the modeled scan time (and [`HEAD_MAX`]),
-//!   distributed locations first.
+//!   distributed locations first. On solid state all looks come before
+//!   hashing; on a spinning disk only those in distributed locations (the
+//!   high-priority places), and the rest, with what is left of the budget,
+//!   once the distributed-size stage (stage 0) is hashed: the first alerts
+//!   do not wait for them ([`Looks`]).
 //!
 //! Within a tier files keep walk order, except that on a spinning disk they
 //! go by inode number (close inodes sit close on disk on ext4/XFS/NTFS):
@@ -557,6 +561,20 @@ pub fn lifted_band(media: crate::classify::MediaKind, size: u64) -> Option<u8> {
     }
 }
 
+/// Which looks at first bytes a plan takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Looks {
+    /// Every candidate (solid state: looks are cheap, all made before
+    /// hashing).
+    All,
+    /// Candidates in distributed locations (a spinning disk, before
+    /// hashing: the high-priority places).
+    Near,
+    /// The other candidates (a spinning disk, once the distributed-size
+    /// stage is hashed, with what is left of the budget).
+    Far,
+}
+
 /// The files whose first bytes to read before ordering, within
 /// [`CostModel::head_budget`]: candidates in distributed locations first,
 /// then the rest; within each, files without a known extension first
@@ -566,23 +584,51 @@ pub fn lifted_band(media: crate::classify::MediaKind, size: u64) -> Option<u8> {
 /// else in walk order. The plan stops at the first file past the budget.
 pub fn head_plan(tasks: &[FileTask], device: DeviceKind) -> HeadPlan {
     let model = CostModel::of(device);
+    let (files, bytes) = totals(tasks);
+    head_plan_of(
+        tasks,
+        device,
+        Looks::All,
+        model.head_budget(files, bytes),
+        model.scan_secs(files, bytes),
+    )
+}
+
+/// The number of files and their bytes (saturating).
+pub fn totals(tasks: &[FileTask]) -> (u64, u64) {
     let bytes = tasks
         .iter()
         .fold(0u64, |sum, t| sum.saturating_add(t.meta.size));
-    let scan_secs = model.scan_secs(tasks.len() as u64, bytes);
-    let budget = model.head_budget(tasks.len() as u64, bytes);
+    (tasks.len() as u64, bytes)
+}
+
+/// [`head_plan`] for the candidates `which` names, within `budget`
+/// seconds; `scan_secs` is recorded in the plan.
+pub fn head_plan_of(
+    tasks: &[FileTask],
+    device: DeviceKind,
+    which: Looks,
+    budget: f64,
+    scan_secs: f64,
+) -> HeadPlan {
+    let model = CostModel::of(device);
     let mut order: Vec<(u8, u8, u64, u64, usize)> = tasks
         .iter()
         .enumerate()
         .filter(|(_, t)| head_candidate(t))
-        .map(|(i, t)| {
+        .filter_map(|(i, t)| {
             let lower = lower_path(t);
-            let far = u8::from(place(&split_path(&lower).0) != Place::Distributed);
+            let far = place(&split_path(&lower).0) != Place::Distributed;
+            let wanted = match which {
+                Looks::All => true,
+                Looks::Near => !far,
+                Looks::Far => far,
+            };
             let (dev, inode) = match device {
                 DeviceKind::Rotational => (t.meta.dev, t.meta.inode),
                 DeviceKind::SolidState => (0, 0),
             };
-            (far, band(t), dev, inode, i)
+            wanted.then(|| (u8::from(far), band(t), dev, inode, i))
         })
         .collect();
     order.sort_unstable();
@@ -621,16 +667,89 @@ pub fn stage(band: u8, tier: u8) -> u8 {
 }
 
 /// Stage, band, tier, then (solid state) whether tiny or (spinning disk)
-/// device and inode.
-type SortKey = (u8, u8, u8, u64, u64);
+/// device and inode: a file's place in the hashing order.
+pub type SortKey = (u8, u8, u8, u64, u64);
 
-/// Puts `tasks` in hashing order. `peek` gives the band an archive's
-/// directory raises it to (asked only of [`peekable`] tasks, in walk
-/// order; `None` keeps its band). `lifted` gives, by index into `tasks` as
-/// they come, the band a look at a file's first bytes lifted it to
-/// ([`lifted_band`]; shorter than `tasks`, or `None`, for none): a lifted
-/// file goes to tier 0 of that band, since a picture or video under
-/// another name is one hidden on purpose.
+fn key_of(t: &FileTask, device: DeviceKind, band: u8, tier: u8) -> SortKey {
+    let stage = stage(band, tier);
+    match device {
+        // Tiny files go last within the "everything else" band.
+        DeviceKind::SolidState => (
+            stage,
+            band,
+            tier,
+            u64::from(band == 3 && t.meta.size < 1024),
+            0,
+        ),
+        DeviceKind::Rotational => (stage, band, tier, t.meta.dev, t.meta.inode),
+    }
+}
+
+/// The band and tier a look at first bytes lifts a file to, if lower than
+/// its band: tier 0 (hidden on purpose), tier 2 past distributed sizes.
+fn lift(band: u8, lifted: Option<u8>, size: u64) -> Option<(u8, u8)> {
+    let l = lifted.filter(|&l| l < band)?;
+    Some((l, if large(l == 1, size) { 2 } else { 0 }))
+}
+
+/// Each task's [`SortKey`] for hits-first order. `peek` gives the band an
+/// archive's directory raises it to (asked only of [`peekable`] tasks, in
+/// order; `None` keeps its band). `lifted` gives, by index, the band a
+/// look at a file's first bytes lifted it to ([`lifted_band`]; shorter
+/// than `tasks`, or `None`, for none).
+pub fn sort_keys(
+    tasks: &[FileTask],
+    device: DeviceKind,
+    peek: &mut dyn FnMut(&FileTask) -> Option<u8>,
+    lifted: &[Option<u8>],
+) -> Vec<SortKey> {
+    tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut b = band(t);
+            if peekable(t) {
+                b = peek(t).map_or(b, |p| p.min(b));
+            }
+            // Tiers order bands 0-2 (pictures, videos, their likely renames).
+            let mut tier = if b <= 2 { tier(t) } else { 1 };
+            if let Some(l) = lift(b, lifted.get(i).copied().flatten(), t.meta.size) {
+                (b, tier) = l;
+            }
+            key_of(t, device, b, tier)
+        })
+        .collect()
+}
+
+/// Lifts the keys of tasks a later look found to be pictures or videos
+/// (`lifted` by index, as in [`sort_keys`]).
+pub fn lift_keys(
+    tasks: &[FileTask],
+    keys: &mut [SortKey],
+    device: DeviceKind,
+    lifted: &[Option<u8>],
+) {
+    for ((t, key), l) in tasks.iter().zip(keys.iter_mut()).zip(lifted) {
+        if let Some((b, tier)) = lift(key.1, *l, t.meta.size) {
+            *key = key_of(t, device, b, tier);
+        }
+    }
+}
+
+/// Sorts `tasks` by `keys` (stable: equal keys keep their order), moving
+/// each key with its task.
+pub fn sort_by_keys(tasks: &mut [FileTask], keys: &mut [SortKey]) {
+    let mut by: Vec<(SortKey, usize)> = keys.iter().copied().zip(0..).collect();
+    by.sort_by_key(|&(k, _)| k);
+    let mut from: Vec<usize> = by.iter().map(|&(_, i)| i).collect();
+    permute(tasks, &mut from);
+    for (key, (sorted, _)) in keys.iter_mut().zip(by) {
+        *key = sorted;
+    }
+}
+
+/// Puts `tasks` in hashing order ([`sort_keys`], then [`sort_by_keys`]);
+/// [`Order::Walk`] keeps them as they are.
 pub fn arrange(
     tasks: &mut [FileTask],
     order: Order,
@@ -641,37 +760,8 @@ pub fn arrange(
     if order == Order::Walk {
         return;
     }
-    let mut keys: Vec<(SortKey, usize)> = tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut b = band(t);
-            if peekable(t) {
-                b = peek(t).map_or(b, |p| p.min(b));
-            }
-            // Tiers order bands 0-2 (pictures, videos, their likely renames).
-            let mut tier = if b <= 2 { tier(t) } else { 1 };
-            if let Some(l) = lifted.get(i).copied().flatten()
-                && l < b
-            {
-                // Hidden on purpose: tier 0, unless past distributed sizes.
-                (b, tier) = (l, if large(l == 1, t.meta.size) { 2 } else { 0 });
-            }
-            let stage = stage(b, tier);
-            let key = match device {
-                // Tiny files go last within the "everything else" band.
-                DeviceKind::SolidState => {
-                    (stage, b, tier, u64::from(b == 3 && t.meta.size < 1024), 0)
-                }
-                DeviceKind::Rotational => (stage, b, tier, t.meta.dev, t.meta.inode),
-            };
-            (key, i)
-        })
-        .collect();
-    // Stable: equal keys keep walk order.
-    keys.sort_by_key(|&(k, _)| k);
-    let mut from: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
-    permute(tasks, &mut from);
+    let mut keys = sort_keys(tasks, device, peek, lifted);
+    sort_by_keys(tasks, &mut keys);
 }
 
 /// Reorders `items` in place so that position `k` holds what was at
@@ -983,6 +1073,34 @@ mod tests {
             ]
             .map(std::path::PathBuf::from)
         );
+        // A later look (a spinning disk's second round) lifts a key: the
+        // lifted file moves ahead of the tier-1 picture, past distributed
+        // sizes it goes to tier 2 (after it).
+        let mut tasks = vec![
+            task("Users/kim/Pictures/me.jpg", 300 * KB),
+            task("Users/kim/Documents/report.pdf", 300 * KB),
+            task("Users/kim/Documents/big.pdf", 20 * MB),
+        ];
+        let mut keys = sort_keys(&tasks, DeviceKind::Rotational, &mut |_| None, &[]);
+        lift_keys(
+            &tasks,
+            &mut keys,
+            DeviceKind::Rotational,
+            &[None, Some(0), Some(0)],
+        );
+        sort_by_keys(&mut tasks, &mut keys);
+        let names: Vec<_> = tasks.iter().map(|t| t.rel_path.clone()).collect();
+        assert_eq!(
+            names,
+            [
+                "Users/kim/Documents/report.pdf",
+                "Users/kim/Pictures/me.jpg",
+                "Users/kim/Documents/big.pdf"
+            ]
+            .map(std::path::PathBuf::from)
+        );
+        assert_eq!(keys[0], (0, 0, 0, 0, 0));
+        assert_eq!(keys[2], (1, 0, 2, 0, 0));
     }
 
     /// The plan: distributed locations first, then files without a known

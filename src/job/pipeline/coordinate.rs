@@ -23,6 +23,7 @@ use super::sink::sink_thread;
 use super::walk::{FileTask, prewalk_resuming};
 use crate::evidence::{EvidenceRoot, UtcTime, WalkOptions};
 use crate::job::ScanError;
+use crate::job::order::Looks;
 use crate::job::{
     DeviceKind, DeviceProfile, FileRecord, Notify, Outcome, RecordSink, ScanEvent, ScanOptions,
     ScanProgress, ScanSummary, Stage,
@@ -39,7 +40,7 @@ struct Run<'a> {
     stage: &'a dyn Fn(Stage),
     records: Sender<FileRecord>,
     device: &'a mut Option<DeviceProfile>,
-    peeks: &'a mut crate::job::OrderReport,
+    ordering: &'a mut crate::job::OrderReport,
     sets: &'a SetCheck,
 }
 
@@ -92,7 +93,7 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             DeviceProfile::detect(opts.root(), info.as_ref().map(|m| m.device.as_str()))
         }
     };
-    let rotational = device.kind == DeviceKind::Rotational;
+    let (kind, rotational) = (device.kind, device.kind == DeviceKind::Rotational);
     (r.stage)(Stage::Ordering);
     // An archive whose directory names pictures is hashed (and opened)
     // with the pictures: its directory is read now, within a budget.
@@ -112,26 +113,33 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         let names = crate::archive::peek_names(file, crate::job::order::PEEK_NAMES)?;
         crate::job::order::member_band(&names)
     };
-    // A picture or video under another name is lifted by its first bytes.
-    let lifted = if opts.hashing_order() == crate::job::Order::HitsFirst {
-        let (lifted, peeks) =
-            super::peek::lift_by_heads(&root, &tasks, device.kind, opts.thread_count(), cancel);
-        *r.peeks = peeks;
-        lifted
-    } else {
-        Vec::new()
+    // A picture or video under another name is lifted by its first bytes:
+    // on solid state every candidate is looked at now; on a spinning disk
+    // those in distributed locations now, the rest once the
+    // distributed-size stage is hashed (below).
+    let hits_first = opts.hashing_order() == crate::job::Order::HitsFirst;
+    let model = crate::job::order::CostModel::of(kind);
+    let (files, bytes) = crate::job::order::totals(&tasks);
+    let mut budget = super::peek::LookBudget {
+        which: if rotational { Looks::Near } else { Looks::All },
+        modeled: model.head_budget(files, bytes),
+        scan: model.scan_secs(files, bytes),
+        cap: crate::job::order::HEAD_MAX,
     };
-    crate::job::arrange(
-        &mut tasks,
-        opts.hashing_order(),
-        device.kind,
-        &mut peek,
-        &lifted,
-    );
-    drop(lifted);
-    r.peeks.order_modeled = std::time::Duration::from_secs_f64(
-        crate::job::order::CostModel::of(device.kind).order_secs(device.kind, &tasks),
-    );
+    let threads = opts.thread_count();
+    let mut keys = Vec::new();
+    if hits_first {
+        let (lifted, looks) =
+            super::peek::lift_by_heads(&root, &tasks, kind, threads, cancel, &budget);
+        *r.ordering = looks;
+        keys = crate::job::order::sort_keys(&tasks, kind, &mut peek, &lifted);
+        crate::job::order::sort_by_keys(&mut tasks, &mut keys);
+    }
+    let first_round = if hits_first && rotational {
+        keys.iter().take_while(|k| k.0 == 0).count()
+    } else {
+        tasks.len()
+    };
     *r.device = Some(device);
 
     (r.stage)(Stage::Hashing);
@@ -210,89 +218,116 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             ),
         );
     };
-    if rotational {
-        // One reader in order; small files are read whole and hashed on
-        // one thread per core (the reader mostly waits for the disk, so it
-        // does not count as one), large ones stream with their digests split.
-        let hashers = opts.thread_count();
-        let ran = std::thread::scope(|s| {
-            let (tx, rx) = bounded::<Loaded>(LOADED_DEPTH);
-            let started = (0..hashers)
-                .filter(|i| {
-                    let rx = rx.clone();
-                    let (tasks, with_members) = (&tasks, &with_members);
-                    std::thread::Builder::new()
-                        .name(format!("ferret-hash-{i}"))
-                        .spawn_scoped(s, move || {
-                            for loaded in rx {
-                                let task = &tasks[loaded.index];
-                                with_members(task, hash_loaded(task, loaded, algorithms, catalog));
+    // Hashes `tasks` in order: one reader on a spinning disk, one per
+    // thread on solid state.
+    let hash_all = |tasks: &[FileTask]| -> Result<(), ScanError> {
+        if rotational {
+            // One reader in order; small files are read whole and hashed on
+            // one thread per core (the reader mostly waits for the disk, so it
+            // does not count as one), large ones stream with their digests split.
+            let hashers = opts.thread_count();
+            let ran = std::thread::scope(|s| {
+                let (tx, rx) = bounded::<Loaded>(LOADED_DEPTH);
+                let started = (0..hashers)
+                    .filter(|i| {
+                        let rx = rx.clone();
+                        let with_members = &with_members;
+                        std::thread::Builder::new()
+                            .name(format!("ferret-hash-{i}"))
+                            .spawn_scoped(s, move || {
+                                for loaded in rx {
+                                    let task = &tasks[loaded.index];
+                                    with_members(
+                                        task,
+                                        hash_loaded(task, loaded, algorithms, catalog),
+                                    );
+                                }
+                            })
+                            .is_ok()
+                    })
+                    .count();
+                if started == 0 {
+                    return false;
+                }
+                let mut buf = Vec::new();
+                for (i, task) in tasks.iter().enumerate() {
+                    if cancel.is_cancelled() {
+                        break;
+                    }
+                    if task.meta.size <= LOAD_MAX {
+                        match load_task(&root, i, task, Some(r.progress)) {
+                            Ok(l) => {
+                                if tx.send(l).is_err() {
+                                    break;
+                                }
                             }
-                        })
-                        .is_ok()
-                })
-                .count();
-            if started == 0 {
-                return false;
+                            Err(NotLoaded::Failed(rec)) => deliver(*rec),
+                            // Grown past the load limit since the walk.
+                            Err(NotLoaded::TooLarge) => hash_one(task, &mut buf, false),
+                        }
+                    } else {
+                        hash_one(task, &mut buf, task.meta.size >= split_min);
+                    }
+                }
+                true
+            });
+            if ran {
+                return Ok(());
             }
+        }
+        // Files are taken strictly in order (a shared cursor, not work
+        // stealing), so the hits-first order holds across readers.
+        let next = AtomicUsize::new(0);
+        let worker = || {
             let mut buf = Vec::new();
-            for (i, task) in tasks.iter().enumerate() {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(task) = tasks.get(i) else { break };
                 if cancel.is_cancelled() {
                     break;
                 }
-                if task.meta.size <= LOAD_MAX {
-                    match load_task(&root, i, task, Some(r.progress)) {
-                        Ok(l) => {
-                            if tx.send(l).is_err() {
-                                break;
-                            }
-                        }
-                        Err(NotLoaded::Failed(rec)) => deliver(*rec),
-                        // Grown past the load limit since the walk.
-                        Err(NotLoaded::TooLarge) => hash_one(task, &mut buf, false),
-                    }
-                } else {
-                    hash_one(task, &mut buf, task.meta.size >= split_min);
-                }
+                // Split a large file when a core would otherwise idle: on the
+                // single reader of a spinning disk, or when fewer files are left
+                // than readers.
+                let left = tasks.len() - i - 1;
+                let split = task.meta.size >= split_min && (rotational || left < readers);
+                hash_one(task, &mut buf, split);
             }
-            true
+        };
+        let started = std::thread::scope(|s| {
+            (0..readers)
+                .filter(|i| {
+                    std::thread::Builder::new()
+                        .name(format!("ferret-hash-{i}"))
+                        .spawn_scoped(s, worker)
+                        .is_ok()
+                })
+                .count()
         });
-        if ran {
-            return Ok(!cancel.is_cancelled());
+        if started == 0 {
+            return Err(ScanError::Workers("cannot start a hashing thread".into()));
         }
-    }
-    // Files are taken strictly in order (a shared cursor, not work
-    // stealing), so the hits-first order holds across readers.
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let mut buf = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(task) = tasks.get(i) else { break };
-            if cancel.is_cancelled() {
-                break;
-            }
-            // Split a large file when a core would otherwise idle: on the
-            // single reader of a spinning disk, or when fewer files are left
-            // than readers.
-            let left = tasks.len() - i - 1;
-            let split = task.meta.size >= split_min && (rotational || left < readers);
-            hash_one(task, &mut buf, split);
-        }
+        Ok(())
     };
-    let started = std::thread::scope(|s| {
-        (0..readers)
-            .filter(|i| {
-                std::thread::Builder::new()
-                    .name(format!("ferret-hash-{i}"))
-                    .spawn_scoped(s, worker)
-                    .is_ok()
-            })
-            .count()
-    });
-    if started == 0 {
-        return Err(ScanError::Workers("cannot start a hashing thread".into()));
+    let (first, rest) = tasks.split_at_mut(first_round);
+    hash_all(first)?;
+    if !rest.is_empty() && !cancel.is_cancelled() {
+        if hits_first {
+            // The spinning disk's second round of looks, with what is left
+            // of the budget, before the rest is hashed.
+            budget.which = Looks::Far;
+            budget.modeled -= r.ordering.modeled.as_secs_f64();
+            budget.cap = budget.cap.saturating_sub(r.ordering.elapsed);
+            let rest_keys = keys.get_mut(first_round..).unwrap_or_default();
+            let (lifted, looks) =
+                super::peek::lift_by_heads(&root, rest, kind, threads, cancel, &budget);
+            r.ordering.add_looks(&looks);
+            crate::job::order::lift_keys(rest, rest_keys, kind, &lifted);
+            crate::job::order::sort_by_keys(rest, rest_keys);
+        }
+        hash_all(rest)?;
     }
+    r.ordering.order_modeled = std::time::Duration::from_secs_f64(model.order_secs(kind, &tasks));
     Ok(!cancel.is_cancelled())
 }
 
@@ -338,7 +373,7 @@ fn coordinate(
     )
     .map_err(|e| ScanError::Workers(e.to_string()))?;
     let mut device = None;
-    let mut peeks = crate::job::OrderReport::default();
+    let mut ordering = crate::job::OrderReport::default();
     let sets = SetCheck::start(options.catalog(), options.cancel_token());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         run(Run {
@@ -348,7 +383,7 @@ fn coordinate(
             stage: &stage,
             records: tx,
             device: &mut device,
-            peeks: &mut peeks,
+            ordering: &mut ordering,
             sets: &sets,
         })
     }));
@@ -368,7 +403,7 @@ fn coordinate(
     summary.first_alert = progress.first_alert();
     summary.device = device;
     summary.alert_bytes = progress.alert_bytes();
-    summary.ordering = peeks;
+    summary.ordering = ordering;
     if let Some(d) = damage {
         return Err(ScanError::SetDamaged {
             name: d.name,

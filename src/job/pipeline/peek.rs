@@ -3,17 +3,32 @@
 //! and video bands. Which files are looked at, and how many, is
 //! [`head_plan`](crate::job::order::head_plan)'s (the cost model); this
 //! reads them: in parallel on solid state, in the plan's order (inode
-//! sweeps) with one reader on a spinning disk, within a time cap.
+//! sweeps) with one reader on a spinning disk, within a time cap. A
+//! spinning disk looks in two rounds: the distributed locations before
+//! hashing, the rest once the distributed-size stage is hashed (the
+//! coordinator's).
 
 use std::io::Read;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::walk::FileTask;
 use crate::evidence::EvidenceRoot;
-use crate::job::order::{HEAD_BYTES, HEAD_MAX, head_plan, lifted_band};
+use crate::job::order::{HEAD_BYTES, Looks, head_plan_of, lifted_band};
 use crate::job::{CancelToken, DeviceKind, OrderReport};
+
+/// What a round of looks is allowed.
+pub(super) struct LookBudget {
+    /// Which candidates.
+    pub which: Looks,
+    /// Modeled seconds.
+    pub modeled: f64,
+    /// The whole scan's modeled seconds (recorded).
+    pub scan: f64,
+    /// Wall time.
+    pub cap: Duration,
+}
 
 /// The band each task is lifted to (by index; `None` for most), and what
 /// the looks cost.
@@ -23,9 +38,10 @@ pub(super) fn lift_by_heads(
     device: DeviceKind,
     threads: usize,
     cancel: &CancelToken,
+    budget: &LookBudget,
 ) -> (Vec<Option<u8>>, OrderReport) {
     let started = Instant::now();
-    let head = head_plan(tasks, device);
+    let head = head_plan_of(tasks, device, budget.which, budget.modeled, budget.scan);
     let plan = &head.files;
     let mut lifted = vec![None; tasks.len()];
     let found = Mutex::new(Vec::new());
@@ -35,7 +51,7 @@ pub(super) fn lift_by_heads(
         let mut bytes = vec![0u8; HEAD_BYTES];
         let mut mine = Vec::new();
         loop {
-            if cancel.is_cancelled() || started.elapsed() > HEAD_MAX {
+            if cancel.is_cancelled() || started.elapsed() > budget.cap {
                 break;
             }
             let k = next.fetch_add(1, Ordering::Relaxed);
