@@ -37,7 +37,7 @@ for shape in "${shapes[@]}"; do
   $ferret hashset --library "$tmp/lib" import -k alert -n alerts "$tree.alert.txt" > /dev/null 2>&1
   printf '\n### %s: %d files, %.1f GB, %d known files\n\n' "$shape" "$files" \
     "$(echo "$bytes / 1000000000" | bc -l)" "$(wc -l < "$tree.alert.txt")"
-  printf '| order | device mode | first alert after | 50%% of alerts after | all alerts after | alerts found | files looked at (lifted) | looks: here, modeled (%% of the modeled scan) | read in this order, modeled | whole scan here |\n'
+  printf '| order | device mode | first alert after | 50%% of alerts after | all alerts after | alerts found | files looked at (lifted) | looks: here, modeled (%% of the modeled scan), modeled before hashing | read in this order, modeled | whole scan here |\n'
   printf '|---|---|---|---|---|---|---|---|---|---|\n'
   for device in hdd ssd; do
     for order in hits-first walk; do
@@ -48,7 +48,7 @@ for shape in "${shapes[@]}"; do
       half=$(sed -n 's/.* alerts found: half after \([0-9.]*\)%.*/\1/p' "$tmp/err")
       all=$(sed -n 's/.* alerts found: .*, all after \([0-9.]*\)%.*/\1/p' "$tmp/err")
       found=$(sed -n 's/.* \([0-9]*\) flagged (alert).*/\1/p' "$tmp/err")
-      looks=$(sed -n 's/.*first bytes of \([0-9]*\) of [0-9]* planned files looked at in \([0-9.]*\) s, \([0-9]*\) lifted.*modeled on this device kind: \([0-9.]*\) s, \([0-9.]*\)% of.*/\1 (\3) | \2 s, \4 s (\5%)/p' "$tmp/err")
+      looks=$(sed -n 's/.*first bytes of \([0-9]*\) of [0-9]* planned files looked at in \([0-9.]*\) s, \([0-9]*\) lifted.*modeled on this device kind: \([0-9.]*\) s, \([0-9.]*\)% of the modeled scan; \([0-9.]*\) s before.*/\1 (\3) | \2 s, \4 s (\5%), \6 s before hashing/p' "$tmp/err")
       read=$(sed -n 's/.*reading the files in this order takes \([0-9.]*\) s.*/\1 s/p' "$tmp/err")
       took=$(sed -n 's/.*changed during read, [0-9]* extension mismatches, \([0-9.]*\) s,.*/\1 s/p' "$tmp/err")
       printf '| %s | %s | %s%% | %s%% | %s%% | %s | %s | %s | %s |\n' "$order" "$device" "${first:-–}" \

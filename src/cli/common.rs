@@ -317,13 +317,14 @@ pub(super) fn print_summary(s: &ScanSummary, label: &str) {
         eprintln!(
             "ferret: order: first bytes of {} of {} planned files looked at in {:.2} s, {} lifted \
              into the picture and video bands (modeled on this device kind: {:.2} s, {:.1}% of \
-             the modeled scan)",
+             the modeled scan; {:.2} s before hashing)",
             h.read,
             h.planned,
             h.elapsed.as_secs_f64(),
             h.lifted,
             h.modeled.as_secs_f64(),
-            h.modeled.as_secs_f64() * 100.0 / h.scan_modeled.as_secs_f64().max(1e-9)
+            h.modeled.as_secs_f64() * 100.0 / h.scan_modeled.as_secs_f64().max(1e-9),
+            h.modeled_before.as_secs_f64()
         );
     }
 }

@@ -140,6 +140,10 @@ pub struct OrderReport {
     pub elapsed: Duration,
     /// The looks' cost in the device's model.
     pub modeled: Duration,
+    /// Of that, the looks made before hashing started (on a spinning disk
+    /// only those in distributed locations): what they hold the first
+    /// alert back.
+    pub modeled_before: Duration,
     /// The whole scan's time in that model.
     pub scan_modeled: Duration,
     /// The time to read the files in the order chosen, in that model (on

@@ -58,8 +58,8 @@
 //!   distributed locations first. On solid state all looks come before
 //!   hashing; on a spinning disk only those in distributed locations (the
 //!   high-priority places), and the rest, with what is left of the budget,
-//!   once the distributed-size stage (stage 0) is hashed: the first alerts
-//!   do not wait for them ([`Looks`]).
+//!   once the pictures in distributed locations (band 0, tier 0) are
+//!   hashed: the first alerts do not wait for them ([`Looks`]).
 //!
 //! Within a tier files keep walk order, except that on a spinning disk they
 //! go by inode number (close inodes sit close on disk on ext4/XFS/NTFS):
@@ -570,8 +570,8 @@ pub enum Looks {
     /// Candidates in distributed locations (a spinning disk, before
     /// hashing: the high-priority places).
     Near,
-    /// The other candidates (a spinning disk, once the distributed-size
-    /// stage is hashed, with what is left of the budget).
+    /// The other candidates (a spinning disk, once the pictures in
+    /// distributed locations are hashed, with what is left of the budget).
     Far,
 }
 

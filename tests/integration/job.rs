@@ -430,8 +430,8 @@ fn a_renamed_known_picture_is_found_before_the_camera_roll_on_either_device() {
     // is loose: within the first half of the bytes, where walk order has
     // found neither.
     let hdd = scan(Order::HitsFirst, DeviceKind::Rotational);
-    // All six looked at once the downloaded and own pictures (stage 0) are
-    // hashed: none is in a distributed location.
+    // All six looked at once the downloaded picture is hashed: none is in
+    // a distributed location.
     assert_eq!((hdd.ordering.read, hdd.ordering.lifted), (6, 1));
     assert!(
         hdd.alert_bytes[1] < hdd.bytes_hashed / 2,

@@ -115,8 +115,8 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
     };
     // A picture or video under another name is lifted by its first bytes:
     // on solid state every candidate is looked at now; on a spinning disk
-    // those in distributed locations now, the rest once the
-    // distributed-size stage is hashed (below).
+    // those in distributed locations now, the rest once the pictures in
+    // distributed locations are hashed (below).
     let hits_first = opts.hashing_order() == crate::job::Order::HitsFirst;
     let model = crate::job::order::CostModel::of(kind);
     let (files, bytes) = crate::job::order::totals(&tasks);
@@ -135,8 +135,12 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         keys = crate::job::order::sort_keys(&tasks, kind, &mut peek, &lifted);
         crate::job::order::sort_by_keys(&mut tasks, &mut keys);
     }
+    // A spinning disk's first round: the pictures in distributed locations
+    // (stage 0, band 0, tier 0), where first alerts come from.
     let first_round = if hits_first && rotational {
-        keys.iter().take_while(|k| k.0 == 0).count()
+        keys.iter()
+            .take_while(|k| (k.0, k.1, k.2) == (0, 0, 0))
+            .count()
     } else {
         tasks.len()
     };
@@ -310,7 +314,9 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         Ok(())
     };
     let (first, rest) = tasks.split_at_mut(first_round);
-    hash_all(first)?;
+    if !first.is_empty() {
+        hash_all(first)?;
+    }
     if !rest.is_empty() && !cancel.is_cancelled() {
         if hits_first {
             // The spinning disk's second round of looks, with what is left

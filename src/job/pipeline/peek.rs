@@ -5,7 +5,7 @@
 //! reads them: in parallel on solid state, in the plan's order (inode
 //! sweeps) with one reader on a spinning disk, within a time cap. A
 //! spinning disk looks in two rounds: the distributed locations before
-//! hashing, the rest once the distributed-size stage is hashed (the
+//! hashing, the rest once the pictures there are hashed (the
 //! coordinator's).
 
 use std::io::Read;
@@ -109,6 +109,7 @@ pub(super) fn lift_by_heads(
         lifted: found.len() as u64,
         elapsed: started.elapsed(),
         modeled: std::time::Duration::from_secs_f64(head.modeled_secs),
+        modeled_before: std::time::Duration::from_secs_f64(head.modeled_secs),
         scan_modeled: std::time::Duration::from_secs_f64(head.scan_secs),
         order_modeled: std::time::Duration::ZERO,
     };
