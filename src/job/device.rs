@@ -7,6 +7,11 @@
 //! it gets one reader per worker. Detection reads Linux's
 //! `/sys/dev/block/MAJ:MIN/queue/rotational` for the evidence's filesystem
 //! (a partition's own entry, else its disk's); `--device hdd|ssd` overrides.
+//! A virtual disk (virtio, Xen, NBD, Ceph RBD, or a SCSI disk a hypervisor
+//! emulates: vendor QEMU, VMware, VirtualBox, Hyper-V, Google, Amazon)
+//! reports itself rotational whatever is behind it, so its flag is not
+//! believed: it is read as solid state ([`virtual_disk`]), and the summary
+//! says so.
 
 use std::path::Path;
 
@@ -88,7 +93,25 @@ fn detect_rotational(root: &Path, mount_source: Option<&str>) -> Option<(bool, S
     let read = |dir: &Path| -> Option<(bool, String)> {
         let f = dir.join("queue/rotational");
         let v = std::fs::read_to_string(&f).ok()?;
-        Some((v.trim() == "1", f.display().to_string()))
+        let rotational = v.trim() == "1";
+        if rotational {
+            let name = dir.file_name()?.to_string_lossy().into_owned();
+            let driver = std::fs::read_link(dir.join("device/driver"))
+                .ok()
+                .and_then(|d| Some(d.file_name()?.to_string_lossy().into_owned()))
+                .unwrap_or_default();
+            let vendor = std::fs::read_to_string(dir.join("device/vendor")).unwrap_or_default();
+            if let Some(why) = virtual_disk(&name, &driver, &vendor) {
+                return Some((
+                    false,
+                    format!(
+                        "{} says rotational, but {why}: its flag says nothing of the medium",
+                        f.display()
+                    ),
+                ));
+            }
+        }
+        Some((rotational, f.display().to_string()))
     };
     let in_dir = |dir: &Path| -> Option<(bool, String)> {
         // A partition has no queue of its own: its disk is the parent.
@@ -107,7 +130,73 @@ fn detect_rotational(root: &Path, mount_source: Option<&str>) -> Option<(bool, S
     in_dir(&Path::new("/sys/class/block").join(name))
 }
 
+/// Why a Linux block device is virtual (a virtio, Xen, network or
+/// hypervisor-emulated disk), from its name (`vda`), its driver
+/// (`virtio_blk`) and its SCSI vendor (`QEMU`): such a disk reports itself
+/// rotational whatever the medium behind it, usually a host's SSD or a
+/// cloud volume, and is served best by parallel readers.
+pub fn virtual_disk(name: &str, driver: &str, vendor: &str) -> Option<String> {
+    const DRIVERS: &[&str] = &["virtio_blk", "vbd", "xen_blkfront", "nbd", "rbd"];
+    // virtio and Xen disks are lettered (vda, xvdab), NBD and RBD numbered.
+    let lettered = |p: &str| {
+        name.strip_prefix(p)
+            .is_some_and(|r| !r.is_empty() && r.bytes().all(|c| c.is_ascii_lowercase()))
+    };
+    let numbered = |p: &str| {
+        name.strip_prefix(p)
+            .is_some_and(|r| !r.is_empty() && r.bytes().all(|c| c.is_ascii_digit()))
+    };
+    const VENDORS: &[&str] = &["QEMU", "VMware", "VBOX", "Msft", "Google", "Amazon", "Xen"];
+    let vendor = vendor.trim();
+    if DRIVERS.contains(&driver) {
+        Some(format!("a virtual disk ({driver} driver)"))
+    } else if lettered("vd") || lettered("xvd") || numbered("nbd") || numbered("rbd") {
+        Some(format!("a virtual or network disk ({name})"))
+    } else if VENDORS.iter().any(|v| vendor.starts_with(v)) {
+        Some(format!("a virtual disk (vendor {vendor})"))
+    } else {
+        None
+    }
+}
+
 #[cfg(not(target_os = "linux"))]
 fn detect_rotational(_root: &Path, _mount_source: Option<&str>) -> Option<(bool, String)> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Which disks' rotational flag is not believed.
+    #[test]
+    fn virtual_disks_by_name_driver_and_vendor() {
+        let table = [
+            ("vda", "virtio_blk", "", true),
+            ("vdb", "", "", true),
+            ("xvda", "vbd", "", true),
+            ("nbd0", "", "", true),
+            ("rbd3", "", "", true),
+            ("sda", "sd", "QEMU    ", true),
+            ("sdb", "sd", "VMware  ", true),
+            ("sdc", "sd", "Msft    ", true),
+            ("sdd", "sd", "VBOX    ", true),
+            // Real disks: a USB hard disk, a SATA disk, NVMe.
+            ("sda", "sd", "WD      ", false),
+            ("sdb", "sd", "ATA     ", false),
+            ("nvme0n1", "nvme", "", false),
+            // Names that only start like a virtual one.
+            ("vd", "", "", false),
+            ("vdisk0", "", "", false),
+            ("nbd", "", "", false),
+            ("vda1x", "", "", false),
+        ];
+        for (name, driver, vendor, want) in table {
+            assert_eq!(
+                virtual_disk(name, driver, vendor).is_some(),
+                want,
+                "{name} {driver} {vendor:?}"
+            );
+        }
+    }
 }

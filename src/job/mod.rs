@@ -25,7 +25,7 @@ mod resume;
 mod settings;
 
 pub use cancel::CancelToken;
-pub use device::{DeviceKind, DeviceProfile};
+pub use device::{DeviceKind, DeviceProfile, virtual_disk};
 pub use error::ScanError;
 pub use options::ScanOptions;
 pub use order::{Order, arrange, band};
