@@ -278,11 +278,35 @@ fn place(dirs: &[&[u8]]) -> Place {
     }
 }
 
-fn lower_path(task: &FileTask) -> Vec<u8> {
-    task.rel_path
-        .as_os_str()
-        .as_encoded_bytes()
-        .to_ascii_lowercase()
+/// A task's path and, for a named data stream, the stream's name, in
+/// lower case: what bands, tiers and looks are decided from.
+struct Lower {
+    path: Vec<u8>,
+    stream: Option<Vec<u8>>,
+}
+
+impl Lower {
+    fn of(task: &FileTask) -> Lower {
+        Lower {
+            path: task
+                .rel_path
+                .as_os_str()
+                .as_encoded_bytes()
+                .to_ascii_lowercase(),
+            stream: task
+                .stream
+                .as_ref()
+                .map(|s| s.as_encoded_bytes().to_ascii_lowercase()),
+        }
+    }
+
+    /// The folders (root first) and the name the file goes by: a named
+    /// data stream's own (`notes.txt:photo.jpg` goes by `photo.jpg`), else
+    /// the file's.
+    fn parts(&self) -> (Vec<&[u8]>, &[u8]) {
+        let (dirs, own) = split_path(&self.path);
+        (dirs, self.stream.as_deref().unwrap_or(own))
+    }
 }
 
 /// The extension of a lower-case name (`""` for none).
@@ -296,14 +320,8 @@ fn extension(name: &[u8]) -> &[u8] {
 /// A file's tier within bands 0-2 (0 = first): where it sits and how big
 /// it is (see the module's table).
 pub fn tier(task: &FileTask) -> u8 {
-    let lower = lower_path(task);
-    let (dirs, own) = split_path(&lower);
-    // A named data stream goes by its own name, as in [`band`].
-    let stream = task
-        .stream
-        .as_ref()
-        .map(|s| s.as_encoded_bytes().to_ascii_lowercase());
-    let name = stream.as_deref().unwrap_or(own);
+    let lower = Lower::of(task);
+    let (dirs, name) = lower.parts();
     let size = task.meta.size;
     let video = VIDEO.iter().any(|e| e.as_bytes() == extension(name));
     let camera = size > 2 << 20
@@ -334,14 +352,8 @@ fn large(video: bool, size: u64) -> bool {
 
 /// The band of a file (0 = hash first).
 pub fn band(task: &FileTask) -> u8 {
-    let lower = lower_path(task);
-    let (dirs, own) = split_path(&lower);
-    // A named data stream is banded by its own name (`notes.txt:photo.jpg`).
-    let stream = task
-        .stream
-        .as_ref()
-        .map(|s| s.as_encoded_bytes().to_ascii_lowercase());
-    let name = stream.as_deref().unwrap_or(own);
+    let lower = Lower::of(task);
+    let (dirs, name) = lower.parts();
     let ext = extension(name);
     let is = |list: &[&str]| list.iter().any(|e| e.as_bytes() == ext);
     let size = task.meta.size;
@@ -399,10 +411,7 @@ pub fn member_band<N: AsRef<[u8]>>(names: &[N]) -> Option<u8> {
             .rsplit(|&c| c == b'/' || c == b'\\')
             .next()
             .unwrap_or(&[]);
-        let ext = match base.iter().rposition(|&c| c == b'.') {
-            Some(i) if i > 0 => base.get(i + 1..).unwrap_or(&[]),
-            _ => continue,
-        };
+        let ext = extension(base);
         if PICTURE.iter().any(|e| e.as_bytes() == ext) {
             return Some(0);
         }
@@ -416,12 +425,8 @@ pub fn member_band<N: AsRef<[u8]>>(names: &[N]) -> Option<u8> {
 /// Whether `task` is an archive whose directory may raise it: band 2 by an
 /// archive extension that [`crate::archive::peek_names`] reads.
 pub fn peekable(task: &FileTask) -> bool {
-    let name = task
-        .stream
-        .as_ref()
-        .map(|s| s.as_encoded_bytes())
-        .unwrap_or_else(|| task.rel_path.as_os_str().as_encoded_bytes())
-        .to_ascii_lowercase();
+    let lower = Lower::of(task);
+    let name = lower.parts().1;
     let peek_ext = [&b".zip"[..], b".cbz", b".rar", b".cbr"];
     band(task) == 2 && peek_ext.iter().any(|e| name.ends_with(e))
 }
@@ -502,9 +507,7 @@ impl CostModel {
             _ => self.access,
         }
     }
-}
 
-impl CostModel {
     /// Modeled seconds to read `tasks` in this order: an access per file
     /// (less for the next inode, [`CostModel::look_secs`]) and the bytes.
     /// On a spinning disk this is what the order costs in seeks; on solid
@@ -536,13 +539,9 @@ pub struct HeadPlan {
 /// or video bands: outside system folders, of a picture's or video's size
 /// (16 KiB to 8 GiB), named as neither.
 pub fn head_candidate(task: &FileTask) -> bool {
-    let lower = lower_path(task);
-    let (dirs, own) = split_path(&lower);
-    let stream = task
-        .stream
-        .as_ref()
-        .map(|s| s.as_encoded_bytes().to_ascii_lowercase());
-    let ext = extension(stream.as_deref().unwrap_or(own));
+    let lower = Lower::of(task);
+    let (dirs, name) = lower.parts();
+    let ext = extension(name);
     let named = [PICTURE, VIDEO]
         .iter()
         .any(|list| list.iter().any(|e| e.as_bytes() == ext));
@@ -617,8 +616,7 @@ pub fn head_plan_of(
         .enumerate()
         .filter(|(_, t)| head_candidate(t))
         .filter_map(|(i, t)| {
-            let lower = lower_path(t);
-            let far = place(&split_path(&lower).0) != Place::Distributed;
+            let far = place(&Lower::of(t).parts().0) != Place::Distributed;
             let wanted = match which {
                 Looks::All => true,
                 Looks::Near => !far,
