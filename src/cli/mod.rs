@@ -49,10 +49,11 @@ fn long_version() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
         format!(
-            "{} (build {})\ndigest CPU features: {}",
+            "{} (build {})\ndigest CPU features: {}\n{}",
             crate::VERSION,
             crate::BUILD,
-            crate::hashing::cpu_features().join(", ")
+            crate::hashing::cpu_features().join(", "),
+            crate::hashing::DigestPaths::detect().describe().join("\n")
         )
     })
 }

@@ -10,10 +10,13 @@
 
 mod algorithm;
 mod digests;
+mod lanes;
 mod split;
 
 pub use algorithm::{Algorithm, AlgorithmSet, ParseAlgorithmError};
 pub use digests::{DigestSet, MultiHasher};
+pub use ferret_lanes::Isa;
+pub use lanes::{DigestPaths, Finished, MultiBuffer};
 pub use split::{hash_stream_split, split_groups};
 
 use std::io::{self, Read};

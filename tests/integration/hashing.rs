@@ -167,3 +167,87 @@ impl std::io::Read for Failing {
         Ok(n)
     }
 }
+
+/// Every digest path (one stream; sixteen files at once in AVX-512 or AVX2
+/// lanes, with SHA-1 and SHA-256 in lanes or not) gives the same inventory
+/// through the CLI, and each line holds the RustCrypto digests of its file:
+/// padding boundaries, empty files, and enough files that lanes fill,
+/// refill and drain.
+#[test]
+fn every_digest_path_gives_the_same_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sizes = vec![
+        0usize, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 4096, 65_535, 65_536, 65_537,
+        300_001,
+    ];
+    sizes.extend((0..60).map(|i| (i * 7919 * 13) % 150_000));
+    let mut files = BTreeMap::new();
+    for (i, &n) in sizes.iter().enumerate() {
+        let data: Vec<u8> = (0..n)
+            .map(|j| (j * 31 + i * 7) as u8 ^ (j >> 9) as u8)
+            .collect();
+        let name = format!("f{i:03}");
+        std::fs::write(dir.path().join(&name), &data).unwrap();
+        files.insert(name, data);
+    }
+    let algorithms = AlgorithmSet::of(&[Algorithm::Md5, Algorithm::Sha1, Algorithm::Sha256]);
+    let inventory = |paths: &str| {
+        let out = util::run_ok(
+            util::ferret()
+                .env("FERRET_DIGEST_PATHS", paths)
+                .args(["inventory", "-q", "-a", "md5,sha1,sha256", "-f", "hashdeep"])
+                .arg(dir.path()),
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with('%') && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    let single = inventory("single");
+    assert_eq!(single.len(), files.len());
+    for line in &single {
+        let f: Vec<&str> = line.split(',').collect();
+        let name = std::path::Path::new(f[4])
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let want = ferret::hashing::hash_bytes(&files[name], algorithms);
+        assert_eq!(f[0], files[name].len().to_string());
+        assert_eq!(Some(f[1].to_string()), want.hex(Algorithm::Md5), "{name}");
+        assert_eq!(Some(f[2].to_string()), want.hex(Algorithm::Sha1), "{name}");
+        assert_eq!(
+            Some(f[3].to_string()),
+            want.hex(Algorithm::Sha256),
+            "{name}"
+        );
+    }
+    for paths in ["", "sha-lanes", "sha-single", "avx2", "avx2,sha-lanes"] {
+        assert_eq!(inventory(paths), single, "FERRET_DIGEST_PATHS={paths}");
+    }
+    // `--version` says how each digest is computed here.
+    let out = util::run_ok(
+        util::ferret()
+            .env("FERRET_DIGEST_PATHS", "single")
+            .arg("--version"),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("MD5: one stream (scalar)"), "{text}");
+    let paths = ferret::hashing::DigestPaths::fastest();
+    let out = util::run_ok(
+        util::ferret()
+            .env_remove("FERRET_DIGEST_PATHS")
+            .arg("--version"),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    if let Some(isa) = paths.lanes {
+        assert!(
+            text.contains(&format!("MD5: 16 files at once ({})", isa.name())),
+            "{text}"
+        );
+    }
+}

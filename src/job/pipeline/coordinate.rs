@@ -16,12 +16,13 @@ use crossbeam_channel::{Sender, bounded};
 
 use super::check::SetCheck;
 use super::hash::{
-    LOAD_MAX, LOADED_DEPTH, Loaded, NotLoaded, expand_archive, hash_loaded, hash_task_with,
-    load_task,
+    LOAD_MAX, LOADED_DEPTH, Loaded, NotLoaded, OpenedFile, expand_archive, finish_task,
+    hash_loaded, hash_task_with, load_task, open_task,
 };
 use super::sink::sink_thread;
 use super::walk::{FileTask, prewalk_resuming};
 use crate::evidence::{EvidenceRoot, UtcTime, WalkOptions};
+use crate::hashing::MultiBuffer;
 use crate::job::ScanError;
 use crate::job::order::Looks;
 use crate::job::{
@@ -224,7 +225,53 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
     };
     // Hashes `tasks` in order: one reader on a spinning disk, one per
     // thread on solid state.
+    let paths = crate::hashing::DigestPaths::detect();
     let hash_all = |tasks: &[FileTask]| -> Result<(), ScanError> {
+        // A solid-state reader's files in SIMD lanes, sixteen in flight,
+        // taken in order from the shared cursor; a file large enough to
+        // split is hashed on its own as it comes (the lanes wait).
+        // False when no digest runs in lanes here.
+        let in_lanes = |next: &AtomicUsize, buf: &mut Vec<u8>| {
+            let Some(mut lanes) = MultiBuffer::<usize, OpenedFile>::new(algorithms, paths) else {
+                return false;
+            };
+            let mut taking = true;
+            loop {
+                while taking && lanes.free() > 0 {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(task) = tasks.get(i).filter(|_| !cancel.is_cancelled()) else {
+                        taking = false;
+                        break;
+                    };
+                    if task.meta.size >= split_min {
+                        let left = tasks.len() - i - 1;
+                        hash_one(task, buf, left < readers);
+                        continue;
+                    }
+                    match open_task(&root, task, Some(r.progress)) {
+                        Ok(file) => {
+                            if let Err((_, mut file)) = lanes.add(i, file) {
+                                let hashed =
+                                    crate::hashing::hash_stream(&mut file, algorithms, buf);
+                                with_members(task, finish_task(task, &file, hashed, catalog));
+                            }
+                        }
+                        Err(rec) => with_members(task, *rec),
+                    }
+                }
+                if cancel.is_cancelled() || (!taking && lanes.is_empty()) {
+                    break;
+                }
+                // Once no file is left to take, the last few finish alone.
+                let done = if taking { lanes.step() } else { lanes.drain() };
+                for done in done {
+                    if let Some(task) = tasks.get(done.tag) {
+                        with_members(task, finish_task(task, &done.reader, done.hashed, catalog));
+                    }
+                }
+            }
+            true
+        };
         if rotational {
             // One reader in order; small files are read whole and hashed on
             // one thread per core (the reader mostly waits for the disk, so it
@@ -284,6 +331,9 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
         let next = AtomicUsize::new(0);
         let worker = || {
             let mut buf = Vec::new();
+            if in_lanes(&next, &mut buf) {
+                return;
+            }
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(task) = tasks.get(i) else { break };

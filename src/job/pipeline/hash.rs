@@ -14,7 +14,7 @@ use crate::hashsets::HashSetCatalog;
 use crate::job::{FileRecord, Outcome, ScanProgress};
 
 /// Counts bytes into the progress as they are read.
-struct Counted<'a, R> {
+pub(super) struct Counted<'a, R> {
     inner: R,
     progress: Option<&'a ScanProgress>,
 }
@@ -53,24 +53,47 @@ pub(super) fn hash_task_with(
     progress: Option<&ScanProgress>,
     split: bool,
 ) -> FileRecord {
-    let failed = |e: ItemError, meta: Meta| failed_record(task, e, meta);
-    let file = match root.open_item(&task.rel_path, task.stream.as_deref()) {
-        Ok(f) => f,
-        Err(e) => return failed(e, task.meta),
-    };
-    let meta = opened_meta(task, file.meta);
-    let mut reader = Counted {
-        inner: file,
-        progress,
+    let mut reader = match open_task(root, task, progress) {
+        Ok(r) => r,
+        Err(rec) => return *rec,
     };
     let hashed = if split {
         hashing::hash_stream_split(&mut reader, algorithms, buf)
     } else {
         hashing::hash_stream(&mut reader, algorithms, buf)
     };
+    finish_task(task, &reader, hashed, catalog)
+}
+
+/// An evidence file opened for hashing: its reads count into the progress.
+pub(super) type OpenedFile<'a> = Counted<'a, crate::evidence::EvidenceFile>;
+
+/// Opens one file safely for hashing (read-only, no access-time change);
+/// its record when it cannot be opened.
+pub(super) fn open_task<'a>(
+    root: &EvidenceRoot,
+    task: &FileTask,
+    progress: Option<&'a ScanProgress>,
+) -> Result<OpenedFile<'a>, Box<FileRecord>> {
+    match root.open_item(&task.rel_path, task.stream.as_deref()) {
+        Ok(inner) => Ok(Counted { inner, progress }),
+        Err(e) => Err(Box::new(failed_record(task, e, task.meta))),
+    }
+}
+
+/// The record of a file read to its end through `reader` (by one stream or
+/// in a multi-buffer lane): flagged if it changed since the walk or while
+/// being read.
+pub(super) fn finish_task(
+    task: &FileTask,
+    reader: &OpenedFile<'_>,
+    hashed: io::Result<hashing::HashedStream>,
+    catalog: &HashSetCatalog,
+) -> FileRecord {
+    let meta = opened_meta(task, reader.inner.meta);
     let hashed = match hashed {
         Ok(h) => h,
-        Err(e) => return failed(ItemError::new(&task.rel_path, Op::Read, e), meta),
+        Err(e) => return failed_record(task, ItemError::new(&task.rel_path, Op::Read, e), meta),
     };
     let changed = hashed.len != meta.size
         || changed_since_walk(task, &meta)
