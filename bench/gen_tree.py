@@ -6,6 +6,8 @@ shapes:
   mixed   ~20k files, ~3 GB: log-normal sizes (documents, photos, a few videos)
   small   200k files of 0-16 KiB in 2,000 folders
   large   4 files of 1 GiB
+  medium  100k files of 4 KiB-4 MiB, log-uniform (~60 GB; issue 19's
+          multi-buffer tree: run it with --scale to fit the page cache)
   huge    1 file of 4 GiB (one disk image)
   scattered  ~20k files, ~3 GB shaped like a Windows drive (system and
           program folders, user documents, pictures, a few videos); 20 of
@@ -108,6 +110,15 @@ def main():
             for path in sorted(alerts):
                 with open(path, "rb") as f:
                     out.write(hashlib.md5(f.read()).hexdigest() + "\n")
+    elif shape == "medium":
+        # Log-uniform 4 KiB-4 MiB (mean ~600 KB: 60 GB at scale 1).
+        n = int(100000 * scale)
+        for i in range(n):
+            d = os.path.join(root, f"d{i % 1000:03d}")
+            os.makedirs(d, exist_ok=True)
+            size = int(4096 * 1024 ** rng.random())
+            write(os.path.join(d, f"m{i:06d}.bin"), size, rng, pool)
+            total += size
     elif shape == "huge":
         size = int((4 << 30) * scale)
         write(os.path.join(root, "disk.img"), size, rng, pool)

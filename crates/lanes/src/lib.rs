@@ -75,23 +75,29 @@ impl Isa {
 
     /// The widest instruction set this CPU has a kernel for, if any.
     pub fn best() -> Option<Isa> {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-            {
-                return Some(Isa::Avx512);
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Some(Isa::Avx2);
-            }
-        }
-        None
+        [Isa::Avx512, Isa::Avx2]
+            .into_iter()
+            .find(|isa| isa.available())
     }
 
-    /// True when this CPU can run kernels compiled for `self`.
+    /// True when this CPU has every feature the kernels for `self` were
+    /// compiled with (each checked itself: a virtual machine may hide AVX2
+    /// and still show AVX-512).
     pub fn available(self) -> bool {
-        Isa::best().is_some_and(|best| self <= best)
+        #[cfg(target_arch = "x86_64")]
+        {
+            match self {
+                Isa::Avx512 => {
+                    std::arch::is_x86_feature_detected!("avx512f")
+                        && std::arch::is_x86_feature_detected!("avx512bw")
+                }
+                Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
     }
 }
 
@@ -107,8 +113,9 @@ pub enum Kernel {
 }
 
 /// Compresses `blocks` blocks of every lane into `state`: lane `l`'s blocks
-/// are `arena[offsets[l]..offsets[l] + blocks]` (idle lanes may point
-/// anywhere in the arena; their states are the caller's to ignore).
+/// are `arena[offsets[l]..offsets[l] + blocks]`, for every lane (an idle
+/// lane too: it may point at any `blocks` blocks of the arena, and its
+/// state is the caller's to ignore).
 ///
 /// Returns false and changes nothing when this CPU lacks `isa`, when a
 /// lane's blocks are not all inside `arena`, when the arena is 2 GiB or
@@ -164,6 +171,7 @@ pub fn compress(
     }
 }
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const MD5_K: [u32; 64] = [
     0xd76a_a478,
     0xe8c7_b756,
@@ -231,6 +239,7 @@ const MD5_K: [u32; 64] = [
     0xeb86_d391,
 ];
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const SHA256_K: [u32; 64] = [
     0x428a_2f98,
     0x7137_4491,

@@ -235,6 +235,13 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             let Some(mut lanes) = MultiBuffer::<usize, OpenedFile>::new(algorithms, paths) else {
                 return false;
             };
+            let deliver_done = |done: Vec<crate::hashing::Finished<usize, OpenedFile>>| {
+                for done in done {
+                    if let Some(task) = tasks.get(done.tag) {
+                        with_members(task, finish_task(task, &done.reader, done.hashed, catalog));
+                    }
+                }
+            };
             let mut taking = true;
             loop {
                 while taking && lanes.free() > 0 {
@@ -248,7 +255,15 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
                         hash_one(task, buf, left < readers);
                         continue;
                     }
-                    match open_task(&root, task, Some(r.progress)) {
+                    // Sixteen files a reader are open: should this one fail to
+                    // open (a low open-file limit), it is tried again once the
+                    // files in flight are done, before it is recorded failed.
+                    let mut opened = open_task(&root, task, Some(r.progress));
+                    if opened.is_err() && !lanes.is_empty() {
+                        deliver_done(lanes.drain());
+                        opened = open_task(&root, task, Some(r.progress));
+                    }
+                    match opened {
                         Ok(file) => {
                             if let Err((_, mut file)) = lanes.add(i, file) {
                                 let hashed =
@@ -259,16 +274,14 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
                         Err(rec) => with_members(task, *rec),
                     }
                 }
+                // Cancelled: the files in flight are dropped unrecorded (one
+                // stream would finish its one file first); a resumed scan
+                // hashes every file that has no record.
                 if cancel.is_cancelled() || (!taking && lanes.is_empty()) {
                     break;
                 }
                 // Once no file is left to take, the last few finish alone.
-                let done = if taking { lanes.step() } else { lanes.drain() };
-                for done in done {
-                    if let Some(task) = tasks.get(done.tag) {
-                        with_members(task, finish_task(task, &done.reader, done.hashed, catalog));
-                    }
-                }
+                deliver_done(if taking { lanes.step() } else { lanes.drain() });
             }
             true
         };
@@ -327,7 +340,8 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
             }
         }
         // Files are taken strictly in order (a shared cursor, not work
-        // stealing), so the hits-first order holds across readers.
+        // stealing), so the hits-first order holds across readers (in lanes
+        // a reader has up to sixteen in flight, each delivered as it ends).
         let next = AtomicUsize::new(0);
         let worker = || {
             let mut buf = Vec::new();
