@@ -87,41 +87,28 @@ impl DigestPaths {
 
     /// One line per digest for `--version`: how each is computed here.
     pub fn describe(self) -> Vec<String> {
-        let lanes = |a| {
-            self.lanes
-                .filter(|_| self.in_lanes(AlgorithmSet::ALL).contains(a))
-                .map(|isa| {
-                    format!(
-                        "{LANES} files at once ({}) on solid state; one stream for files \
-                         of 64 MiB and more, the last few, and spinning disks",
-                        isa.name()
-                    )
-                })
+        let md5 = if ferret_lanes::md5_fast() {
+            "AVX-512VL"
+        } else {
+            "scalar"
         };
-        let single = |how: &str| format!("one stream ({how})");
-        vec![
-            format!(
-                "MD5: {}",
-                lanes(Algorithm::Md5).unwrap_or_else(|| single("scalar"))
-            ),
-            format!(
-                "SHA-1: {}",
-                lanes(Algorithm::Sha1).unwrap_or_else(|| single(if sha_ni() {
-                    "SHA-NI"
-                } else {
-                    "scalar"
-                }))
-            ),
-            format!(
-                "SHA-256: {}",
-                lanes(Algorithm::Sha256).unwrap_or_else(|| single(if sha_ni() {
-                    "SHA-NI"
-                } else {
-                    "scalar"
-                }))
-            ),
-            "BLAKE3: one stream (the blake3 crate's SIMD across its chunks)".to_string(),
+        let sha = if sha_ni() { "SHA-NI" } else { "scalar" };
+        [
+            ("MD5", Algorithm::Md5, md5),
+            ("SHA-1", Algorithm::Sha1, sha),
+            ("SHA-256", Algorithm::Sha256, sha),
         ]
+        .into_iter()
+        .map(|(name, a, one)| match self.lanes {
+            Some(isa) if self.in_lanes(AlgorithmSet::ALL).contains(a) => format!(
+                "{name}: {LANES} files at once ({}) on solid state; one stream ({one}) for \
+                 files of 64 MiB and more, the last few, and spinning disks",
+                isa.name()
+            ),
+            _ => format!("{name}: one stream ({one})"),
+        })
+        .chain(["BLAKE3: one stream (the blake3 crate's SIMD within each file)".to_string()])
+        .collect()
     }
 }
 
