@@ -21,6 +21,12 @@ use crate::pathfmt::{PathStyle, escape_path, item_key, path_bytes};
 pub const BATCH: usize = 1000;
 /// Longest a record waits before it is committed.
 pub const BATCH_TIME: Duration = Duration::from_millis(250);
+/// Rows after which a scan drops the case's deferred indexes, to build them
+/// once its records are in ([`super::schema::DEFERRED_INDEXES`]): past
+/// this many, a sort at the end is cheaper than keeping them up to date
+/// (and the rebuild of a big case's indexes costs little next to a scan
+/// this size).
+pub const DEFER_INDEXES_AFTER: u64 = 50_000;
 
 /// Writes scan records into a case.
 pub struct CaseWriter {
@@ -40,6 +46,12 @@ pub struct CaseWriter {
     /// Who the scan is run by, when the case's near-duplicate groups are
     /// to be redone once its records are in ([`Self::grouping`]).
     group_as: Option<String>,
+    /// Rows written by this writer.
+    written: u64,
+    /// [`DEFER_INDEXES_AFTER`], or `FERRET_DEFER_INDEXES_AFTER` (tests).
+    defer_after: u64,
+    /// The deferred indexes were dropped: [`RecordSink::finish`] builds them.
+    deferred: bool,
 }
 
 fn ns(t: Option<crate::evidence::UtcTime>) -> Option<i64> {
@@ -87,6 +99,12 @@ impl CaseWriter {
             style,
             streams,
             group_as: None,
+            written: 0,
+            defer_after: std::env::var("FERRET_DEFER_INDEXES_AFTER")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFER_INDEXES_AFTER),
+            deferred: false,
         })
     }
 
@@ -109,6 +127,15 @@ impl CaseWriter {
         if self.pending.is_empty() {
             return Ok(());
         }
+        if !self.deferred && self.written >= self.defer_after {
+            let tx = self.conn.transaction().map_err(db_err)?;
+            for (name, _) in super::schema::DEFERRED_INDEXES {
+                tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
+                    .map_err(db_err)?;
+            }
+            tx.commit().map_err(db_err)?;
+            self.deferred = true;
+        }
         let batch = std::mem::take(&mut self.pending);
         let tx = self.conn.transaction().map_err(db_err)?;
         for rec in &batch {
@@ -125,6 +152,7 @@ impl CaseWriter {
             .map_err(db_err)?;
         }
         tx.commit().map_err(db_err)?;
+        self.written += batch.len() as u64;
         self.pending = batch;
         self.pending.clear();
         self.last_commit = Instant::now();
@@ -438,6 +466,10 @@ impl RecordSink for CaseWriter {
 
     fn finish(&mut self) -> io::Result<()> {
         self.flush()?;
+        if self.deferred {
+            super::schema::build_deferred_indexes(&self.conn).map_err(db_err)?;
+            self.deferred = false;
+        }
         // Near-duplicate groups over the whole case, this scan's pictures
         // included, on this thread (a front end's stays free). A failure
         // is logged in the audit log rather than fail a recorded scan.

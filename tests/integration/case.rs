@@ -583,3 +583,62 @@ fn rescanning_the_same_evidence_replaces_hits_instead_of_adding() {
     assert_eq!(hits, 0);
     assert_eq!(file_rows(&case).len(), 10, "no duplicate rows");
 }
+
+fn index_names(case: &Path) -> Vec<String> {
+    let db = util::db(case);
+    let mut st = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        .unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A large scan drops the MD5, media and mismatch indexes while it inserts
+/// and builds them once its records are in. Killed before that, the case
+/// still passes the schema check (those three, and only those, may be
+/// missing) and the next writable open builds them; a case missing any
+/// other index is refused.
+#[test]
+fn deferred_indexes_are_built_at_the_end_or_on_the_next_open() {
+    let tree = many_files(3000, 4096);
+    let dir = tempfile::tempdir().unwrap();
+    let deferred = ["files_md5", "files_media", "files_mismatch"];
+    let new_scan = |case: &Path| {
+        let mut c = scan_cmd(case);
+        c.env("FERRET_DEFER_INDEXES_AFTER", "0")
+            .args(["--new", "--case-number", "T-9", "--examiner", "Tester"])
+            .args(["-j", "1"])
+            .arg(tree.path());
+        c
+    };
+    let whole = dir.path().join("whole.ferret");
+    assert!(new_scan(&whole).output().unwrap().status.success());
+    let names = index_names(&whole);
+    for name in deferred {
+        assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
+    }
+    let full = names.clone();
+
+    let killed = dir.path().join("killed.ferret");
+    if kill_after(new_scan(&killed), &killed, 1500) {
+        let names = index_names(&killed);
+        for name in deferred {
+            assert!(!names.iter().any(|n| n == name), "{name} still there");
+        }
+        CaseStore::verify_integrity(&killed).unwrap();
+        drop(CaseStore::open(&killed).unwrap());
+        assert_eq!(index_names(&killed), full);
+    } else {
+        eprintln!("the scan ended before the kill point: only the whole scan was checked");
+    }
+
+    util::db(&whole)
+        .execute_batch("DROP INDEX hits_file")
+        .unwrap();
+    match CaseStore::open(&whole) {
+        Err(CaseError::Corrupt { reason, .. }) => assert!(reason.contains("hits_file"), "{reason}"),
+        other => panic!("a case missing hits_file opened: {:?}", other.map(|_| ())),
+    }
+}
