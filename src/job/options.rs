@@ -21,6 +21,7 @@ pub struct ScanOptions {
     order: super::Order,
     device: Option<super::DeviceKind>,
     split_min: u64,
+    digest_paths: Option<crate::hashing::DigestPaths>,
     archives: Option<crate::archive::Limits>,
     pdq: bool,
 }
@@ -44,6 +45,7 @@ impl ScanOptions {
             order: super::Order::HitsFirst,
             device: None,
             split_min: SPLIT_MIN,
+            digest_paths: None,
             archives: None,
             pdq: false,
         }
@@ -145,6 +147,23 @@ impl ScanOptions {
     pub fn split_min(mut self, bytes: u64) -> Self {
         self.split_min = bytes;
         self
+    }
+
+    /// How digests are computed (default: [`DigestPaths::detect`], the
+    /// fastest this CPU has). One stream a file delivers records in the
+    /// order files are taken; in lanes sixteen a reader are in flight and
+    /// each is delivered as it ends (tests of the order force one stream).
+    ///
+    /// [`DigestPaths::detect`]: crate::hashing::DigestPaths::detect
+    pub fn digest_paths(mut self, paths: crate::hashing::DigestPaths) -> Self {
+        self.digest_paths = Some(paths);
+        self
+    }
+
+    /// See [`digest_paths`](Self::digest_paths).
+    pub fn digest_paths_used(&self) -> crate::hashing::DigestPaths {
+        self.digest_paths
+            .unwrap_or_else(crate::hashing::DigestPaths::detect)
     }
 
     /// The hashing order.

@@ -299,6 +299,9 @@ fn hits_first_hashes_likely_pictures_before_system_files() {
         let (recs, r) = crate::util::scan(
             ScanOptions::new(dir.path())
                 .threads(1)
+                // One stream a file: records come in the order files are
+                // taken (in lanes, as each of sixteen in flight ends).
+                .digest_paths(ferret::hashing::DigestPaths::asked("single"))
                 .order(order)
                 .device(DeviceKind::SolidState),
         );
@@ -402,6 +405,9 @@ fn a_renamed_known_picture_is_found_before_the_camera_roll_on_either_device() {
         let (recs, r) = crate::util::scan(
             ScanOptions::new(&ev)
                 .threads(1)
+                // One stream a file: records come in the order files are
+                // taken (in lanes, as each of sixteen in flight ends).
+                .digest_paths(ferret::hashing::DigestPaths::asked("single"))
                 .order(order)
                 .device(device)
                 .hash_sets(ferret::hashsets::HashSetCatalog::new(vec![
@@ -486,6 +492,9 @@ fn an_archive_whose_directory_names_pictures_is_hashed_with_the_pictures() {
     let order_of = |archives: bool| {
         let mut options = ScanOptions::new(dir.path())
             .threads(1)
+            // One stream a file: records come in the order files are
+            // taken (in lanes, as each of sixteen in flight ends).
+            .digest_paths(ferret::hashing::DigestPaths::asked("single"))
             .order(Order::HitsFirst)
             .device(DeviceKind::SolidState);
         if archives {

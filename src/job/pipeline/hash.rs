@@ -216,6 +216,39 @@ pub(super) fn hash_loaded(
     hashed_record(task, loaded.meta, hashed, loaded.changed, catalog)
 }
 
+/// What a loaded file's record needs besides its digests, while its bytes
+/// are hashed in a multi-buffer lane.
+pub(super) struct LoadedTag {
+    pub(super) index: usize,
+    meta: Meta,
+    changed: bool,
+}
+
+impl Loaded {
+    /// The file's tag and its bytes as a reader for a lane.
+    pub(super) fn into_lane(self) -> (LoadedTag, io::Cursor<Vec<u8>>) {
+        let tag = LoadedTag {
+            index: self.index,
+            meta: self.meta,
+            changed: self.changed,
+        };
+        (tag, io::Cursor::new(self.data))
+    }
+}
+
+/// The record of a loaded file hashed in a lane.
+pub(super) fn loaded_record(
+    task: &FileTask,
+    tag: LoadedTag,
+    hashed: io::Result<hashing::HashedStream>,
+    catalog: &HashSetCatalog,
+) -> FileRecord {
+    match hashed {
+        Ok(h) => hashed_record(task, tag.meta, h, tag.changed, catalog),
+        Err(e) => failed_record(task, ItemError::new(&task.rel_path, Op::Read, e), tag.meta),
+    }
+}
+
 /// The record of a file read to the end: classification and set matches.
 fn hashed_record(
     task: &FileTask,
