@@ -724,30 +724,22 @@ mod avx512 {
 
     type V = __m512i;
 
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn add(a: V, b: V) -> V {
-        _mm512_add_epi32(a, b)
+    /// Lane-wise `a op b` for each name.
+    macro_rules! binary {
+        ($($name:ident => $op:ident,)*) => {$(
+            #[inline]
+            #[target_feature(enable = "avx512f,avx512bw")]
+            fn $name(a: V, b: V) -> V {
+                $op(a, b)
+            }
+        )*};
     }
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn xor(a: V, b: V) -> V {
-        _mm512_xor_si512(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn and(a: V, b: V) -> V {
-        _mm512_and_si512(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn or(a: V, b: V) -> V {
-        _mm512_or_si512(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn andnot(a: V, b: V) -> V {
-        _mm512_andnot_si512(a, b)
+    binary! {
+        add => _mm512_add_epi32,
+        xor => _mm512_xor_si512,
+        and => _mm512_and_si512,
+        or => _mm512_or_si512,
+        andnot => _mm512_andnot_si512,
     }
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw")]
@@ -826,30 +818,22 @@ mod avx2 {
         };
     }
 
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn add(a: V, b: V) -> V {
-        both!(|a, b| _mm256_add_epi32(a, b))
+    /// Lane-wise `a op b` for each name.
+    macro_rules! binary {
+        ($($name:ident => $op:ident,)*) => {$(
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            fn $name(a: V, b: V) -> V {
+                both!(|a, b| $op(a, b))
+            }
+        )*};
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn xor(a: V, b: V) -> V {
-        both!(|a, b| _mm256_xor_si256(a, b))
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn and(a: V, b: V) -> V {
-        both!(|a, b| _mm256_and_si256(a, b))
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn or(a: V, b: V) -> V {
-        both!(|a, b| _mm256_or_si256(a, b))
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn andnot(a: V, b: V) -> V {
-        both!(|a, b| _mm256_andnot_si256(a, b))
+    binary! {
+        add => _mm256_add_epi32,
+        xor => _mm256_xor_si256,
+        and => _mm256_and_si256,
+        or => _mm256_or_si256,
+        andnot => _mm256_andnot_si256,
     }
     #[inline]
     #[target_feature(enable = "avx2")]

@@ -17,7 +17,7 @@ use crossbeam_channel::{Sender, bounded};
 use super::check::SetCheck;
 use super::hash::{
     LOAD_MAX, LOADED_DEPTH, Loaded, NotLoaded, OpenedFile, expand_archive, finish_task,
-    hash_loaded, hash_task_with, load_task, loaded_record, open_task,
+    hash_loaded_files, hash_task_with, load_task, open_task,
 };
 use super::sink::sink_thread;
 use super::walk::{FileTask, prewalk_resuming};
@@ -299,63 +299,14 @@ fn run(r: Run<'_>) -> Result<bool, ScanError> {
                         std::thread::Builder::new()
                             .name(format!("ferret-hash-{i}"))
                             .spawn_scoped(s, move || {
-                                let lanes = MultiBuffer::new(algorithms, paths);
-                                let Some(mut lanes) = lanes else {
-                                    for loaded in rx {
-                                        let task = &tasks[loaded.index];
-                                        with_members(
-                                            task,
-                                            hash_loaded(task, loaded, algorithms, catalog),
-                                        );
-                                    }
-                                    return;
-                                };
-                                // Loaded files in lanes: what the reader has
-                                // read fills them; when it has nothing more
-                                // for now, the files in flight are finished
-                                // (the last few alone) rather than waited on.
-                                loop {
-                                    use crossbeam_channel::TryRecvError;
-                                    let next = if lanes.is_empty() {
-                                        rx.recv().map_err(|_| TryRecvError::Disconnected)
-                                    } else {
-                                        rx.try_recv()
-                                    };
-                                    let done = match next {
-                                        Ok(loaded) => {
-                                            let (tag, data) = loaded.into_lane();
-                                            if let Err((tag, mut data)) = lanes.add(tag, data) {
-                                                let hashed = crate::hashing::hash_stream(
-                                                    &mut data,
-                                                    algorithms,
-                                                    &mut Vec::new(),
-                                                );
-                                                vec![crate::hashing::Finished {
-                                                    tag,
-                                                    reader: data,
-                                                    hashed,
-                                                }]
-                                            } else if lanes.free() == 0 {
-                                                lanes.step()
-                                            } else {
-                                                continue;
-                                            }
-                                        }
-                                        Err(TryRecvError::Empty) => lanes.drain(),
-                                        Err(TryRecvError::Disconnected) if lanes.is_empty() => {
-                                            break;
-                                        }
-                                        Err(TryRecvError::Disconnected) => lanes.drain(),
-                                    };
-                                    for f in done {
-                                        if let Some(task) = tasks.get(f.tag.index) {
-                                            with_members(
-                                                task,
-                                                loaded_record(task, f.tag, f.hashed, catalog),
-                                            );
-                                        }
-                                    }
-                                }
+                                hash_loaded_files(
+                                    rx,
+                                    tasks,
+                                    algorithms,
+                                    paths,
+                                    catalog,
+                                    with_members,
+                                );
                             })
                             .is_ok()
                     })

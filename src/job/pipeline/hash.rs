@@ -201,7 +201,7 @@ pub(super) fn load_task(
 }
 
 /// Hashes a loaded file (the hasher's half).
-pub(super) fn hash_loaded(
+fn hash_loaded(
     task: &FileTask,
     loaded: Loaded,
     algorithms: AlgorithmSet,
@@ -219,14 +219,14 @@ pub(super) fn hash_loaded(
 /// What a loaded file's record needs besides its digests, while its bytes
 /// are hashed in a multi-buffer lane.
 pub(super) struct LoadedTag {
-    pub(super) index: usize,
+    index: usize,
     meta: Meta,
     changed: bool,
 }
 
 impl Loaded {
     /// The file's tag and its bytes as a reader for a lane.
-    pub(super) fn into_lane(self) -> (LoadedTag, io::Cursor<Vec<u8>>) {
+    fn into_lane(self) -> (LoadedTag, io::Cursor<Vec<u8>>) {
         let tag = LoadedTag {
             index: self.index,
             meta: self.meta,
@@ -236,8 +236,63 @@ impl Loaded {
     }
 }
 
+/// A spinning disk's hasher thread: hashes the files the reader loaded
+/// until it stops, and hands each record to `deliver`. Where a digest runs
+/// in lanes here, the files fill the lanes as they come; when the reader
+/// has nothing more for now, those in flight are finished (the last few
+/// alone) rather than waited on.
+pub(super) fn hash_loaded_files(
+    rx: crossbeam_channel::Receiver<Loaded>,
+    tasks: &[FileTask],
+    algorithms: AlgorithmSet,
+    paths: hashing::DigestPaths,
+    catalog: &HashSetCatalog,
+    deliver: &dyn Fn(&FileTask, FileRecord),
+) {
+    use crossbeam_channel::TryRecvError;
+    let Some(mut lanes) = hashing::MultiBuffer::new(algorithms, paths) else {
+        for loaded in rx {
+            if let Some(task) = tasks.get(loaded.index) {
+                deliver(task, hash_loaded(task, loaded, algorithms, catalog));
+            }
+        }
+        return;
+    };
+    loop {
+        let next = if lanes.is_empty() {
+            rx.recv().map_err(|_| TryRecvError::Disconnected)
+        } else {
+            rx.try_recv()
+        };
+        let done = match next {
+            Ok(loaded) => {
+                let (tag, data) = loaded.into_lane();
+                if let Err((tag, mut data)) = lanes.add(tag, data) {
+                    let hashed = hashing::hash_stream(&mut data, algorithms, &mut Vec::new());
+                    vec![hashing::Finished {
+                        tag,
+                        reader: data,
+                        hashed,
+                    }]
+                } else if lanes.free() == 0 {
+                    lanes.step()
+                } else {
+                    continue;
+                }
+            }
+            Err(TryRecvError::Disconnected) if lanes.is_empty() => break,
+            Err(_) => lanes.drain(),
+        };
+        for f in done {
+            if let Some(task) = tasks.get(f.tag.index) {
+                deliver(task, loaded_record(task, f.tag, f.hashed, catalog));
+            }
+        }
+    }
+}
+
 /// The record of a loaded file hashed in a lane.
-pub(super) fn loaded_record(
+fn loaded_record(
     task: &FileTask,
     tag: LoadedTag,
     hashed: io::Result<hashing::HashedStream>,
