@@ -307,6 +307,30 @@ const SHA256_K: [u32; 64] = [
     0xc671_78f2,
 ];
 
+/// MD5's 64 steps over the message words `$w`, each `$step::<round,
+/// rotation>(a, b, c, d, word, constant)` giving the new value of its first
+/// argument. Four steps at a time, so the variables come back to their
+/// names and every rotation is a constant.
+macro_rules! md5_rounds {
+    ($step:ident, $w:ident, $a:ident, $b:ident, $c:ident, $d:ident) => {
+        md5_rounds!(@four $step, 0, 7, 12, 17, 22, |i: usize| i, $w, $a, $b, $c, $d);
+        md5_rounds!(@four $step, 1, 5, 9, 14, 20, |i: usize| 5 * i + 1, $w, $a, $b, $c, $d);
+        md5_rounds!(@four $step, 2, 4, 11, 16, 23, |i: usize| 3 * i + 5, $w, $a, $b, $c, $d);
+        md5_rounds!(@four $step, 3, 6, 10, 15, 21, |i: usize| 7 * i, $w, $a, $b, $c, $d);
+    };
+    (@four $step:ident, $r:literal, $s0:literal, $s1:literal, $s2:literal, $s3:literal,
+     $g:expr, $w:ident, $a:ident, $b:ident, $c:ident, $d:ident) => {
+        for q in 0..4 {
+            let i = $r * 16 + q * 4;
+            let g = $g;
+            $a = $step::<$r, $s0>($a, $b, $c, $d, $w[g(i) % 16], MD5_K[i]);
+            $d = $step::<$r, $s1>($d, $a, $b, $c, $w[g(i + 1) % 16], MD5_K[i + 1]);
+            $c = $step::<$r, $s2>($c, $d, $a, $b, $w[g(i + 2) % 16], MD5_K[i + 2]);
+            $b = $step::<$r, $s3>($b, $c, $d, $a, $w[g(i + 3) % 16], MD5_K[i + 3]);
+        }
+    };
+}
+
 /// True when [`md5_compress`] runs its AVX-512VL form here, which beats the
 /// best scalar MD5 (OpenSSL's and `md-5`'s assembly): each step's round
 /// function is one three-input instruction and its rotation one more, so a
@@ -345,28 +369,28 @@ fn md5_one_avx512vl(state: &mut [u32; 4], blocks: &[[u8; 64]]) {
     use std::arch::x86_64::*;
     let word = |x: u32| _mm_cvtsi32_si128(x as i32);
     let [mut sa, mut sb, mut sc, mut sd] = state.map(word);
-    macro_rules! round {
-        ($r:literal, $f:literal, $s0:literal, $s1:literal, $s2:literal, $s3:literal, $g:expr,
-         $m:ident, $a:ident, $b:ident, $c:ident, $d:ident) => {
-            for q in 0..4 {
-                let i = $r * 16 + q * 4;
-                let g = $g;
-                macro_rules! step {
-                    ($x:ident, $y:ident, $z:ident, $w:ident, $s:literal, $j:expr) => {
-                        let km = _mm_cvtsi32_si128($m[g($j) % 16].wrapping_add(MD5_K[$j]) as i32);
-                        let f = _mm_ternarylogic_epi32::<$f>($y, $z, $w);
-                        $x = _mm_add_epi32(
-                            $y,
-                            _mm_rol_epi32::<$s>(_mm_add_epi32(_mm_add_epi32($x, km), f)),
-                        );
-                    };
-                }
-                step!($a, $b, $c, $d, $s0, i);
-                step!($d, $a, $b, $c, $s1, i + 1);
-                step!($c, $d, $a, $b, $s2, i + 2);
-                step!($b, $c, $d, $a, $s3, i + 3);
-            }
+    /// One step: the round function as a `vpternlogd` table of (b, c, d).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512vl")]
+    fn step<const R: u8, const S: i32>(
+        a: __m128i,
+        b: __m128i,
+        c: __m128i,
+        d: __m128i,
+        m: u32,
+        k: u32,
+    ) -> __m128i {
+        let f = match R {
+            0 => _mm_ternarylogic_epi32::<0xca>(b, c, d),
+            1 => _mm_ternarylogic_epi32::<0xe4>(b, c, d),
+            2 => _mm_ternarylogic_epi32::<0x96>(b, c, d),
+            _ => _mm_ternarylogic_epi32::<0x39>(b, c, d),
         };
+        let km = _mm_cvtsi32_si128(m.wrapping_add(k) as i32);
+        _mm_add_epi32(
+            b,
+            _mm_rol_epi32::<S>(_mm_add_epi32(_mm_add_epi32(a, km), f)),
+        )
     }
     for block in blocks {
         let mut m = [0u32; 16];
@@ -374,11 +398,7 @@ fn md5_one_avx512vl(state: &mut [u32; 4], blocks: &[[u8; 64]]) {
             *x = u32::from_le_bytes(*c);
         }
         let (mut a, mut b, mut c, mut d) = (sa, sb, sc, sd);
-        // Round functions as `vpternlogd` tables of (b, c, d).
-        round!(0, 0xca, 7, 12, 17, 22, |i: usize| i, m, a, b, c, d);
-        round!(1, 0xe4, 5, 9, 14, 20, |i: usize| 5 * i + 1, m, a, b, c, d);
-        round!(2, 0x96, 4, 11, 16, 23, |i: usize| 3 * i + 5, m, a, b, c, d);
-        round!(3, 0x39, 6, 10, 15, 21, |i: usize| 7 * i, m, a, b, c, d);
+        md5_rounds!(step, m, a, b, c, d);
         sa = _mm_add_epi32(sa, a);
         sb = _mm_add_epi32(sb, b);
         sc = _mm_add_epi32(sc, c);
@@ -483,33 +503,45 @@ pub fn md5_compress_portable(state: &mut [u32; 4], blocks: &[[u8; 64]]) {
                 .rotate_left(S),
         )
     }
-    macro_rules! round {
-        ($r:literal, $s0:literal, $s1:literal, $s2:literal, $s3:literal, $g:expr,
-         $w:ident, $a:ident, $b:ident, $c:ident, $d:ident) => {
-            for q in 0..4 {
-                let i = $r * 16 + q * 4;
-                let g = $g;
-                $a = step::<$r, $s0>($a, $b, $c, $d, $w[g(i) % 16], MD5_K[i]);
-                $d = step::<$r, $s1>($d, $a, $b, $c, $w[g(i + 1) % 16], MD5_K[i + 1]);
-                $c = step::<$r, $s2>($c, $d, $a, $b, $w[g(i + 2) % 16], MD5_K[i + 2]);
-                $b = step::<$r, $s3>($b, $c, $d, $a, $w[g(i + 3) % 16], MD5_K[i + 3]);
-            }
-        };
-    }
     for block in blocks {
         let mut w = [0u32; 16];
         for (x, c) in w.iter_mut().zip(block.as_chunks::<4>().0) {
             *x = u32::from_le_bytes(*c);
         }
         let [mut a, mut b, mut c, mut d] = *state;
-        round!(0, 7, 12, 17, 22, |i: usize| i, w, a, b, c, d);
-        round!(1, 5, 9, 14, 20, |i: usize| 5 * i + 1, w, a, b, c, d);
-        round!(2, 4, 11, 16, 23, |i: usize| 3 * i + 5, w, a, b, c, d);
-        round!(3, 6, 10, 15, 21, |i: usize| 7 * i, w, a, b, c, d);
+        md5_rounds!(step, w, a, b, c, d);
         for (s, v) in state.iter_mut().zip([a, b, c, d]) {
             *s = s.wrapping_add(v);
         }
     }
+}
+
+/// Runs every lane's `$blocks` blocks through `$block`, which turns the
+/// chaining values `$s` and the message words `$w` into the block's working
+/// values; those are added into the chaining values after each block (the
+/// Davies-Meyer step all three digests share). Expanded inside a kernel of
+/// [`kernels!`], whose caller promised the blocks lie inside the arena.
+#[cfg(target_arch = "x86_64")]
+macro_rules! drive {
+    ($state:ident, $arena:ident, $offsets:ident, $blocks:ident, $big:literal,
+     |$s:ident, $w:ident| $block:block) => {{
+        let base = $arena.as_ptr().cast::<u8>();
+        let mut at = byte_offsets($offsets);
+        let mut chain = load_all($state);
+        for _ in 0..$blocks {
+            // SAFETY: the block at `at` is one of the `blocks` the kernel's
+            // caller promised inside the arena.
+            #[allow(unused_mut)]
+            let mut $w = unsafe { words(base, at, $big) };
+            let $s = chain;
+            let worked = $block;
+            for (x, y) in chain.iter_mut().zip(worked) {
+                *x = add(*x, y);
+            }
+            at = add(at, splat(64));
+        }
+        store_all($state, chain);
+    }};
 }
 
 /// The kernels, over the lane-wise operations of the module they are
@@ -524,6 +556,26 @@ macro_rules! kernels {
         #[target_feature(enable = $features)]
         fn byte_offsets(offsets: &[u32; LANES]) -> V {
             shl6(load(offsets))
+        }
+
+        /// Every chaining value of a state, as vectors.
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load_all<const N: usize>(state: &[Word; N]) -> [V; N] {
+            let mut s = [splat(0); N];
+            for (v, w) in s.iter_mut().zip(state) {
+                *v = load(w);
+            }
+            s
+        }
+
+        /// The vectors back into the state.
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn store_all<const N: usize>(state: &mut [Word; N], s: [V; N]) {
+            for (dst, v) in state.iter_mut().zip(s) {
+                store(dst, v);
+            }
         }
 
         /// The sixteen message words of every lane's block at `at`.
@@ -565,42 +617,11 @@ macro_rules! kernels {
                 };
                 add(b, rol::<S>(add(add(a, f), add(m, splat(k)))))
             }
-            macro_rules! round {
-                ($r:literal, $s0:literal, $s1:literal, $s2:literal, $s3:literal, $g:expr,
-                                         $w:ident, $a:ident, $b:ident, $c:ident, $d:ident) => {
-                    for q in 0..4 {
-                        let i = $r * 16 + q * 4;
-                        let g = $g;
-                        $a = step::<$r, $s0>($a, $b, $c, $d, $w[g(i) % 16], MD5_K[i]);
-                        $d = step::<$r, $s1>($d, $a, $b, $c, $w[g(i + 1) % 16], MD5_K[i + 1]);
-                        $c = step::<$r, $s2>($c, $d, $a, $b, $w[g(i + 2) % 16], MD5_K[i + 2]);
-                        $b = step::<$r, $s3>($b, $c, $d, $a, $w[g(i + 3) % 16], MD5_K[i + 3]);
-                    }
-                };
-            }
-            let base = arena.as_ptr().cast::<u8>();
-            let mut at = byte_offsets(offsets);
-            let mut s = [
-                load(&state[0]),
-                load(&state[1]),
-                load(&state[2]),
-                load(&state[3]),
-            ];
-            for _ in 0..blocks {
-                // SAFETY: the block at `at` is one of the `blocks` the caller
-                // promised inside the arena.
-                let w = unsafe { words(base, at, false) };
+            drive!(state, arena, offsets, blocks, false, |s, w| {
                 let [mut a, mut b, mut c, mut d] = s;
-                round!(0, 7, 12, 17, 22, |i: usize| i, w, a, b, c, d);
-                round!(1, 5, 9, 14, 20, |i: usize| 5 * i + 1, w, a, b, c, d);
-                round!(2, 4, 11, 16, 23, |i: usize| 3 * i + 5, w, a, b, c, d);
-                round!(3, 6, 10, 15, 21, |i: usize| 7 * i, w, a, b, c, d);
-                s = [add(s[0], a), add(s[1], b), add(s[2], c), add(s[3], d)];
-                at = add(at, splat(64));
-            }
-            for (dst, v) in state.iter_mut().zip(s) {
-                store(dst, v);
-            }
+                md5_rounds!(step, w, a, b, c, d);
+                [a, b, c, d]
+            });
         }
 
         /// # Safety
@@ -635,28 +656,14 @@ macro_rules! kernels {
                     *v = [t, a, rol::<30>(b), c, d];
                 }
             }
-            let base = arena.as_ptr().cast::<u8>();
-            let mut at = byte_offsets(offsets);
-            let mut s = [splat(0); 5];
-            for (v, src) in s.iter_mut().zip(state.iter()) {
-                *v = load(src);
-            }
-            for _ in 0..blocks {
-                // SAFETY: as in `md5`.
-                let mut w = unsafe { words(base, at, true) };
+            drive!(state, arena, offsets, blocks, true, |s, w| {
                 let mut v = s;
                 rounds::<0>(&mut v, &mut w, 0);
                 rounds::<1>(&mut v, &mut w, 20);
                 rounds::<2>(&mut v, &mut w, 40);
                 rounds::<3>(&mut v, &mut w, 60);
-                for (x, y) in s.iter_mut().zip(v) {
-                    *x = add(*x, y);
-                }
-                at = add(at, splat(64));
-            }
-            for (dst, v) in state.iter_mut().zip(s) {
-                store(dst, v);
-            }
+                v
+            });
         }
 
         /// # Safety
@@ -668,15 +675,7 @@ macro_rules! kernels {
             offsets: &[u32; LANES],
             blocks: usize,
         ) {
-            let base = arena.as_ptr().cast::<u8>();
-            let mut at = byte_offsets(offsets);
-            let mut s = [splat(0); 8];
-            for (v, src) in s.iter_mut().zip(state.iter()) {
-                *v = load(src);
-            }
-            for _ in 0..blocks {
-                // SAFETY: as in `md5`.
-                let mut w = unsafe { words(base, at, true) };
+            drive!(state, arena, offsets, blocks, true, |s, w| {
                 let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = s;
                 for i in 0..64 {
                     let wi = if i < 16 {
@@ -704,15 +703,8 @@ macro_rules! kernels {
                     b = a;
                     a = add(t1, t2);
                 }
-                let v = [a, b, c, d, e, f, g, h];
-                for (x, y) in s.iter_mut().zip(v) {
-                    *x = add(*x, y);
-                }
-                at = add(at, splat(64));
-            }
-            for (dst, v) in state.iter_mut().zip(s) {
-                store(dst, v);
-            }
+                [a, b, c, d, e, f, g, h]
+            });
         }
     };
 }
