@@ -642,3 +642,69 @@ fn deferred_indexes_are_built_at_the_end_or_on_the_next_open() {
         other => panic!("a case missing hits_file opened: {:?}", other.map(|_| ())),
     }
 }
+
+/// Version 7 rewrites the file table's `status` and `verdict` checks in
+/// place (`IN` lists cost a temporary table per insert): a version 6 case
+/// opens migrated, its rows intact, the same values still refused.
+#[test]
+fn a_version_6_case_gets_the_cheaper_checks_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("v6.ferret");
+    {
+        let conn = rusqlite::Connection::open(&case).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA application_id = {};",
+            ferret::case::schema::APPLICATION_ID
+        ))
+        .unwrap();
+        for m in &ferret::case::schema::MIGRATIONS[..6] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 6;
+             INSERT INTO case_info (id, case_number, examiner, created) VALUES (1, 'V-6', 'T', '2026-01-01T00:00:00Z');
+             INSERT INTO evidence (id, exhibit, root_path, root_text, added) VALUES (1, '1', x'2f', '/', '2026-01-01T00:00:00Z');
+             INSERT INTO scans (id, evidence_id, options, started, host, os, user, tool_version, command_line, status)
+                VALUES (1, 1, '{}', '2026-01-01T00:00:00Z', 'h', 'linux', 'u', '0.1.0', 'ferret scan', 'complete');
+             INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, status, verdict)
+                VALUES (1, 1, x'61', 'a', 'a', 'hashed', 'alert');",
+        )
+        .unwrap();
+    }
+    drop(CaseStore::open(&case).unwrap());
+    let db = util::db(&case);
+    let version: i32 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 7);
+    let sql: String = db
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'files'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        sql.contains("CHECK (status = 'hashed' OR status = 'not_hashed' OR status = 'error')"),
+        "{sql}"
+    );
+    assert!(!sql.contains("IN ("), "{sql}");
+    let ok: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let kept: (String, String) = db
+        .query_row("SELECT status, verdict FROM files", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(kept, ("hashed".to_string(), "alert".to_string()));
+    for (status, verdict) in [("lost", "none"), ("hashed", "maybe")] {
+        let refused = db.execute(
+            "INSERT INTO files (evidence_id, scan_id, path, path_text, name_text, status, verdict)
+             VALUES (1, 1, x'62', 'b', 'b', ?1, ?2)",
+            [status, verdict],
+        );
+        assert!(refused.is_err(), "{status}/{verdict} was stored");
+    }
+}
