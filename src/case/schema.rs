@@ -51,8 +51,12 @@ pub fn build_deferred_indexes(conn: &rusqlite::Connection) -> rusqlite::Result<(
 /// small files scanned into a case: 17-22 s with them, 15-17 s without).
 /// The table's definition text is changed in place, SQLite's documented
 /// way to change a CHECK constraint without rebuilding the table (every
-/// stored row already meets it); a connection that still holds the old
-/// text enforces the same condition.
+/// stored row already meets it). `writable_schema = RESET` makes this
+/// connection read the new text, and a table made and dropped bumps the
+/// schema version so every other connection does too: a later `ALTER
+/// TABLE files ADD COLUMN` on a connection holding the old text would
+/// splice the new column into the wrong place. The migration loop checks
+/// the result against the expected schema before committing.
 const V7: &str = r#"
 PRAGMA writable_schema = ON;
 UPDATE sqlite_master
@@ -62,7 +66,9 @@ UPDATE sqlite_master
        'CHECK (verdict IN (''none'',''info'',''known_good'',''alert''))',
        'CHECK (verdict = ''none'' OR verdict = ''info'' OR verdict = ''known_good'' OR verdict = ''alert'')')
  WHERE type = 'table' AND name = 'files';
-PRAGMA writable_schema = OFF;
+PRAGMA writable_schema = RESET;
+CREATE TABLE ferret_v7_schema_bump (x);
+DROP TABLE ferret_v7_schema_bump;
 "#;
 
 /// Version 6: categorisation (Project VIC). An examiner's category of an

@@ -467,8 +467,20 @@ impl RecordSink for CaseWriter {
     fn finish(&mut self) -> io::Result<()> {
         self.flush()?;
         if self.deferred {
-            super::schema::build_deferred_indexes(&self.conn).map_err(db_err)?;
             self.deferred = false;
+            // Every record is committed: a failure here (a full disk, a
+            // lock held too long) is logged, not a failed scan, and the
+            // next writable open builds what is missing.
+            if let Err(e) = super::schema::build_deferred_indexes(&self.conn) {
+                let actor = self.group_as.as_deref().unwrap_or("ferret");
+                super::audit::append(
+                    &self.conn,
+                    actor,
+                    "deferred_indexes_not_built",
+                    &serde_json::json!({"scan": self.scan_id, "reason": e.to_string()}).to_string(),
+                )
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            }
         }
         // Near-duplicate groups over the whole case, this scan's pictures
         // included, on this thread (a front end's stays free). A failure

@@ -708,3 +708,47 @@ fn a_version_6_case_gets_the_cheaper_checks_and_keeps_its_rows() {
         assert!(refused.is_err(), "{status}/{verdict} was stored");
     }
 }
+
+/// Version 7's in-place edit leaves no connection holding the old text: a
+/// column added afterwards, on the migrating connection or on one that
+/// read the schema before, lands at the end of the table, not spliced into
+/// the middle of its definition.
+#[test]
+fn a_column_added_after_version_7_lands_at_the_end() {
+    use ferret::case::schema::MIGRATIONS;
+    let dir = tempfile::tempdir().unwrap();
+    for other in [false, true] {
+        let path = dir.path().join(format!("alter-{other}.db"));
+        let first = rusqlite::Connection::open(&path).unwrap();
+        first.execute_batch("PRAGMA journal_mode = WAL").unwrap();
+        for m in &MIGRATIONS[..6] {
+            first.execute_batch(m).unwrap();
+        }
+        let second = rusqlite::Connection::open(&path).unwrap();
+        let _: i64 = second
+            .query_row("SELECT count(*) FROM files", [], |r| r.get(0))
+            .unwrap();
+        first.execute_batch(MIGRATIONS[6]).unwrap();
+        let alter = if other { &second } else { &first };
+        alter
+            .execute_batch("ALTER TABLE files ADD COLUMN future INTEGER")
+            .unwrap();
+        let fresh = rusqlite::Connection::open(&path).unwrap();
+        let mut st = fresh.prepare("PRAGMA table_info(files)").unwrap();
+        let columns: Vec<(String, String)> = st
+            .query_map([], |r| Ok((r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            columns.last(),
+            Some(&("future".to_string(), "INTEGER".to_string())),
+            "other connection: {other}"
+        );
+        assert!(columns.contains(&("pdq_note".to_string(), "TEXT".to_string())));
+        let ok: String = fresh
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+    }
+}
