@@ -123,6 +123,18 @@ impl CaseWriter {
         self
     }
 
+    /// Records in the audit log a step after the records that failed
+    /// without failing the recorded scan.
+    fn log_failure(&self, actor: &str, action: &str, reason: &str) -> io::Result<()> {
+        super::audit::append(
+            &self.conn,
+            actor,
+            action,
+            &serde_json::json!({"scan": self.scan_id, "reason": reason}).to_string(),
+        )
+        .map_err(|e| io::Error::other(e.to_string()))
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         if self.pending.is_empty() {
             return Ok(());
@@ -472,14 +484,8 @@ impl RecordSink for CaseWriter {
             // lock held too long) is logged, not a failed scan, and the
             // next writable open builds what is missing.
             if let Err(e) = super::schema::build_deferred_indexes(&self.conn) {
-                let actor = self.group_as.as_deref().unwrap_or("ferret");
-                super::audit::append(
-                    &self.conn,
-                    actor,
-                    "deferred_indexes_not_built",
-                    &serde_json::json!({"scan": self.scan_id, "reason": e.to_string()}).to_string(),
-                )
-                .map_err(|e| io::Error::other(e.to_string()))?;
+                let actor = self.group_as.clone().unwrap_or_else(|| "ferret".into());
+                self.log_failure(&actor, "deferred_indexes_not_built", &e.to_string())?;
             }
         }
         // Near-duplicate groups over the whole case, this scan's pictures
@@ -493,13 +499,7 @@ impl RecordSink for CaseWriter {
                 actor,
             )
         {
-            super::audit::append(
-                &self.conn,
-                actor,
-                "similar_grouping_failed",
-                &serde_json::json!({"scan": self.scan_id, "reason": e.to_string()}).to_string(),
-            )
-            .map_err(|e| io::Error::other(e.to_string()))?;
+            self.log_failure(actor, "similar_grouping_failed", &e.to_string())?;
         }
         Ok(())
     }
